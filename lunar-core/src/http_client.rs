@@ -1,0 +1,79 @@
+//! The one outbound HTTP path (`http`, `fetch`, `ai`, `email`), implemented by the host.
+
+use std::fmt::Debug;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+/// An outbound request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OutboundRequest {
+    /// Method.
+    pub method: String,
+    /// Absolute URL.
+    pub url: String,
+    /// Header lines in order.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes.
+    pub body: Vec<u8>,
+    /// Total timeout.
+    pub timeout: Option<Duration>,
+    /// Follow redirects (at most 10).
+    pub follow_redirects: bool,
+}
+
+impl OutboundRequest {
+    /// A request with default options (redirects followed).
+    pub fn new(method: impl Into<String>, url: impl Into<String>) -> Self {
+        Self {
+            method: method.into(),
+            url: url.into(),
+            follow_redirects: true,
+            ..Self::default()
+        }
+    }
+}
+
+/// An outbound response, body read fully.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OutboundResponse {
+    /// Status code.
+    pub status: u16,
+    /// Reason phrase.
+    pub status_text: String,
+    /// Header lines as received.
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: Vec<u8>,
+    /// Final URL after redirects.
+    pub url: String,
+    /// True when at least one redirect was followed.
+    pub redirected: bool,
+}
+
+/// Why an outbound call failed; `Display` gives the detail after the API's prefix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OutboundError {
+    /// Not an absolute URL (`failed to parse URL: ...`).
+    #[error("{0}")]
+    InvalidUrl(String),
+    /// Bad method or header (`failed to create request: ...`).
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// Connection, TLS, DNS, policy, timeout, redirects (`HTTP request failed: ...`).
+    #[error("{0}")]
+    Request(String),
+    /// Body read failed or too large (`failed to read response body: ...`).
+    #[error("{0}")]
+    Body(String),
+}
+
+/// Sends outbound requests under the server's network policy.
+#[async_trait]
+pub trait HttpClient: Debug + Send + Sync + 'static {
+    /// Sends a request and reads the whole response.
+    async fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, OutboundError>;
+}

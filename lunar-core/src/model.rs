@@ -1,0 +1,624 @@
+//! Domain types with the JSON shapes of the HTTP API (SPEC.md §2.5, §3).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Unix seconds.
+pub type Timestamp = i64;
+
+/// Cron status of a function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CronStatus {
+    /// The schedule fires.
+    Active,
+    /// The schedule is kept but does not fire.
+    Paused,
+}
+
+impl CronStatus {
+    /// The wire and storage spelling.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Paused => "paused",
+        }
+    }
+
+    /// Parses the exact spelling (`active` / `paused`).
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(Self::Active),
+            "paused" => Some(Self::Paused),
+            _ => None,
+        }
+    }
+}
+
+/// Per-function limit overrides; each `None` member means "use the server default".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionLimits {
+    /// Wall-clock timeout in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u64>,
+    /// V8 heap limit in MiB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_mb: Option<u64>,
+    /// Largest accepted request body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_request_body_bytes: Option<u64>,
+    /// Largest response body the function may return.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_response_body_bytes: Option<u64>,
+    /// Most log entries one execution may write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_log_entries: Option<u64>,
+}
+
+impl FunctionLimits {
+    /// True when nothing is overridden.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// A stored function (SPEC.md §2.5 "Function").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Function {
+    /// xid.
+    pub id: String,
+    /// Name, stored as sent.
+    pub name: String,
+    /// Optional description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Environment variables; filled only where the API says so.
+    #[serde(default)]
+    pub env_vars: BTreeMap<String, String>,
+    /// A disabled function cannot run.
+    pub disabled: bool,
+    /// Retention of executions in days (`None` = 7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<i64>,
+    /// Cron expression; `""` means cleared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cron_schedule: Option<String>,
+    /// Cron status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cron_status: Option<CronStatus>,
+    /// Store the handler's response with each execution.
+    pub save_response: bool,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+    /// Limit overrides; omitted when none.
+    #[serde(default, skip_serializing_if = "FunctionLimits::is_empty")]
+    pub limits: FunctionLimits,
+}
+
+impl Function {
+    /// Retention in days, applying the default of 7.
+    #[must_use]
+    pub fn effective_retention_days(&self) -> i64 {
+        self.retention_days.unwrap_or(DEFAULT_RETENTION_DAYS)
+    }
+
+    /// True when the schedule should fire: active, non-empty schedule, not disabled.
+    #[must_use]
+    pub fn has_active_cron(&self) -> bool {
+        !self.disabled
+            && self.cron_status == Some(CronStatus::Active)
+            && self.cron_schedule.as_deref().is_some_and(|s| !s.is_empty())
+    }
+}
+
+/// Default retention in days.
+pub const DEFAULT_RETENTION_DAYS: i64 = 7;
+
+/// One version of a function's code.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionVersion {
+    /// `ver_{function_id}_v{n}`.
+    pub id: String,
+    /// Owning function.
+    pub function_id: String,
+    /// Version number, from 1.
+    pub version: i64,
+    /// JavaScript source.
+    pub code: String,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Never set by the API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// Whether this is the function's active version.
+    pub is_active: bool,
+}
+
+/// A function with its active version (the zero version when it has none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionWithActiveVersion {
+    /// The function.
+    #[serde(flatten)]
+    pub function: Function,
+    /// Its active version, or [`FunctionVersion::default`].
+    pub active_version: FunctionVersion,
+}
+
+/// Execution status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExecutionStatus {
+    /// Inserted, not finished.
+    Pending,
+    /// Finished with a response below 400.
+    Success,
+    /// Failed, or answered with a status of 400 or more.
+    Error,
+}
+
+impl ExecutionStatus {
+    /// Storage spelling.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Success => "success",
+            Self::Error => "error",
+        }
+    }
+
+    /// Parses the storage spelling; unknown text reads as `error`.
+    #[must_use]
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "pending" => Self::Pending,
+            "success" => Self::Success,
+            _ => Self::Error,
+        }
+    }
+}
+
+/// What started an execution.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trigger {
+    /// An HTTP request to `/fn/{id}`.
+    #[default]
+    Http,
+    /// The cron scheduler.
+    Cron,
+}
+
+impl Trigger {
+    /// Storage spelling.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Cron => "cron",
+        }
+    }
+
+    /// Parses the storage spelling; anything but `cron` reads as `http`.
+    #[must_use]
+    pub fn parse(s: &str) -> Self {
+        if s == "cron" { Self::Cron } else { Self::Http }
+    }
+}
+
+/// One execution of a function.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Execution {
+    /// xid.
+    pub id: String,
+    /// The function.
+    pub function_id: String,
+    /// The version that ran.
+    pub function_version_id: String,
+    /// Status.
+    pub status: ExecutionStatus,
+    /// Duration in ms, set when finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<i64>,
+    /// Formatted error text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    /// The masked event as JSON text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_json: Option<String>,
+    /// The saved response as JSON text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_json: Option<String>,
+    /// What started it.
+    pub trigger: Trigger,
+    /// Creation time.
+    pub created_at: Timestamp,
+}
+
+/// Log level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    /// Debug.
+    Debug,
+    /// Info.
+    Info,
+    /// Warning.
+    Warn,
+    /// Error.
+    Error,
+}
+
+impl LogLevel {
+    /// Wire spelling.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Debug => "debug",
+            Self::Info => "info",
+            Self::Warn => "warn",
+            Self::Error => "error",
+        }
+    }
+
+    /// The original's integer code (`0 = info, 1 = debug, 2 = warn, 3 = error`).
+    #[must_use]
+    pub fn code(self) -> i64 {
+        match self {
+            Self::Info => 0,
+            Self::Debug => 1,
+            Self::Warn => 2,
+            Self::Error => 3,
+        }
+    }
+
+    /// From the integer code; unknown codes read as `info`.
+    #[must_use]
+    pub fn from_code(code: i64) -> Self {
+        match code {
+            1 => Self::Debug,
+            2 => Self::Warn,
+            3 => Self::Error,
+            _ => Self::Info,
+        }
+    }
+}
+
+/// One log line of an execution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEntry {
+    /// Level.
+    pub level: LogLevel,
+    /// Masked message.
+    pub message: String,
+    /// Time written.
+    pub created_at: Timestamp,
+}
+
+/// Status of an AI or e-mail call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CallStatus {
+    /// The call succeeded.
+    Success,
+    /// The call failed.
+    Error,
+}
+
+impl CallStatus {
+    /// Storage spelling.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Error => "error",
+        }
+    }
+
+    /// Parses the storage spelling (anything but `success` is `error`).
+    #[must_use]
+    pub fn parse(s: &str) -> Self {
+        if s == "success" {
+            Self::Success
+        } else {
+            Self::Error
+        }
+    }
+}
+
+/// One tracked AI provider call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AiRequest {
+    /// xid.
+    pub id: String,
+    /// The execution that made the call.
+    pub execution_id: String,
+    /// `openai`, `anthropic`, or what was requested.
+    pub provider: String,
+    /// Model as requested.
+    pub model: String,
+    /// Full URL called (`""` if never built).
+    pub endpoint: String,
+    /// The masked JSON sent.
+    pub request_json: String,
+    /// The masked raw response body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_json: Option<String>,
+    /// Outcome.
+    pub status: CallStatus,
+    /// Failure text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    /// Prompt tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_tokens: Option<i64>,
+    /// Completion tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_tokens: Option<i64>,
+    /// Duration of the provider call.
+    pub duration_ms: i64,
+    /// Time recorded.
+    pub created_at: Timestamp,
+}
+
+/// One tracked e-mail send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailRequest {
+    /// xid.
+    pub id: String,
+    /// The execution that sent it.
+    pub execution_id: String,
+    /// Sender.
+    pub from: String,
+    /// Recipients.
+    pub to: Vec<String>,
+    /// Subject.
+    pub subject: String,
+    /// A text part was given.
+    pub has_text: bool,
+    /// An HTML part was given.
+    pub has_html: bool,
+    /// The masked request JSON.
+    pub request_json: String,
+    /// The masked provider response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_json: Option<String>,
+    /// Outcome.
+    pub status: CallStatus,
+    /// Failure text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    /// Provider's message id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_id: Option<String>,
+    /// Duration of the provider call.
+    pub duration_ms: i64,
+    /// Time recorded.
+    pub created_at: Timestamp,
+}
+
+/// One line of a version diff (SPEC.md §6.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffLine {
+    /// `unchanged`, `added` or `removed`.
+    pub line_type: DiffLineType,
+    /// Line number in the old text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_line: Option<usize>,
+    /// Line number in the new text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_line: Option<usize>,
+    /// Line content without its newline.
+    pub content: String,
+}
+
+/// Kind of diff line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiffLineType {
+    /// In both texts.
+    Unchanged,
+    /// Only in the new text.
+    Added,
+    /// Only in the old text.
+    Removed,
+}
+
+/// The next-run answer (SPEC.md §2.6).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextRun {
+    /// A non-empty schedule is stored.
+    pub has_schedule: bool,
+    /// The schedule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cron_schedule: Option<String>,
+    /// The status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cron_status: Option<CronStatus>,
+    /// Next fire in Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_run: Option<Timestamp>,
+    /// `in 3 minutes`...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_run_human: Option<String>,
+    /// Present (true) when paused or disabled.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_paused: bool,
+}
+
+/// A page request: `limit` rows after skipping `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    /// Rows wanted (already normalised, 1..=100 at the API).
+    pub limit: u32,
+    /// Rows skipped.
+    pub offset: u64,
+}
+
+impl PageRequest {
+    /// Default page size.
+    pub const DEFAULT_LIMIT: u32 = 20;
+    /// Largest page size.
+    pub const MAX_LIMIT: u32 = 100;
+
+    /// A page request as given.
+    #[must_use]
+    pub fn new(limit: u32, offset: u64) -> Self {
+        Self { limit, offset }
+    }
+
+    /// Normalises raw query values as the API does: limit missing, unparsable or `<= 0`
+    /// → 20, above 100 → 100; offset missing, unparsable or negative → 0.
+    #[must_use]
+    pub fn from_query(limit: Option<&str>, offset: Option<&str>) -> Self {
+        let limit = match limit.and_then(|l| l.parse::<i64>().ok()) {
+            Some(l) if l > i64::from(Self::MAX_LIMIT) => Self::MAX_LIMIT,
+            Some(l) if l > 0 => u32::try_from(l).unwrap_or(Self::MAX_LIMIT),
+            _ => Self::DEFAULT_LIMIT,
+        };
+        let offset = match offset.and_then(|o| o.parse::<i64>().ok()) {
+            Some(o) if o >= 0 => u64::try_from(o).unwrap_or(0),
+            _ => 0,
+        };
+        Self { limit, offset }
+    }
+
+    /// The wire pagination object for a total.
+    #[must_use]
+    pub fn pagination(&self, total: u64) -> Pagination {
+        Pagination {
+            total,
+            limit: self.limit,
+            offset: self.offset,
+        }
+    }
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self::new(Self::DEFAULT_LIMIT, 0)
+    }
+}
+
+/// A page of results with the total before paging.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The rows of this page.
+    pub items: Vec<T>,
+    /// All rows before paging.
+    pub total: u64,
+}
+
+impl<T> Page<T> {
+    /// An empty page.
+    #[must_use]
+    pub fn empty() -> Self {
+        Self {
+            items: Vec::new(),
+            total: 0,
+        }
+    }
+}
+
+/// The `pagination` object of list responses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pagination {
+    /// Rows before paging.
+    pub total: u64,
+    /// Normalised limit.
+    pub limit: u32,
+    /// Normalised offset.
+    pub offset: u64,
+}
+
+/// A function to create together with its version 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFunction {
+    /// xid chosen by the caller.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Code of version 1.
+    pub code: String,
+    /// `created_at` and `updated_at`.
+    pub now: Timestamp,
+}
+
+/// Changes to a function; `None` fields stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FunctionUpdate {
+    /// New name.
+    pub name: Option<String>,
+    /// New description (`""` stores `""`).
+    pub description: Option<String>,
+    /// New code: creates a version and activates it.
+    pub code: Option<String>,
+    /// Disabled flag.
+    pub disabled: Option<bool>,
+    /// Retention.
+    pub retention_days: Option<i64>,
+    /// Schedule (`""` clears it).
+    pub cron_schedule: Option<String>,
+    /// Cron status.
+    pub cron_status: Option<CronStatus>,
+    /// Save responses.
+    pub save_response: Option<bool>,
+    /// Replaces the whole override set.
+    pub limits: Option<FunctionLimits>,
+    /// The `updated_at` (and new version's `created_at`) to write.
+    pub now: Timestamp,
+}
+
+impl FunctionUpdate {
+    /// True when no field is set.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.description.is_none()
+            && self.code.is_none()
+            && self.disabled.is_none()
+            && self.retention_days.is_none()
+            && self.cron_schedule.is_none()
+            && self.cron_status.is_none()
+            && self.save_response.is_none()
+            && self.limits.is_none()
+    }
+}
+
+/// An execution row to insert as `pending`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewExecution {
+    /// xid.
+    pub id: String,
+    /// The function.
+    pub function_id: String,
+    /// The version about to run.
+    pub function_version_id: String,
+    /// Masked event JSON.
+    pub event_json: Option<String>,
+    /// What started it.
+    pub trigger: Trigger,
+    /// Creation time.
+    pub created_at: Timestamp,
+}
+
+/// The final state of an execution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// `success` or `error`.
+    pub status: ExecutionStatus,
+    /// Duration in ms.
+    pub duration_ms: i64,
+    /// Error text.
+    pub error_message: Option<String>,
+    /// Saved response JSON.
+    pub response_json: Option<String>,
+}

@@ -1,0 +1,467 @@
+//! The [`Runtime`] trait: what a JavaScript engine receives and returns.
+
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::Result;
+use crate::clock::Clock;
+use crate::logger::Logger;
+use crate::model::Trigger;
+use crate::store::{EnvStore, KvStore};
+
+/// The event passed to a handler (SPEC.md §4.3).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// Request method.
+    pub method: String,
+    /// Decoded path as sent, with any mount prefix.
+    pub path: String,
+    /// Decoded path after `/fn/{id}`; `/` when empty.
+    pub relative_path: String,
+    /// First value of each header, canonical names.
+    pub headers: BTreeMap<String, String>,
+    /// Request body as text.
+    pub body: String,
+    /// First value of each query key.
+    pub query: BTreeMap<String, String>,
+}
+
+/// The `ctx` passed to a handler (SPEC.md §4.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Ctx {
+    /// Execution id.
+    pub execution_id: String,
+    /// Function id.
+    pub function_id: String,
+    /// Function name.
+    pub function_name: String,
+    /// Unix seconds when the context was built.
+    pub started_at: i64,
+    /// Active version number as text.
+    pub version: String,
+    /// `http` or `cron`.
+    pub trigger: Trigger,
+    /// Configured base URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+}
+
+/// Limits in force for one execution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Wall-clock timeout.
+    pub timeout: Duration,
+    /// Heap limit in MiB.
+    pub memory_mb: u64,
+    /// Largest request body.
+    pub max_request_body_bytes: u64,
+    /// Largest response body.
+    pub max_response_body_bytes: u64,
+    /// Most log entries.
+    pub max_log_entries: u64,
+    /// Most bytes of log text per execution.
+    pub max_log_bytes: u64,
+    /// Longest single log message.
+    pub max_log_message_bytes: u64,
+    /// Longest KV key.
+    pub max_kv_key_bytes: u64,
+    /// Longest KV value.
+    pub max_kv_value_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30),
+            memory_mb: 128,
+            max_request_body_bytes: 10 * 1024 * 1024,
+            max_response_body_bytes: 10 * 1024 * 1024,
+            max_log_entries: 1000,
+            max_log_bytes: 1024 * 1024,
+            max_log_message_bytes: 16 * 1024,
+            max_kv_key_bytes: 512,
+            max_kv_value_bytes: 1024 * 1024,
+        }
+    }
+}
+
+impl Limits {
+    /// Returns these limits with a different timeout.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Returns these limits with a different heap limit.
+    #[must_use]
+    pub fn with_memory_mb(mut self, memory_mb: u64) -> Self {
+        self.memory_mb = memory_mb;
+        self
+    }
+
+    /// Returns these limits with a different log entry cap.
+    #[must_use]
+    pub fn with_max_log_entries(mut self, n: u64) -> Self {
+        self.max_log_entries = n;
+        self
+    }
+
+    /// Returns these limits with a different response body cap.
+    #[must_use]
+    pub fn with_max_response_body_bytes(mut self, n: u64) -> Self {
+        self.max_response_body_bytes = n;
+        self
+    }
+
+    /// Returns these limits with a different request body cap.
+    #[must_use]
+    pub fn with_max_request_body_bytes(mut self, n: u64) -> Self {
+        self.max_request_body_bytes = n;
+        self
+    }
+}
+
+/// A header value returned by a handler: one string, or several header lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum HeaderValues {
+    /// One value.
+    One(String),
+    /// One header line per element.
+    Many(Vec<String>),
+}
+
+impl HeaderValues {
+    /// The values as a slice-like list.
+    #[must_use]
+    pub fn values(&self) -> Vec<&str> {
+        match self {
+            Self::One(v) => vec![v.as_str()],
+            Self::Many(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// The body of a handler's response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResponseBody {
+    /// Text (strings, numbers, JSON...).
+    Text(String),
+    /// Raw bytes (typed arrays, or a base64 body already decoded).
+    Bytes(Vec<u8>),
+}
+
+impl ResponseBody {
+    /// The bytes to send.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Text(t) => t.as_bytes(),
+            Self::Bytes(b) => b,
+        }
+    }
+
+    /// Length in bytes.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.as_bytes().len()
+    }
+
+    /// True when empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A handler's response after validation (SPEC.md §4.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionResponse {
+    /// 100–999.
+    pub status_code: u16,
+    /// Headers as returned (names as the handler spelled them).
+    pub headers: BTreeMap<String, HeaderValues>,
+    /// Body.
+    pub body: ResponseBody,
+}
+
+impl FunctionResponse {
+    /// A text response.
+    #[must_use]
+    pub fn text(status_code: u16, body: impl Into<String>) -> Self {
+        Self {
+            status_code,
+            headers: BTreeMap::new(),
+            body: ResponseBody::Text(body.into()),
+        }
+    }
+
+    /// Adds a header.
+    #[must_use]
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers
+            .insert(name.into(), HeaderValues::One(value.into()));
+        self
+    }
+}
+
+/// Why a run failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunErrorKind {
+    /// User code threw, failed to compile, or returned something invalid.
+    Script,
+    /// The wall-clock limit was reached.
+    Timeout,
+    /// The heap limit was reached.
+    Memory,
+    /// The cancellation token fired.
+    Cancelled,
+    /// The runtime itself failed.
+    Internal,
+}
+
+/// A failed run. `message` is the plain text (no `Error at line` prefix); lunar-core
+/// formats it with the code block and tip (SPEC.md §4.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunError {
+    /// Category.
+    pub kind: RunErrorKind,
+    /// Message, e.g. `TypeError: x is not a function\n    at handler (function.js:3:5)`.
+    pub message: String,
+    /// 1-based line in the user's code.
+    pub line: Option<u32>,
+    /// 1-based column in the user's code.
+    pub column: Option<u32>,
+}
+
+impl RunError {
+    /// A script error without position.
+    pub fn script(message: impl Into<String>) -> Self {
+        Self {
+            kind: RunErrorKind::Script,
+            message: message.into(),
+            line: None,
+            column: None,
+        }
+    }
+
+    /// An error of the given kind without position.
+    pub fn new(kind: RunErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            line: None,
+            column: None,
+        }
+    }
+
+    /// Sets the position.
+    #[must_use]
+    pub fn at(mut self, line: u32, column: Option<u32>) -> Self {
+        self.line = Some(line);
+        self.column = column;
+        self
+    }
+}
+
+/// What a run produced.
+pub type RunOutcome = std::result::Result<FunctionResponse, RunError>;
+
+/// The function's environment: a snapshot read by `env.get` and the store `env.set` writes.
+#[derive(Debug, Clone)]
+pub struct EnvHandle {
+    function_id: Arc<str>,
+    snapshot: Arc<Mutex<BTreeMap<String, String>>>,
+    store: Arc<dyn EnvStore>,
+}
+
+impl EnvHandle {
+    /// A handle over a loaded snapshot.
+    pub fn new(
+        function_id: impl Into<Arc<str>>,
+        snapshot: BTreeMap<String, String>,
+        store: Arc<dyn EnvStore>,
+    ) -> Self {
+        Self {
+            function_id: function_id.into(),
+            snapshot: Arc::new(Mutex::new(snapshot)),
+            store,
+        }
+    }
+
+    /// Reads the snapshot.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<String> {
+        self.snapshot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(key)
+            .cloned()
+    }
+
+    /// Persists a variable and updates the snapshot.
+    pub async fn set(&self, key: &str, value: &str) -> Result<()> {
+        self.store.set(&self.function_id, key, value).await?;
+        self.snapshot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
+
+    /// Deletes a variable and updates the snapshot.
+    pub async fn delete(&self, key: &str) -> Result<()> {
+        self.store.delete(&self.function_id, key).await?;
+        self.snapshot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(key);
+        Ok(())
+    }
+}
+
+/// The function-scoped KV store.
+#[derive(Debug, Clone)]
+pub struct KvHandle {
+    function_id: Arc<str>,
+    store: Arc<dyn KvStore>,
+}
+
+impl KvHandle {
+    /// A handle for one function.
+    pub fn new(function_id: impl Into<Arc<str>>, store: Arc<dyn KvStore>) -> Self {
+        Self {
+            function_id: function_id.into(),
+            store,
+        }
+    }
+
+    /// `kv.get`.
+    pub async fn get(&self, key: &str) -> Result<Option<String>> {
+        self.store.get(&self.function_id, key).await
+    }
+
+    /// `kv.set`.
+    pub async fn set(&self, key: &str, value: &str) -> Result<()> {
+        self.store.set(&self.function_id, key, value).await
+    }
+
+    /// `kv.delete`.
+    pub async fn delete(&self, key: &str) -> Result<()> {
+        self.store.delete(&self.function_id, key).await
+    }
+}
+
+/// Everything a running function may touch on the host side.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Host {
+    /// Per-function KV.
+    pub kv: KvHandle,
+    /// Per-function env.
+    pub env: EnvHandle,
+    /// The execution's logger.
+    pub logger: Logger,
+    /// Clock.
+    pub clock: Arc<dyn Clock>,
+    /// Outbound HTTP, when configured.
+    pub http: Option<Arc<dyn crate::http_client::HttpClient>>,
+}
+
+impl Host {
+    /// A host over the given parts.
+    pub fn new(kv: KvHandle, env: EnvHandle, logger: Logger, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            kv,
+            env,
+            logger,
+            clock,
+            http: None,
+        }
+    }
+}
+
+/// One execution handed to a runtime.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RunJob {
+    /// Source code.
+    pub code: Arc<str>,
+    /// Version id, the compile-cache key.
+    pub version_id: String,
+    /// Handler's first argument.
+    pub ctx: Ctx,
+    /// Handler's second argument (unmasked).
+    pub event: Event,
+    /// Limits.
+    pub limits: Limits,
+    /// IANA time zone for `Date`, `time.format`, `time.parse`.
+    pub timezone: String,
+    /// Host services.
+    pub host: Host,
+    /// Fires on client disconnect or shutdown.
+    pub cancel: CancellationToken,
+}
+
+impl RunJob {
+    /// Builds a job.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        code: Arc<str>,
+        version_id: String,
+        ctx: Ctx,
+        event: Event,
+        limits: Limits,
+        timezone: String,
+        host: Host,
+        cancel: CancellationToken,
+    ) -> Self {
+        Self {
+            code,
+            version_id,
+            ctx,
+            event,
+            limits,
+            timezone,
+            host,
+            cancel,
+        }
+    }
+}
+
+/// A JavaScript engine.
+///
+/// ```
+/// use async_trait::async_trait;
+/// use lunar_core::runtime::{FunctionResponse, RunJob, RunOutcome, Runtime};
+///
+/// /// Answers every request with "hello".
+/// #[derive(Debug)]
+/// struct Hello;
+///
+/// #[async_trait]
+/// impl Runtime for Hello {
+///     fn name(&self) -> &str { "hello" }
+///     async fn run(&self, job: RunJob) -> RunOutcome {
+///         job.host.logger.info("hi");
+///         Ok(FunctionResponse::text(200, "hello"))
+///     }
+/// }
+/// ```
+#[async_trait]
+pub trait Runtime: Debug + Send + Sync + 'static {
+    /// Short name, e.g. `v8`.
+    fn name(&self) -> &str;
+    /// Runs one execution to completion, respecting `job.limits` and `job.cancel`.
+    async fn run(&self, job: RunJob) -> RunOutcome;
+}

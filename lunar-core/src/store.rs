@@ -1,0 +1,337 @@
+//! Storage traits every backend implements, and the [`Stores`] bundle that guarantees
+//! cascades across them.
+//!
+//! A backend implements all six traits on one type (or on several) and runs the
+//! [`testkit`](crate::testkit) conformance suite (feature `testkit`) to prove it.
+
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::Result;
+use crate::model::{
+    AiRequest, EmailRequest, Execution, Function, FunctionUpdate, FunctionVersion,
+    FunctionWithActiveVersion, LogEntry, NewExecution, NewFunction, Outcome, Page, PageRequest,
+    Timestamp,
+};
+
+/// Functions, versions, executions and schedule claims.
+///
+/// Implementing a backend: every method maps one-to-one to a query or transaction; the
+/// contracts below are checked by `lunar_core::testkit`.
+///
+/// ```
+/// use async_trait::async_trait;
+/// use lunar_core::{FunctionStore, Result, model::*};
+///
+/// #[derive(Debug)]
+/// struct MyStore;
+///
+/// #[async_trait]
+/// impl FunctionStore for MyStore {
+///     async fn create_function(&self, f: NewFunction) -> Result<FunctionWithActiveVersion> { todo!() }
+///     async fn get_function(&self, id: &str) -> Result<Function> { todo!() }
+///     async fn list_functions(&self, p: PageRequest) -> Result<Page<FunctionWithActiveVersion>> { todo!() }
+///     async fn update_function(&self, id: &str, u: FunctionUpdate) -> Result<Function> { todo!() }
+///     async fn delete_function(&self, id: &str) -> Result<Vec<String>> { todo!() }
+///     async fn get_version(&self, fid: &str, n: i64) -> Result<FunctionVersion> { todo!() }
+///     async fn get_version_by_id(&self, fid: &str, vid: &str) -> Result<FunctionVersion> { todo!() }
+///     async fn list_versions(&self, fid: &str, p: PageRequest) -> Result<Page<FunctionVersion>> { todo!() }
+///     async fn active_version(&self, fid: &str) -> Result<FunctionVersion> { todo!() }
+///     async fn activate_version(&self, fid: &str, vid: &str) -> Result<()> { todo!() }
+///     async fn delete_version(&self, fid: &str, vid: &str) -> Result<Vec<String>> { todo!() }
+///     async fn insert_execution(&self, e: NewExecution) -> Result<()> { todo!() }
+///     async fn finish_execution(&self, id: &str, o: Outcome) -> Result<()> { todo!() }
+///     async fn get_execution(&self, id: &str) -> Result<Execution> { todo!() }
+///     async fn list_executions(&self, fid: &str, p: PageRequest) -> Result<Page<Execution>> { todo!() }
+///     async fn delete_executions_before(&self, fid: &str, cutoff: Timestamp, max: u32) -> Result<Vec<String>> { todo!() }
+///     async fn fail_stale_pending(&self, older_than: Timestamp, message: &str) -> Result<u64> { todo!() }
+///     async fn functions_with_active_cron(&self) -> Result<Vec<Function>> { todo!() }
+///     async fn claim(&self, job: &str, at: Timestamp, node: &str, now: Timestamp) -> Result<bool> { todo!() }
+///     async fn delete_claims_before(&self, cutoff: Timestamp) -> Result<u64> { todo!() }
+///     async fn ping(&self) -> Result<()> { todo!() }
+/// }
+/// ```
+#[async_trait]
+pub trait FunctionStore: Debug + Send + Sync + 'static {
+    /// Inserts the function and its version 1 (active) in one transaction; `cron_status`
+    /// is `paused`, `created_at = updated_at = f.now`. [`Error::AlreadyExists`](crate::Error)
+    /// when the id is taken.
+    async fn create_function(&self, f: NewFunction) -> Result<FunctionWithActiveVersion>;
+
+    /// The function with empty `env_vars`; `NotFound("function")`.
+    async fn get_function(&self, id: &str) -> Result<Function>;
+
+    /// Total and one page ordered by `created_at` desc, then `id` desc, each with its active
+    /// version (the zero version when none).
+    async fn list_functions(&self, page: PageRequest) -> Result<Page<FunctionWithActiveVersion>>;
+
+    /// One transaction: existence check (`NotFound("function")`), an optional new version
+    /// (number = max + 1, made the only active one), each given field, `updated_at = u.now`
+    /// when anything is set. Returns the updated function.
+    async fn update_function(&self, id: &str, u: FunctionUpdate) -> Result<Function>;
+
+    /// Deletes the function, its versions, executions (and, where the backend cascades,
+    /// their logs, AI and e-mail rows and its claims). Returns the ids of the removed
+    /// executions. `NotFound("function")`.
+    async fn delete_function(&self, id: &str) -> Result<Vec<String>>;
+
+    /// The version numbered `number` of `function_id`; `NotFound("version")`.
+    async fn get_version(&self, function_id: &str, number: i64) -> Result<FunctionVersion>;
+
+    /// The version with that id if it belongs to `function_id`; `NotFound("version")`.
+    async fn get_version_by_id(
+        &self,
+        function_id: &str,
+        version_id: &str,
+    ) -> Result<FunctionVersion>;
+
+    /// Versions ordered by number desc.
+    async fn list_versions(
+        &self,
+        function_id: &str,
+        page: PageRequest,
+    ) -> Result<Page<FunctionVersion>>;
+
+    /// The single active version; `NotFound("version")` when none.
+    async fn active_version(&self, function_id: &str) -> Result<FunctionVersion>;
+
+    /// One transaction: all versions inactive, this one active; `NotFound("version")` when
+    /// it is not `function_id`'s. `updated_at` unchanged.
+    async fn activate_version(&self, function_id: &str, version_id: &str) -> Result<()>;
+
+    /// Deletes a version and the executions that ran it; returns their ids.
+    /// `NotFound("version")`; `Conflict` when it is the active version.
+    async fn delete_version(&self, function_id: &str, version_id: &str) -> Result<Vec<String>>;
+
+    /// Inserts an execution with status `pending`.
+    async fn insert_execution(&self, e: NewExecution) -> Result<()>;
+
+    /// Sets status, duration, error and response; `NotFound("execution")`.
+    async fn finish_execution(&self, id: &str, outcome: Outcome) -> Result<()>;
+
+    /// One execution with its `response_json`; `NotFound("execution")`.
+    async fn get_execution(&self, id: &str) -> Result<Execution>;
+
+    /// Executions of a function, `created_at` desc then `id` desc, without `response_json`.
+    async fn list_executions(
+        &self,
+        function_id: &str,
+        page: PageRequest,
+    ) -> Result<Page<Execution>>;
+
+    /// Deletes up to `max` of the function's executions created before `cutoff`; returns
+    /// their ids.
+    async fn delete_executions_before(
+        &self,
+        function_id: &str,
+        cutoff: Timestamp,
+        max: u32,
+    ) -> Result<Vec<String>>;
+
+    /// Marks executions still `pending` and created before `older_than` as `error` with
+    /// `message`; returns how many.
+    async fn fail_stale_pending(&self, older_than: Timestamp, message: &str) -> Result<u64>;
+
+    /// Functions with `cron_status = active`, a non-empty schedule and `disabled = false`.
+    async fn functions_with_active_cron(&self) -> Result<Vec<Function>>;
+
+    /// Records a claim of `(job, scheduled_at)`; `true` only for the first claimant.
+    async fn claim(
+        &self,
+        job: &str,
+        scheduled_at: Timestamp,
+        node: &str,
+        now: Timestamp,
+    ) -> Result<bool>;
+
+    /// Deletes claims made before `cutoff`; returns how many.
+    async fn delete_claims_before(&self, cutoff: Timestamp) -> Result<u64>;
+
+    /// Liveness check.
+    async fn ping(&self) -> Result<()>;
+}
+
+/// A per-function key-value store.
+///
+/// ```
+/// use std::{collections::HashMap, sync::Mutex};
+/// use async_trait::async_trait;
+/// use lunar_core::{KvStore, Result};
+///
+/// #[derive(Debug, Default)]
+/// struct MemKv(Mutex<HashMap<(String, String), String>>);
+///
+/// #[async_trait]
+/// impl KvStore for MemKv {
+///     async fn get(&self, f: &str, k: &str) -> Result<Option<String>> {
+///         Ok(self.0.lock().unwrap().get(&(f.into(), k.into())).cloned())
+///     }
+///     async fn set(&self, f: &str, k: &str, v: &str) -> Result<()> {
+///         self.0.lock().unwrap().insert((f.into(), k.into()), v.into());
+///         Ok(())
+///     }
+///     async fn delete(&self, f: &str, k: &str) -> Result<()> {
+///         self.0.lock().unwrap().remove(&(f.into(), k.into()));
+///         Ok(())
+///     }
+///     async fn delete_all(&self, f: &str) -> Result<()> {
+///         self.0.lock().unwrap().retain(|(fid, _), _| fid != f);
+///         Ok(())
+///     }
+/// }
+/// ```
+#[async_trait]
+pub trait KvStore: Debug + Send + Sync + 'static {
+    /// The value, or `None` when missing.
+    async fn get(&self, function_id: &str, key: &str) -> Result<Option<String>>;
+    /// Upsert.
+    async fn set(&self, function_id: &str, key: &str, value: &str) -> Result<()>;
+    /// Delete; no error when absent.
+    async fn delete(&self, function_id: &str, key: &str) -> Result<()>;
+    /// Delete every key of the function.
+    async fn delete_all(&self, function_id: &str) -> Result<()>;
+}
+
+/// Per-function environment variables.
+///
+/// Implement `all`, `set`, `delete`, `replace_all`, `delete_all`; `get` has a default that
+/// reads `all`, which a backend may override with a point lookup.
+#[async_trait]
+pub trait EnvStore: Debug + Send + Sync + 'static {
+    /// One variable.
+    async fn get(&self, function_id: &str, key: &str) -> Result<Option<String>> {
+        Ok(self.all(function_id).await?.remove(key))
+    }
+    /// All variables (empty map when none).
+    async fn all(&self, function_id: &str) -> Result<BTreeMap<String, String>>;
+    /// Upsert one.
+    async fn set(&self, function_id: &str, key: &str, value: &str) -> Result<()>;
+    /// Delete one; no error when absent.
+    async fn delete(&self, function_id: &str, key: &str) -> Result<()>;
+    /// Atomically replace the whole set with `vars`.
+    async fn replace_all(&self, function_id: &str, vars: &BTreeMap<String, String>) -> Result<()>;
+    /// Delete all of the function's variables.
+    async fn delete_all(&self, function_id: &str) -> Result<()>;
+}
+
+/// Execution logs.
+///
+/// A backend keeps insertion order within an execution (an autoincrement key, a sequence
+/// number) so that entries with the same `created_at` list in the order written.
+#[async_trait]
+pub trait LogStore: Debug + Send + Sync + 'static {
+    /// Appends one execution's buffered entries, in order.
+    async fn append(&self, execution_id: &str, entries: &[LogEntry]) -> Result<()>;
+    /// Oldest first (`created_at`, then insertion order).
+    async fn list(&self, execution_id: &str, page: PageRequest) -> Result<Page<LogEntry>>;
+    /// Deletes the logs of these executions.
+    async fn delete_for_executions(&self, execution_ids: &[String]) -> Result<()>;
+}
+
+/// Tracked AI provider calls.
+#[async_trait]
+pub trait AiTracker: Debug + Send + Sync + 'static {
+    /// Stores one call.
+    async fn record(&self, request: &AiRequest) -> Result<()>;
+    /// Calls of an execution, `created_at` asc then insertion order.
+    async fn list(&self, execution_id: &str, page: PageRequest) -> Result<Page<AiRequest>>;
+    /// Deletes the rows of these executions.
+    async fn delete_for_executions(&self, execution_ids: &[String]) -> Result<()>;
+}
+
+/// Tracked e-mail sends.
+#[async_trait]
+pub trait EmailTracker: Debug + Send + Sync + 'static {
+    /// Stores one send.
+    async fn record(&self, request: &EmailRequest) -> Result<()>;
+    /// Sends of an execution, `created_at` asc then insertion order.
+    async fn list(&self, execution_id: &str, page: PageRequest) -> Result<Page<EmailRequest>>;
+    /// Deletes the rows of these executions.
+    async fn delete_for_executions(&self, execution_ids: &[String]) -> Result<()>;
+}
+
+/// A backend implementing every store trait.
+pub trait Backend:
+    FunctionStore + KvStore + EnvStore + LogStore + AiTracker + EmailTracker
+{
+}
+impl<T> Backend for T where
+    T: FunctionStore + KvStore + EnvStore + LogStore + AiTracker + EmailTracker
+{
+}
+
+/// The six stores, and the operations whose cascades cross them.
+#[derive(Debug, Clone)]
+pub struct Stores {
+    /// Functions, versions, executions.
+    pub functions: Arc<dyn FunctionStore>,
+    /// Key-value.
+    pub kv: Arc<dyn KvStore>,
+    /// Environment variables.
+    pub env: Arc<dyn EnvStore>,
+    /// Logs.
+    pub logs: Arc<dyn LogStore>,
+    /// AI calls.
+    pub ai: Arc<dyn AiTracker>,
+    /// E-mails.
+    pub email: Arc<dyn EmailTracker>,
+}
+
+impl Stores {
+    /// All six from one backend.
+    pub fn from_backend<B: Backend>(backend: Arc<B>) -> Self {
+        Self {
+            functions: backend.clone(),
+            kv: backend.clone(),
+            env: backend.clone(),
+            logs: backend.clone(),
+            ai: backend.clone(),
+            email: backend,
+        }
+    }
+
+    /// Deletes the function and everything that belongs to it (SPEC.md §3 cascades).
+    pub async fn delete_function(&self, id: &str) -> Result<()> {
+        let removed = self.functions.delete_function(id).await?;
+        self.kv.delete_all(id).await?;
+        self.env.delete_all(id).await?;
+        self.delete_execution_rows(&removed).await
+    }
+
+    /// Deletes a version and the executions that ran it, with their dependent rows.
+    pub async fn delete_version(&self, function_id: &str, version_id: &str) -> Result<()> {
+        let removed = self
+            .functions
+            .delete_version(function_id, version_id)
+            .await?;
+        self.delete_execution_rows(&removed).await
+    }
+
+    /// Deletes up to `max` of the function's executions created before `cutoff`, with
+    /// their logs, AI and e-mail rows; returns how many went.
+    pub async fn delete_executions_before(
+        &self,
+        function_id: &str,
+        cutoff: Timestamp,
+        max: u32,
+    ) -> Result<usize> {
+        let removed = self
+            .functions
+            .delete_executions_before(function_id, cutoff, max)
+            .await?;
+        self.delete_execution_rows(&removed).await?;
+        Ok(removed.len())
+    }
+
+    async fn delete_execution_rows(&self, ids: &[String]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.logs.delete_for_executions(ids).await?;
+        self.ai.delete_for_executions(ids).await?;
+        self.email.delete_for_executions(ids).await
+    }
+}

@@ -1,0 +1,1 @@
+//! The Lunar HTTP service (filled by the lunar-http issue).
