@@ -1,1 +1,593 @@
-//! placeholder, being written
+//! The execution [`Engine`]: the lifecycle of SPEC.md §4.1 over the store traits and a
+//! [`Runtime`].
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::clock::{Clock, SystemClock};
+use crate::errfmt::format_run_error;
+use crate::http_client::HttpClient;
+use crate::logger::Logger;
+use crate::mask::{mask_headers, mask_json_text, mask_query};
+use crate::model::{
+    ExecutionStatus, Function, FunctionVersion, LogLevel, NewExecution, Outcome, Trigger,
+};
+use crate::runtime::{
+    Ctx, EnvHandle, Event, FunctionResponse, Host, KvHandle, Limits, ResponseBody, RunError,
+    RunErrorKind, RunJob, Runtime,
+};
+use crate::store::Stores;
+use crate::validate::LimitCeilings;
+use crate::{Error, ids};
+
+/// Largest saved response body before it is cut.
+pub const SAVED_RESPONSE_MAX_BYTES: usize = 1_048_576;
+/// Appended to a cut saved response body.
+pub const SAVED_RESPONSE_TRUNCATED: &str = "\n[TRUNCATED - Response exceeded 1MB]";
+/// Error message of an execution cancelled because its client went away.
+pub const CLIENT_DISCONNECTED: &str = "client disconnected";
+/// Error message of an execution cancelled by shutdown.
+pub const SERVER_SHUTTING_DOWN: &str = "server shutting down";
+
+/// Engine settings. `Default` gives the server defaults of SPEC.md §4.6.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct EngineConfig {
+    /// Limits applied where a function has no override.
+    pub default_limits: Limits,
+    /// Largest values a function may set.
+    pub ceilings: LimitCeilings,
+    /// Absolute URL at which clients reach Lunar (with the mount prefix).
+    pub base_url: Option<String>,
+    /// IANA time zone for functions and cron (`UTC` default).
+    pub timezone: String,
+    /// Attempts of the final write.
+    pub finish_attempts: u32,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            default_limits: Limits::default(),
+            ceilings: LimitCeilings::default(),
+            base_url: None,
+            timezone: "UTC".to_owned(),
+            finish_attempts: 3,
+        }
+    }
+}
+
+impl EngineConfig {
+    /// Sets the default limits.
+    #[must_use]
+    pub fn with_default_limits(mut self, limits: Limits) -> Self {
+        self.default_limits = limits;
+        self
+    }
+
+    /// Sets the base URL (one trailing `/` removed).
+    #[must_use]
+    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
+        let mut u: String = base_url.into();
+        if u.ends_with('/') {
+            u.pop();
+        }
+        self.base_url = Some(u);
+        self
+    }
+
+    /// Sets the time zone.
+    #[must_use]
+    pub fn with_timezone(mut self, tz: impl Into<String>) -> Self {
+        self.timezone = tz.into();
+        self
+    }
+
+    /// Sets the ceilings.
+    #[must_use]
+    pub fn with_ceilings(mut self, ceilings: LimitCeilings) -> Self {
+        self.ceilings = ceilings;
+        self
+    }
+
+    /// Effective limits for a function: its overrides, else the defaults.
+    #[must_use]
+    pub fn limits_for(&self, f: &Function) -> Limits {
+        let mut l = self.default_limits;
+        let o = &f.limits;
+        if let Some(t) = o.timeout_seconds {
+            l.timeout = Duration::from_secs(t);
+        }
+        if let Some(m) = o.memory_mb {
+            l.memory_mb = m;
+        }
+        if let Some(b) = o.max_request_body_bytes {
+            l.max_request_body_bytes = b;
+        }
+        if let Some(b) = o.max_response_body_bytes {
+            l.max_response_body_bytes = b;
+        }
+        if let Some(n) = o.max_log_entries {
+            l.max_log_entries = n;
+        }
+        l
+    }
+}
+
+/// One execution to run.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ExecuteRequest {
+    /// The function.
+    pub function_id: String,
+    /// The event (unmasked).
+    pub event: Event,
+    /// What started it.
+    pub trigger: Trigger,
+}
+
+impl ExecuteRequest {
+    /// An HTTP-triggered request.
+    pub fn http(function_id: impl Into<String>, event: Event) -> Self {
+        Self {
+            function_id: function_id.into(),
+            event,
+            trigger: Trigger::Http,
+        }
+    }
+
+    /// A cron-triggered request.
+    pub fn cron(function_id: impl Into<String>, event: Event) -> Self {
+        Self {
+            function_id: function_id.into(),
+            event,
+            trigger: Trigger::Cron,
+        }
+    }
+}
+
+/// Why an execution could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// No such function (HTTP 404).
+    #[error("Function not found")]
+    FunctionNotFound,
+    /// The function is disabled (HTTP 403).
+    #[error("Function is disabled")]
+    FunctionDisabled,
+    /// The function has no active version (HTTP 500).
+    #[error("No active version found")]
+    NoActiveVersion,
+    /// Anything else before the code ran (HTTP 500); nothing was recorded.
+    #[error("internal error: {0}")]
+    Internal(#[source] Error),
+}
+
+/// The result of a recorded execution.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ExecutionReport {
+    /// Execution id.
+    pub execution_id: String,
+    /// Version that ran.
+    pub version_id: String,
+    /// Duration in ms.
+    pub duration_ms: i64,
+    /// `success` or `error`.
+    pub status: ExecutionStatus,
+    /// Formatted error text.
+    pub error_message: Option<String>,
+    /// The handler's response (absent on a runtime error).
+    pub response: Option<FunctionResponse>,
+}
+
+/// A function ready to run: the row and its active version.
+#[derive(Debug, Clone)]
+struct Loaded {
+    function: Function,
+    version: FunctionVersion,
+    code: Arc<str>,
+}
+
+/// Runs executions: lookup, record, run, finish (SPEC.md §4.1). Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    stores: Stores,
+    runtime: Arc<dyn Runtime>,
+    http: Option<Arc<dyn HttpClient>>,
+    clock: Arc<dyn Clock>,
+    config: EngineConfig,
+    shutdown: CancellationToken,
+    tracker: TaskTracker,
+}
+
+impl Engine {
+    /// An engine over `stores` and `runtime`, with the system clock and no outbound HTTP.
+    pub fn new(stores: Stores, runtime: Arc<dyn Runtime>, config: EngineConfig) -> Self {
+        Self::builder(stores, runtime).config(config).build()
+    }
+
+    /// A builder for the optional parts.
+    pub fn builder(stores: Stores, runtime: Arc<dyn Runtime>) -> EngineBuilder {
+        EngineBuilder {
+            stores,
+            runtime,
+            http: None,
+            clock: Arc::new(SystemClock),
+            config: EngineConfig::default(),
+        }
+    }
+
+    /// The stores.
+    #[must_use]
+    pub fn stores(&self) -> &Stores {
+        &self.inner.stores
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &EngineConfig {
+        &self.inner.config
+    }
+
+    /// The clock.
+    #[must_use]
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
+    }
+
+    /// The runtime.
+    #[must_use]
+    pub fn runtime(&self) -> &Arc<dyn Runtime> {
+        &self.inner.runtime
+    }
+
+    /// Runs one execution. The work happens on a spawned task, so the final write completes
+    /// even when the caller's future is dropped; dropping it cancels the run, which is then
+    /// recorded with `client disconnected`.
+    pub async fn execute(&self, req: ExecuteRequest) -> Result<ExecutionReport, EngineError> {
+        if self.inner.tracker.is_closed() {
+            return Err(EngineError::Internal(Error::Runtime(
+                SERVER_SHUTTING_DOWN.to_owned(),
+            )));
+        }
+        let cancel = self.inner.shutdown.child_token();
+        let guard = cancel.clone().drop_guard();
+        let inner = self.inner.clone();
+        let task = self
+            .inner
+            .tracker
+            .spawn(async move { inner.execute(req, cancel).await });
+        let result = task.await;
+        guard.disarm();
+        match result {
+            Ok(r) => r,
+            Err(e) => Err(EngineError::Internal(Error::Internal(format!(
+                "execution task failed: {e}"
+            )))),
+        }
+    }
+
+    /// Stops taking executions, waits up to `grace` for those in flight, then cancels the
+    /// rest (each recorded `error` with `server shutting down`) and waits for their writes.
+    pub async fn shutdown(&self, grace: Duration) {
+        self.inner.tracker.close();
+        if tokio::time::timeout(grace, self.inner.tracker.wait())
+            .await
+            .is_err()
+        {
+            self.inner.shutdown.cancel();
+            self.inner.tracker.wait().await;
+        }
+    }
+
+    /// Number of executions in flight.
+    #[must_use]
+    pub fn in_flight(&self) -> usize {
+        self.inner.tracker.len()
+    }
+}
+
+/// Builds an [`Engine`].
+#[derive(Debug)]
+pub struct EngineBuilder {
+    stores: Stores,
+    runtime: Arc<dyn Runtime>,
+    http: Option<Arc<dyn HttpClient>>,
+    clock: Arc<dyn Clock>,
+    config: EngineConfig,
+}
+
+impl EngineBuilder {
+    /// Sets the configuration.
+    #[must_use]
+    pub fn config(mut self, config: EngineConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Sets the clock.
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Sets the outbound HTTP client.
+    #[must_use]
+    pub fn http_client(mut self, http: Arc<dyn HttpClient>) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Builds the engine.
+    #[must_use]
+    pub fn build(self) -> Engine {
+        Engine {
+            inner: Arc::new(Inner {
+                stores: self.stores,
+                runtime: self.runtime,
+                http: self.http,
+                clock: self.clock,
+                config: self.config,
+                shutdown: CancellationToken::new(),
+                tracker: TaskTracker::new(),
+            }),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventJson<'a> {
+    method: &'a str,
+    path: &'a str,
+    relative_path: &'a str,
+    headers: std::collections::BTreeMap<String, String>,
+    body: String,
+    query: std::collections::BTreeMap<String, String>,
+}
+
+/// The masked `event_json` of SPEC.md §4.1 step 7.
+#[must_use]
+pub fn masked_event_json(event: &Event) -> String {
+    let e = EventJson {
+        method: &event.method,
+        path: &event.path,
+        relative_path: &event.relative_path,
+        headers: mask_headers(&event.headers),
+        body: mask_json_text(&event.body),
+        query: mask_query(&event.query),
+    };
+    serde_json::to_string(&e).unwrap_or_else(|_| "{}".to_owned())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SavedResponse<'a> {
+    status_code: u16,
+    headers: &'a std::collections::BTreeMap<String, crate::runtime::HeaderValues>,
+    body: String,
+    is_base64_encoded: bool,
+}
+
+/// The saved `response_json` of SPEC.md §4.1 step 12.
+#[must_use]
+pub fn saved_response_json(r: &FunctionResponse) -> String {
+    let (mut body, is_base64_encoded) = match &r.body {
+        ResponseBody::Text(t) => (t.clone(), false),
+        ResponseBody::Bytes(b) => (base64::engine::general_purpose::STANDARD.encode(b), true),
+    };
+    if body.len() > SAVED_RESPONSE_MAX_BYTES {
+        let mut end = SAVED_RESPONSE_MAX_BYTES;
+        while !body.is_char_boundary(end) {
+            end -= 1;
+        }
+        body.truncate(end);
+        body.push_str(SAVED_RESPONSE_TRUNCATED);
+    }
+    serde_json::to_string(&SavedResponse {
+        status_code: r.status_code,
+        headers: &r.headers,
+        body,
+        is_base64_encoded,
+    })
+    .unwrap_or_else(|_| "{}".to_owned())
+}
+
+impl Inner {
+    async fn load(&self, function_id: &str) -> Result<Loaded, EngineError> {
+        let function = match self.stores.functions.get_function(function_id).await {
+            Ok(f) => f,
+            Err(Error::NotFound(_)) => return Err(EngineError::FunctionNotFound),
+            Err(e) => return Err(EngineError::Internal(e)),
+        };
+        if function.disabled {
+            return Err(EngineError::FunctionDisabled);
+        }
+        let version = match self.stores.functions.active_version(function_id).await {
+            Ok(v) => v,
+            Err(Error::NotFound(_)) => return Err(EngineError::NoActiveVersion),
+            Err(e) => return Err(EngineError::Internal(e)),
+        };
+        let code: Arc<str> = Arc::from(version.code.as_str());
+        Ok(Loaded {
+            function,
+            version,
+            code,
+        })
+    }
+
+    async fn execute(
+        &self,
+        req: ExecuteRequest,
+        cancel: CancellationToken,
+    ) -> Result<ExecutionReport, EngineError> {
+        // Step 1.
+        let started = Instant::now();
+        let execution_id = ids::new_id();
+        // Steps 2-4.
+        let Loaded {
+            function,
+            version,
+            code,
+        } = self.load(&req.function_id).await?;
+        // Step 5.
+        let limits = self.config.limits_for(&function);
+        let env = self
+            .stores
+            .env
+            .all(&function.id)
+            .await
+            .map_err(EngineError::Internal)?;
+        // Step 6.
+        let now = self.clock.unix();
+        let ctx = Ctx {
+            execution_id: execution_id.clone(),
+            function_id: function.id.clone(),
+            function_name: function.name.clone(),
+            started_at: now,
+            version: version.version.to_string(),
+            trigger: req.trigger,
+            base_url: self.config.base_url.clone(),
+        };
+        // Steps 7-8.
+        let event_json = masked_event_json(&req.event);
+        self.stores
+            .functions
+            .insert_execution(NewExecution {
+                id: execution_id.clone(),
+                function_id: function.id.clone(),
+                function_version_id: version.id.clone(),
+                event_json: Some(event_json),
+                trigger: req.trigger,
+                created_at: now,
+            })
+            .await
+            .map_err(EngineError::Internal)?;
+        // Step 9.
+        let logger = Logger::new(&limits, self.clock.clone());
+        let mut host = Host::new(
+            KvHandle::new(function.id.as_str(), self.stores.kv.clone()),
+            EnvHandle::new(function.id.as_str(), env, self.stores.env.clone()),
+            logger.clone(),
+            self.clock.clone(),
+        );
+        host.http.clone_from(&self.http);
+        let job = RunJob::new(
+            code.clone(),
+            version.id.clone(),
+            ctx,
+            req.event,
+            limits,
+            self.config.timezone.clone(),
+            host,
+            cancel.clone(),
+        );
+        let outcome = self.runtime.run(job).await;
+        // Step 10.
+        let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        // Steps 11-13.
+        let (status, error_message, response) = match outcome {
+            Ok(resp) => {
+                let status = if resp.status_code >= 400 {
+                    ExecutionStatus::Error
+                } else {
+                    ExecutionStatus::Success
+                };
+                (status, None, Some(resp))
+            }
+            Err(err) => {
+                let text = self.error_text(&code, &err);
+                if err.kind != RunErrorKind::Cancelled {
+                    logger.system(LogLevel::Error, &text);
+                }
+                tracing::warn!(
+                    function_id = %function.id,
+                    execution_id = %execution_id,
+                    error = %text,
+                    "function execution failed"
+                );
+                (ExecutionStatus::Error, Some(text), None)
+            }
+        };
+        let response_json = match (&response, function.save_response) {
+            (Some(r), true) => Some(saved_response_json(r)),
+            _ => None,
+        };
+        // Step 14.
+        self.finish(
+            &execution_id,
+            Outcome {
+                status,
+                duration_ms,
+                error_message: error_message.clone(),
+                response_json,
+            },
+            &logger,
+        )
+        .await;
+        // Step 15.
+        Ok(ExecutionReport {
+            execution_id,
+            version_id: version.id,
+            duration_ms,
+            status,
+            error_message,
+            response,
+        })
+    }
+
+    fn error_text(&self, code: &str, err: &RunError) -> String {
+        if err.kind == RunErrorKind::Cancelled {
+            return if self.shutdown.is_cancelled() {
+                SERVER_SHUTTING_DOWN.to_owned()
+            } else {
+                CLIENT_DISCONNECTED.to_owned()
+            };
+        }
+        format_run_error(code, &err.message, err.line, err.column)
+    }
+
+    async fn finish(&self, execution_id: &str, outcome: Outcome, logger: &Logger) {
+        let entries = logger.take();
+        let attempts = self.config.finish_attempts.max(1);
+        let mut delay = Duration::from_millis(50);
+        let mut logs_written = entries.is_empty();
+        for attempt in 1..=attempts {
+            let r = async {
+                if !logs_written {
+                    self.stores.logs.append(execution_id, &entries).await?;
+                    logs_written = true;
+                }
+                self.stores
+                    .functions
+                    .finish_execution(execution_id, outcome.clone())
+                    .await
+            }
+            .await;
+            match r {
+                Ok(()) => return,
+                Err(e) if attempt < attempts => {
+                    tracing::warn!(execution_id, attempt, error = %e, "retrying execution write");
+                    tokio::time::sleep(delay).await;
+                    delay *= 4;
+                }
+                Err(e) => {
+                    tracing::error!(execution_id, error = %e, "failed to record execution outcome");
+                }
+            }
+        }
+    }
+}

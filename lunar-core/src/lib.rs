@@ -2,10 +2,12 @@
 
 pub mod clock;
 pub mod cron;
+// LEAD-WIP pub mod cron_scheduler;
 pub mod diff;
 pub mod engine;
 pub mod errfmt;
 pub mod error;
+// LEAD-WIP pub mod housekeeping;
 pub mod http_client;
 pub mod ids;
 pub mod logger;
@@ -13,17 +15,22 @@ pub mod mask;
 pub mod model;
 pub mod router;
 pub mod runtime;
+pub mod scheduler;
 pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod validate;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-// engine re-exports follow once it lands
+pub use engine::{
+    Engine, EngineBuilder, EngineConfig, EngineError, ExecuteRequest, ExecutionReport,
+};
 pub use error::{Error, Result};
 pub use http_client::HttpClient;
 pub use logger::Logger;
 pub use runtime::Runtime;
+// LEAD-WIP pub use housekeeping::Housekeeper;
+pub use scheduler::Scheduler;
 pub use store::{
     AiTracker, Backend, EmailTracker, EnvStore, FunctionStore, KvStore, LogStore, Stores,
 };

@@ -1,1 +1,602 @@
-//! placeholder, being written
+//! Request bodies of the REST API and their validation (SPEC.md §2.7).
+//!
+//! Each `validate` returns [`Error::InvalidInput`] naming the field, whose `Display` is the
+//! exact API message (`name: name cannot be empty`).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::model::{CronStatus, FunctionLimits, FunctionUpdate, NewFunction, Timestamp};
+use crate::{Error, Result};
+
+/// Longest name (trimmed, bytes).
+pub const MAX_NAME_BYTES: usize = 100;
+/// Longest description (bytes).
+pub const MAX_DESCRIPTION_BYTES: usize = 500;
+/// Longest code (bytes).
+pub const MAX_CODE_BYTES: usize = 1_048_576;
+/// Most environment variables per function.
+pub const MAX_ENV_VARS: usize = 100;
+/// Longest environment variable key.
+pub const MAX_ENV_KEY_BYTES: usize = 100;
+/// Longest environment variable value.
+pub const MAX_ENV_VALUE_BYTES: usize = 10_000;
+/// Allowed retention periods.
+pub const RETENTION_DAYS: [i64; 4] = [7, 15, 30, 365];
+
+/// `POST /api/functions` body.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CreateFunctionRequest {
+    /// Name (required).
+    #[serde(default)]
+    pub name: String,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Code of version 1 (required).
+    #[serde(default)]
+    pub code: String,
+}
+
+impl CreateFunctionRequest {
+    /// Validates name, description and code, in that order.
+    pub fn validate(&self) -> Result<()> {
+        validate_name(&self.name)?;
+        if let Some(d) = &self.description {
+            validate_description(d)?;
+        }
+        validate_code(&self.code)
+    }
+
+    /// Validates and turns the request into a [`NewFunction`].
+    pub fn into_new_function(self, id: String, now: Timestamp) -> Result<NewFunction> {
+        self.validate()?;
+        Ok(NewFunction {
+            id,
+            name: self.name,
+            description: self.description,
+            code: self.code,
+            now,
+        })
+    }
+}
+
+/// Per-function limit overrides as sent (integers; ranges checked by validation).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub struct LimitsRequest {
+    /// Timeout in seconds.
+    #[serde(default)]
+    pub timeout_seconds: Option<i64>,
+    /// Heap in MiB.
+    #[serde(default)]
+    pub memory_mb: Option<i64>,
+    /// Request body cap.
+    #[serde(default)]
+    pub max_request_body_bytes: Option<i64>,
+    /// Response body cap.
+    #[serde(default)]
+    pub max_response_body_bytes: Option<i64>,
+    /// Log entry cap.
+    #[serde(default)]
+    pub max_log_entries: Option<i64>,
+}
+
+/// Upper bounds of the per-function limits (server-configurable; never below the server
+/// defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LimitCeilings {
+    /// Largest `timeout_seconds`.
+    pub timeout_seconds: u64,
+    /// Largest `memory_mb`.
+    pub memory_mb: u64,
+    /// Largest `max_request_body_bytes`.
+    pub max_request_body_bytes: u64,
+    /// Largest `max_response_body_bytes`.
+    pub max_response_body_bytes: u64,
+    /// Largest `max_log_entries`.
+    pub max_log_entries: u64,
+}
+
+impl Default for LimitCeilings {
+    fn default() -> Self {
+        Self {
+            timeout_seconds: 900,
+            memory_mb: 1024,
+            max_request_body_bytes: 104_857_600,
+            max_response_body_bytes: 104_857_600,
+            max_log_entries: 10_000,
+        }
+    }
+}
+
+impl LimitsRequest {
+    /// Checks each member against `[min, ceiling]` and converts.
+    pub fn validate(&self, ceilings: &LimitCeilings) -> Result<FunctionLimits> {
+        fn check(name: &str, v: Option<i64>, min: u64, max: u64) -> Result<Option<u64>> {
+            match v {
+                None => Ok(None),
+                Some(v) => match u64::try_from(v) {
+                    Ok(u) if (min..=max).contains(&u) => Ok(Some(u)),
+                    _ => Err(Error::invalid(
+                        "limits",
+                        format!("{name} must be between {min} and {max}"),
+                    )),
+                },
+            }
+        }
+        Ok(FunctionLimits {
+            timeout_seconds: check(
+                "timeout_seconds",
+                self.timeout_seconds,
+                1,
+                ceilings.timeout_seconds,
+            )?,
+            memory_mb: check("memory_mb", self.memory_mb, 16, ceilings.memory_mb)?,
+            max_request_body_bytes: check(
+                "max_request_body_bytes",
+                self.max_request_body_bytes,
+                1,
+                ceilings.max_request_body_bytes,
+            )?,
+            max_response_body_bytes: check(
+                "max_response_body_bytes",
+                self.max_response_body_bytes,
+                1,
+                ceilings.max_response_body_bytes,
+            )?,
+            max_log_entries: check(
+                "max_log_entries",
+                self.max_log_entries,
+                0,
+                ceilings.max_log_entries,
+            )?,
+        })
+    }
+}
+
+/// `PUT /api/functions/{id}` body; JSON `null` means "not provided".
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct UpdateFunctionRequest {
+    /// New name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// New description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// New code (creates a version).
+    #[serde(default)]
+    pub code: Option<String>,
+    /// Disabled flag.
+    #[serde(default)]
+    pub disabled: Option<bool>,
+    /// Retention.
+    #[serde(default)]
+    pub retention_days: Option<i64>,
+    /// Schedule (`""` clears).
+    #[serde(default)]
+    pub cron_schedule: Option<String>,
+    /// `active` / `paused`.
+    #[serde(default)]
+    pub cron_status: Option<String>,
+    /// Save responses.
+    #[serde(default)]
+    pub save_response: Option<bool>,
+    /// Limit overrides (replace the whole set).
+    #[serde(default)]
+    pub limits: Option<LimitsRequest>,
+}
+
+impl UpdateFunctionRequest {
+    /// True when a field touching the schedule was given (the scheduler must refresh).
+    #[must_use]
+    pub fn touches_schedule(&self) -> bool {
+        self.cron_schedule.is_some() || self.cron_status.is_some() || self.disabled.is_some()
+    }
+
+    /// Validates in the order presence, name, description, code, retention_days,
+    /// cron_schedule, cron_status, limits, and converts to a [`FunctionUpdate`].
+    pub fn validate(&self, ceilings: &LimitCeilings, now: Timestamp) -> Result<FunctionUpdate> {
+        let none = self.name.is_none()
+            && self.description.is_none()
+            && self.code.is_none()
+            && self.disabled.is_none()
+            && self.retention_days.is_none()
+            && self.cron_schedule.is_none()
+            && self.cron_status.is_none()
+            && self.save_response.is_none()
+            && self.limits.is_none();
+        if none {
+            return Err(Error::invalid(
+                "request",
+                "at least one field must be provided for update",
+            ));
+        }
+        if let Some(n) = &self.name {
+            validate_name(n)?;
+        }
+        if let Some(d) = &self.description {
+            validate_description(d)?;
+        }
+        if let Some(c) = &self.code {
+            validate_code(c)?;
+        }
+        if let Some(r) = self.retention_days {
+            validate_retention_days(r)?;
+        }
+        if let Some(s) = &self.cron_schedule {
+            validate_cron_schedule(s)?;
+        }
+        let cron_status = match &self.cron_status {
+            Some(s) => Some(CronStatus::parse(s).ok_or_else(|| {
+                Error::invalid("cron_status", "cron_status must be one of: [active paused]")
+            })?),
+            None => None,
+        };
+        let limits = match &self.limits {
+            Some(l) => Some(l.validate(ceilings)?),
+            None => None,
+        };
+        Ok(FunctionUpdate {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            code: self.code.clone(),
+            disabled: self.disabled,
+            retention_days: self.retention_days,
+            cron_schedule: self.cron_schedule.clone(),
+            cron_status,
+            save_response: self.save_response,
+            limits,
+            now,
+        })
+    }
+}
+
+/// `PUT /api/functions/{id}/env` body.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct EnvVarsRequest {
+    /// The complete new set (required).
+    #[serde(default)]
+    pub env_vars: Option<BTreeMap<String, String>>,
+}
+
+impl EnvVarsRequest {
+    /// Validates nil, count, then each entry in ascending key order (key, then value), and
+    /// returns the map.
+    pub fn validate(self) -> Result<BTreeMap<String, String>> {
+        let vars = self
+            .env_vars
+            .ok_or_else(|| Error::invalid("env_vars", "env_vars cannot be nil"))?;
+        if vars.len() > MAX_ENV_VARS {
+            return Err(Error::invalid(
+                "env_vars",
+                format!("cannot have more than {MAX_ENV_VARS} environment variables"),
+            ));
+        }
+        for (k, v) in &vars {
+            validate_env_key(k)?;
+            validate_env_value(v)?;
+        }
+        Ok(vars)
+    }
+}
+
+/// `name` rules.
+pub fn validate_name(name: &str) -> Result<()> {
+    let t = name.trim();
+    if t.is_empty() {
+        return Err(Error::invalid("name", "name cannot be empty"));
+    }
+    if t.len() > MAX_NAME_BYTES {
+        return Err(Error::invalid(
+            "name",
+            format!("name cannot be longer than {MAX_NAME_BYTES} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// `description` rules.
+pub fn validate_description(d: &str) -> Result<()> {
+    if d.len() > MAX_DESCRIPTION_BYTES {
+        return Err(Error::invalid(
+            "description",
+            format!("description cannot be longer than {MAX_DESCRIPTION_BYTES} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// `code` rules.
+pub fn validate_code(code: &str) -> Result<()> {
+    if code.trim().is_empty() {
+        return Err(Error::invalid("code", "code cannot be empty"));
+    }
+    if code.len() > MAX_CODE_BYTES {
+        return Err(Error::invalid(
+            "code",
+            format!("code cannot be longer than {MAX_CODE_BYTES} bytes"),
+        ));
+    }
+    Ok(())
+}
+
+/// `retention_days` rules.
+pub fn validate_retention_days(days: i64) -> Result<()> {
+    if RETENTION_DAYS.contains(&days) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "retention_days",
+            "retention_days must be one of: [7 15 30 365]",
+        ))
+    }
+}
+
+/// `cron_schedule` rules: empty clears; anything else must parse.
+pub fn validate_cron_schedule(expr: &str) -> Result<()> {
+    if expr.is_empty() {
+        return Ok(());
+    }
+    // LEAD-WIP-CRON crate::cron::validate(expr)
+    //    .map_err(|e| Error::invalid("cron_schedule", format!("invalid cron expression: {e}")))
+    Ok(())
+}
+
+/// `env_var_key` rules.
+pub fn validate_env_key(key: &str) -> Result<()> {
+    if key.trim().is_empty() {
+        return Err(Error::invalid(
+            "env_var_key",
+            "environment variable key cannot be empty",
+        ));
+    }
+    if key.len() > MAX_ENV_KEY_BYTES {
+        return Err(Error::invalid(
+            "env_var_key",
+            format!(
+                "environment variable key cannot be longer than {MAX_ENV_KEY_BYTES} characters"
+            ),
+        ));
+    }
+    if !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Err(Error::invalid(
+            "env_var_key",
+            "environment variable key can only contain letters, numbers, and underscores",
+        ));
+    }
+    Ok(())
+}
+
+/// `env_var_value` rules.
+pub fn validate_env_value(value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid(
+            "env_var_value",
+            "environment variable value cannot be empty",
+        ));
+    }
+    if value.len() > MAX_ENV_VALUE_BYTES {
+        return Err(Error::invalid(
+            "env_var_value",
+            format!(
+                "environment variable value cannot be longer than {MAX_ENV_VALUE_BYTES} characters"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(r: Result<impl std::fmt::Debug>) -> String {
+        r.expect_err("expected a validation error").to_string()
+    }
+
+    fn create(name: &str, desc: Option<&str>, code: &str) -> CreateFunctionRequest {
+        CreateFunctionRequest {
+            name: name.into(),
+            description: desc.map(Into::into),
+            code: code.into(),
+        }
+    }
+
+    #[test]
+    fn create_messages_in_order() {
+        assert_eq!(
+            msg(create(" \t", None, "").validate()),
+            "name: name cannot be empty"
+        );
+        assert_eq!(
+            msg(create(&"n".repeat(101), None, "x").validate()),
+            "name: name cannot be longer than 100 characters"
+        );
+        // Trimmed length counts: 100 bytes plus spaces is fine.
+        assert!(
+            create(&format!("  {}  ", "n".repeat(100)), None, "x")
+                .validate()
+                .is_ok()
+        );
+        // UTF-8 bytes, not characters: 51 × 'é' = 102 bytes.
+        assert!(create(&"é".repeat(51), None, "x").validate().is_err());
+        assert_eq!(
+            msg(create("a", Some(&"d".repeat(501)), "").validate()),
+            "description: description cannot be longer than 500 characters"
+        );
+        assert!(create("a", Some(""), "x").validate().is_ok());
+        assert_eq!(
+            msg(create("a", None, " \n ").validate()),
+            "code: code cannot be empty"
+        );
+        assert_eq!(
+            msg(create("a", None, &"x".repeat(MAX_CODE_BYTES + 1)).validate()),
+            "code: code cannot be longer than 1048576 bytes"
+        );
+        assert!(
+            create("a", None, &"x".repeat(MAX_CODE_BYTES))
+                .validate()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn create_decodes_missing_fields_as_empty() {
+        let r: CreateFunctionRequest = serde_json::from_str(r#"{"code":"x"}"#).expect("decode");
+        assert_eq!(msg(r.validate()), "name: name cannot be empty");
+        assert!(serde_json::from_str::<CreateFunctionRequest>(r#"{"name":1}"#).is_err());
+    }
+
+    fn update(json: &str) -> Result<FunctionUpdate> {
+        let r: UpdateFunctionRequest = serde_json::from_str(json).expect("decode");
+        r.validate(&LimitCeilings::default(), 5)
+    }
+
+    #[test]
+    fn update_messages() {
+        assert_eq!(
+            msg(update("{}")),
+            "request: at least one field must be provided for update"
+        );
+        assert_eq!(
+            msg(update(r#"{"name":null,"unknown":1}"#)),
+            "request: at least one field must be provided for update"
+        );
+        assert_eq!(msg(update(r#"{"name":""}"#)), "name: name cannot be empty");
+        assert_eq!(
+            msg(update(r#"{"retention_days":8}"#)),
+            "retention_days: retention_days must be one of: [7 15 30 365]"
+        );
+        for d in RETENTION_DAYS {
+            assert!(update(&format!(r#"{{"retention_days":{d}}}"#)).is_ok());
+        }
+        assert_eq!(
+            msg(update(r#"{"cron_status":""}"#)),
+            "cron_status: cron_status must be one of: [active paused]"
+        );
+        assert_eq!(
+            msg(update(r#"{"cron_status":"Active"}"#)),
+            "cron_status: cron_status must be one of: [active paused]"
+        );
+        assert!(
+            msg(update(r#"{"cron_schedule":"* * *"}"#))
+                .starts_with("cron_schedule: invalid cron expression: expected exactly 5 fields")
+        );
+        assert!(update(r#"{"cron_schedule":""}"#).is_ok());
+        // Order: name before retention.
+        assert_eq!(
+            msg(update(r#"{"retention_days":8,"name":" "}"#)),
+            "name: name cannot be empty"
+        );
+    }
+
+    #[test]
+    fn update_limits() {
+        assert_eq!(
+            msg(update(r#"{"limits":{"timeout_seconds":0}}"#)),
+            "limits: timeout_seconds must be between 1 and 900"
+        );
+        assert_eq!(
+            msg(update(r#"{"limits":{"memory_mb":8}}"#)),
+            "limits: memory_mb must be between 16 and 1024"
+        );
+        assert_eq!(
+            msg(update(r#"{"limits":{"max_request_body_bytes":104857601}}"#)),
+            "limits: max_request_body_bytes must be between 1 and 104857600"
+        );
+        assert_eq!(
+            msg(update(r#"{"limits":{"max_response_body_bytes":-1}}"#)),
+            "limits: max_response_body_bytes must be between 1 and 104857600"
+        );
+        assert_eq!(
+            msg(update(r#"{"limits":{"max_log_entries":10001}}"#)),
+            "limits: max_log_entries must be between 0 and 10000"
+        );
+        let u = update(r#"{"limits":{"max_log_entries":0,"timeout_seconds":null}}"#).expect("ok");
+        assert_eq!(
+            u.limits,
+            Some(FunctionLimits {
+                max_log_entries: Some(0),
+                ..FunctionLimits::default()
+            })
+        );
+        assert_eq!(
+            update(r#"{"limits":{}}"#).expect("ok").limits,
+            Some(FunctionLimits::default())
+        );
+        assert!(
+            serde_json::from_str::<UpdateFunctionRequest>(r#"{"limits":{"memory_mb":1.5}}"#)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn update_converts_fields() {
+        let u = update(
+            r#"{"description":"","cron_status":"active","disabled":true,"save_response":true}"#,
+        )
+        .expect("ok");
+        assert_eq!(u.description.as_deref(), Some(""));
+        assert_eq!(u.cron_status, Some(CronStatus::Active));
+        assert_eq!(u.disabled, Some(true));
+        assert_eq!(u.now, 5);
+    }
+
+    fn env(json: &str) -> Result<BTreeMap<String, String>> {
+        let r: EnvVarsRequest = serde_json::from_str(json).expect("decode");
+        r.validate()
+    }
+
+    #[test]
+    fn env_messages() {
+        assert_eq!(msg(env("{}")), "env_vars: env_vars cannot be nil");
+        assert_eq!(
+            msg(env(r#"{"env_vars":null}"#)),
+            "env_vars: env_vars cannot be nil"
+        );
+        let many: BTreeMap<String, String> = (0..101)
+            .map(|i| (format!("K{i}"), "v".to_owned()))
+            .collect();
+        let body = serde_json::json!({ "env_vars": many }).to_string();
+        assert_eq!(
+            msg(env(&body)),
+            "env_vars: cannot have more than 100 environment variables"
+        );
+        assert_eq!(
+            msg(env(r#"{"env_vars":{" ":"v"}}"#)),
+            "env_var_key: environment variable key cannot be empty"
+        );
+        let long = format!(r#"{{"env_vars":{{"{}":"v"}}}}"#, "K".repeat(101));
+        assert_eq!(
+            msg(env(&long)),
+            "env_var_key: environment variable key cannot be longer than 100 characters"
+        );
+        assert_eq!(
+            msg(env(r#"{"env_vars":{"A-B":"v"}}"#)),
+            "env_var_key: environment variable key can only contain letters, numbers, and underscores"
+        );
+        assert_eq!(
+            msg(env(r#"{"env_vars":{"A":" "}}"#)),
+            "env_var_value: environment variable value cannot be empty"
+        );
+        let longv = format!(r#"{{"env_vars":{{"A":"{}"}}}}"#, "v".repeat(10_001));
+        assert_eq!(
+            msg(env(&longv)),
+            "env_var_value: environment variable value cannot be longer than 10000 characters"
+        );
+        // Ascending key order: "A" (bad value) is checked before "b-" (bad key).
+        assert_eq!(
+            msg(env(r#"{"env_vars":{"b-":"v","A":" "}}"#)),
+            "env_var_value: environment variable value cannot be empty"
+        );
+        assert_eq!(
+            env(r#"{"env_vars":{"_1":"x","9a":"y"}}"#)
+                .expect("ok")
+                .len(),
+            2
+        );
+        assert!(env(r#"{"env_vars":{}}"#).expect("ok").is_empty());
+    }
+}

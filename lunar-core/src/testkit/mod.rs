@@ -1,1 +1,85 @@
-//! Conformance suite (being written).
+//! The conformance suite every store runs (feature `testkit`).
+//!
+//! Each check is a `pub async fn` taking a fresh, empty [`Stores`]; the
+//! [`store_conformance_tests!`](crate::store_conformance_tests) macro stamps out one named
+//! `#[tokio::test]` per check. A backend's test crate needs `tokio` (with `macros` and
+//! `rt-multi-thread`) as a dev-dependency and invokes:
+//!
+//! ```ignore
+//! lunar_core::store_conformance_tests!(async {
+//!     // An empty store per test; `None` skips (e.g. no database URL configured).
+//!     let store = std::sync::Arc::new(MyStore::open_temp().await);
+//!     Some(lunar_core::Stores::from_backend(store))
+//! });
+//! ```
+//!
+//! Checks use fixed timestamps passed through the store API, so they never depend on the
+//! wall clock.
+
+#![allow(clippy::missing_panics_doc)]
+
+mod checks;
+mod engine;
+
+pub use checks::*;
+pub use engine::*;
+
+/// Expands to one `#[tokio::test]` per conformance check. The argument is an expression
+/// evaluated in each test, producing a future of `Option<Stores>` (an empty store; `None`
+/// prints a skip line and passes).
+#[macro_export]
+macro_rules! store_conformance_tests {
+    ($make:expr) => {
+        $crate::store_conformance_tests!(@each $make;
+            create_and_get_function,
+            create_duplicate_id_is_already_exists,
+            list_functions_order_and_pagination,
+            update_function_fields,
+            update_unknown_function_changes_nothing,
+            code_updates_create_numbered_versions,
+            activate_version_rules,
+            delete_version_rules,
+            executions_insert_finish_get_list,
+            executions_order_and_pagination,
+            logs_order_and_pagination,
+            ai_requests_tracking,
+            email_requests_tracking,
+            kv_isolation_per_function,
+            env_isolation_per_function,
+            delete_function_cascades,
+            retention_deletes_old_executions_per_function,
+            functions_with_active_cron_filter,
+            fail_stale_pending_marks_only_old_pending,
+            claims_are_exactly_once,
+            concurrent_executions_with_logs,
+            concurrent_code_updates_never_duplicate_versions,
+            ping_works
+        );
+        $crate::store_conformance_tests!(@each $make;
+            engine_success_records_execution,
+            engine_thrown_error_is_recorded,
+            engine_status_400_is_error_without_message,
+            engine_missing_and_disabled_record_nothing,
+            engine_save_response,
+            engine_timeout_from_runtime,
+            engine_client_disconnect_is_recorded,
+            engine_shutdown_cancels_in_flight,
+            engine_host_kv_env_and_log_limit,
+            engine_no_active_version_records_nothing
+        );
+    };
+    (@each $make:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                let stores: ::core::option::Option<$crate::Stores> = $make.await;
+                match stores {
+                    ::core::option::Option::Some(s) => $crate::testkit::$name(s).await,
+                    ::core::option::Option::None => {
+                        eprintln!("skipping {}: store not configured", stringify!($name));
+                    }
+                }
+            }
+        )*
+    };
+}

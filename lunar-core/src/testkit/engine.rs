@@ -1,0 +1,620 @@
+//! Engine lifecycle checks (SPEC.md §4.1), run over each store with a small Rust runtime.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::engine::{CLIENT_DISCONNECTED, SAVED_RESPONSE_TRUNCATED, SERVER_SHUTTING_DOWN};
+use crate::model::{
+    ExecutionStatus, FunctionLimits, FunctionUpdate, LogLevel, NewFunction, PageRequest, Trigger,
+};
+use crate::runtime::{
+    Ctx, Event, FunctionResponse, HeaderValues, ResponseBody, RunError, RunErrorKind, RunJob,
+    RunOutcome, Runtime,
+};
+use crate::{Engine, EngineConfig, EngineError, ExecuteRequest, Stores, ids};
+
+type RunFn = dyn Fn(RunJob) -> Pin<Box<dyn Future<Output = RunOutcome> + Send>> + Send + Sync;
+
+/// A runtime backed by a Rust closure, standing in for JavaScript in engine tests.
+pub struct FnRuntime {
+    f: Box<RunFn>,
+}
+
+impl std::fmt::Debug for FnRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FnRuntime")
+    }
+}
+
+impl FnRuntime {
+    /// Wraps an async closure.
+    pub fn new<F, Fut>(f: F) -> Arc<Self>
+    where
+        F: Fn(RunJob) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = RunOutcome> + Send + 'static,
+    {
+        Arc::new(Self {
+            f: Box::new(move |job| Box::pin(f(job))),
+        })
+    }
+}
+
+#[async_trait]
+impl Runtime for FnRuntime {
+    fn name(&self) -> &str {
+        "fn"
+    }
+
+    async fn run(&self, job: RunJob) -> RunOutcome {
+        (self.f)(job).await
+    }
+}
+
+const CODE: &str = "line one\nline two\nline three\nline four\n";
+
+async fn function(s: &Stores) -> String {
+    let id = ids::new_id();
+    s.functions
+        .create_function(NewFunction {
+            id: id.clone(),
+            name: "engine-fn".into(),
+            description: None,
+            code: CODE.into(),
+            now: 1_700_000_000,
+        })
+        .await
+        .expect("create");
+    id
+}
+
+fn event() -> Event {
+    let mut headers = BTreeMap::new();
+    headers.insert("Authorization".into(), "Bearer secret-token".into());
+    headers.insert("Content-Type".into(), "application/json".into());
+    let mut query = BTreeMap::new();
+    query.insert("api_key".into(), "k".into());
+    query.insert("limit".into(), "5".into());
+    Event {
+        method: "POST".into(),
+        path: "/fn/x/users".into(),
+        relative_path: "/users".into(),
+        headers,
+        body: r#"{"user":"ann","password":"hunter2"}"#.into(),
+        query,
+    }
+}
+
+fn engine(s: &Stores, rt: Arc<dyn Runtime>) -> Engine {
+    Engine::new(
+        s.clone(),
+        rt,
+        EngineConfig::default().with_base_url("http://lunar.test/"),
+    )
+}
+
+/// Success: the row goes pending → success with duration, masked event, logs and ctx.
+pub async fn engine_success_records_execution(s: Stores) {
+    let fid = function(&s).await;
+    let seen: Arc<Mutex<Option<(Ctx, Event)>>> = Arc::default();
+    let seen2 = seen.clone();
+    let rt = FnRuntime::new(move |job: RunJob| {
+        let seen = seen2.clone();
+        async move {
+            job.host.logger.info("hello");
+            job.host
+                .logger
+                .log(LogLevel::Warn, "token=abcdefghijklmnop");
+            *seen.lock().expect("lock") = Some((job.ctx.clone(), job.event.clone()));
+            Ok(FunctionResponse::text(201, "made").with_header("X-A", "1"))
+        }
+    });
+    let report = engine(&s, rt)
+        .execute(ExecuteRequest::http(&fid, event()))
+        .await
+        .expect("execute");
+    assert_eq!(report.status, ExecutionStatus::Success);
+    assert_eq!(report.error_message, None);
+    assert_eq!(report.version_id, ids::version_id(&fid, 1));
+    let resp = report.response.expect("response");
+    assert_eq!(resp.status_code, 201);
+
+    let (ctx, ev) = seen.lock().expect("lock").clone().expect("runtime ran");
+    assert_eq!(ctx.execution_id, report.execution_id);
+    assert_eq!(ctx.function_id, fid);
+    assert_eq!(ctx.function_name, "engine-fn");
+    assert_eq!(ctx.version, "1");
+    assert_eq!(ctx.trigger, Trigger::Http);
+    assert_eq!(ctx.base_url.as_deref(), Some("http://lunar.test"));
+    assert_eq!(
+        ev.headers["Authorization"], "Bearer secret-token",
+        "runtime sees unmasked"
+    );
+
+    let e = s
+        .functions
+        .get_execution(&report.execution_id)
+        .await
+        .expect("row");
+    assert_eq!(e.status, ExecutionStatus::Success);
+    assert_eq!(e.duration_ms, Some(report.duration_ms));
+    assert_eq!(e.trigger, Trigger::Http);
+    assert_eq!(e.response_json, None, "save_response is off");
+    let ej: serde_json::Value =
+        serde_json::from_str(e.event_json.as_deref().expect("event_json")).expect("json");
+    assert_eq!(ej["method"], "POST");
+    assert_eq!(ej["relativePath"], "/users");
+    assert_eq!(ej["headers"]["Authorization"], "[REDACTED]");
+    assert_eq!(ej["headers"]["Content-Type"], "application/json");
+    assert_eq!(ej["query"]["api_key"], "[REDACTED]");
+    assert_eq!(ej["query"]["limit"], "5");
+    assert_eq!(ej["body"], r#"{"password":"[REDACTED]","user":"ann"}"#);
+    let logs = s
+        .logs
+        .list(&report.execution_id, PageRequest::default())
+        .await
+        .expect("logs");
+    let msgs: Vec<&str> = logs.items.iter().map(|l| l.message.as_str()).collect();
+    assert_eq!(msgs, vec!["hello", "[REDACTED]"]);
+}
+
+/// A thrown error: `error` with the formatted text, also logged under the execution.
+pub async fn engine_thrown_error_is_recorded(s: Stores) {
+    let fid = function(&s).await;
+    let rt = FnRuntime::new(|_job: RunJob| async {
+        Err(RunError::script("TypeError: x is not a function").at(2, Some(3)))
+    });
+    let report = engine(&s, rt)
+        .execute(ExecuteRequest::http(&fid, event()))
+        .await
+        .expect("execute");
+    assert_eq!(report.status, ExecutionStatus::Error);
+    assert!(report.response.is_none());
+    let msg = report.error_message.expect("message");
+    assert!(
+        msg.starts_with("Error at line 2: TypeError: x is not a function\n\n[CODE]\n"),
+        "{msg}"
+    );
+    assert!(msg.contains("> "), "{msg}");
+    assert!(msg.contains("line two"), "{msg}");
+    assert!(
+        msg.contains("[TIP] You're calling a function that doesn't exist"),
+        "{msg}"
+    );
+    let e = s
+        .functions
+        .get_execution(&report.execution_id)
+        .await
+        .expect("row");
+    assert_eq!(e.status, ExecutionStatus::Error);
+    assert_eq!(e.error_message.as_deref(), Some(msg.as_str()));
+    let logs = s
+        .logs
+        .list(&report.execution_id, PageRequest::default())
+        .await
+        .expect("logs");
+    assert_eq!(logs.items.len(), 1);
+    assert_eq!(logs.items[0].level, LogLevel::Error);
+    assert_eq!(logs.items[0].message, msg);
+}
+
+/// A response with status ≥ 400 is `error` without a message.
+pub async fn engine_status_400_is_error_without_message(s: Stores) {
+    let fid = function(&s).await;
+    let rt = FnRuntime::new(|_job: RunJob| async { Ok(FunctionResponse::text(404, "nope")) });
+    let report = engine(&s, rt)
+        .execute(ExecuteRequest::http(&fid, event()))
+        .await
+        .expect("execute");
+    assert_eq!(report.status, ExecutionStatus::Error);
+    assert_eq!(report.error_message, None);
+    assert_eq!(report.response.expect("response").status_code, 404);
+    let e = s
+        .functions
+        .get_execution(&report.execution_id)
+        .await
+        .expect("row");
+    assert_eq!((e.status, e.error_message), (ExecutionStatus::Error, None));
+}
+
+/// Unknown and disabled functions are refused before anything is recorded.
+pub async fn engine_missing_and_disabled_record_nothing(s: Stores) {
+    let fid = function(&s).await;
+    let rt = FnRuntime::new(|_job: RunJob| async { Ok(FunctionResponse::text(200, "")) });
+    let eng = engine(&s, rt);
+    assert!(matches!(
+        eng.execute(ExecuteRequest::http("nope", event())).await,
+        Err(EngineError::FunctionNotFound)
+    ));
+    s.functions
+        .update_function(
+            &fid,
+            FunctionUpdate {
+                disabled: Some(true),
+                now: 1_700_000_001,
+                ..FunctionUpdate::default()
+            },
+        )
+        .await
+        .expect("disable");
+    assert!(matches!(
+        eng.execute(ExecuteRequest::http(&fid, event())).await,
+        Err(EngineError::FunctionDisabled)
+    ));
+    let list = s
+        .functions
+        .list_executions(&fid, PageRequest::default())
+        .await
+        .expect("list");
+    assert_eq!(list.total, 0);
+}
+
+/// With `save_response`, the response is stored; large bodies are cut at 1 MiB and bytes
+/// are stored base64-encoded.
+pub async fn engine_save_response(s: Stores) {
+    let fid = function(&s).await;
+    s.functions
+        .update_function(
+            &fid,
+            FunctionUpdate {
+                save_response: Some(true),
+                now: 1_700_000_001,
+                ..FunctionUpdate::default()
+            },
+        )
+        .await
+        .expect("enable");
+    let rt = FnRuntime::new(|job: RunJob| async move {
+        let mut r = match job.event.relative_path.as_str() {
+            "/big" => FunctionResponse::text(200, "é".repeat(600_000)),
+            "/bytes" => FunctionResponse {
+                status_code: 200,
+                headers: BTreeMap::new(),
+                body: ResponseBody::Bytes(vec![0, 1, 2, 255]),
+            },
+            _ => FunctionResponse::text(202, r#"{"ok":true}"#),
+        };
+        r.headers.insert(
+            "Set-Cookie".into(),
+            HeaderValues::Many(vec!["a=1".into(), "b=2".into()]),
+        );
+        Ok(r)
+    });
+    let eng = engine(&s, rt);
+    let run = |path: &'static str| {
+        let eng = eng.clone();
+        let fid = fid.clone();
+        async move {
+            let mut ev = event();
+            ev.relative_path = path.into();
+            let r = eng
+                .execute(ExecuteRequest::http(&fid, ev))
+                .await
+                .expect("execute");
+            let e = s_get(&eng, &r.execution_id).await;
+            serde_json::from_str::<serde_json::Value>(&e).expect("response json")
+        }
+    };
+    let small = run("/").await;
+    assert_eq!(small["statusCode"], 202);
+    assert_eq!(small["body"], r#"{"ok":true}"#);
+    assert_eq!(small["isBase64Encoded"], false);
+    assert_eq!(
+        small["headers"]["Set-Cookie"],
+        serde_json::json!(["a=1", "b=2"])
+    );
+    let bytes = run("/bytes").await;
+    assert_eq!(bytes["body"], "AAEC/w==");
+    assert_eq!(bytes["isBase64Encoded"], true);
+    let big = run("/big").await;
+    let body = big["body"].as_str().expect("body");
+    assert!(body.ends_with(SAVED_RESPONSE_TRUNCATED));
+    assert_eq!(body.len() - SAVED_RESPONSE_TRUNCATED.len(), 1_048_576);
+}
+
+async fn s_get(eng: &Engine, id: &str) -> String {
+    eng.stores()
+        .functions
+        .get_execution(id)
+        .await
+        .expect("row")
+        .response_json
+        .expect("response_json saved")
+}
+
+/// A runtime timeout is recorded with the timeout text and tip.
+pub async fn engine_timeout_from_runtime(s: Stores) {
+    let fid = function(&s).await;
+    s.functions
+        .update_function(
+            &fid,
+            FunctionUpdate {
+                limits: Some(FunctionLimits {
+                    timeout_seconds: Some(1),
+                    ..FunctionLimits::default()
+                }),
+                now: 1_700_000_001,
+                ..FunctionUpdate::default()
+            },
+        )
+        .await
+        .expect("limits");
+    let rt = FnRuntime::new(|job: RunJob| async move {
+        // The effective limit reaches the runtime.
+        let ms = job.limits.timeout.as_millis();
+        Err(RunError::new(
+            RunErrorKind::Timeout,
+            format!("execution timed out after {ms} ms"),
+        ))
+    });
+    let report = engine(&s, rt)
+        .execute(ExecuteRequest::http(&fid, event()))
+        .await
+        .expect("execute");
+    let msg = report.error_message.expect("message");
+    assert!(
+        msg.starts_with("Error: execution timed out after 1000 ms"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("[TIP] The function ran longer than its time limit"),
+        "{msg}"
+    );
+}
+
+/// Dropping the caller's future cancels the run; the row says `client disconnected`.
+pub async fn engine_client_disconnect_is_recorded(s: Stores) {
+    let fid = function(&s).await;
+    let started = Arc::new(tokio::sync::Notify::new());
+    let started2 = started.clone();
+    let rt = FnRuntime::new(move |job: RunJob| {
+        let started = started2.clone();
+        async move {
+            started.notify_one();
+            job.cancel.cancelled().await;
+            Err(RunError::new(RunErrorKind::Cancelled, "cancelled"))
+        }
+    });
+    let eng = engine(&s, rt);
+    let fut = eng.execute(ExecuteRequest::http(&fid, event()));
+    tokio::select! {
+        _ = fut => panic!("the run never finishes on its own"),
+        () = started.notified() => {}
+    }
+    // The future is dropped here; the write completes in the background.
+    let mut row = None;
+    for _ in 0..200 {
+        let list = s
+            .functions
+            .list_executions(&fid, PageRequest::default())
+            .await
+            .expect("list");
+        if let Some(e) = list.items.first() {
+            if e.status != ExecutionStatus::Pending {
+                row = Some(e.clone());
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let e = row.expect("execution finished after disconnect");
+    assert_eq!(e.status, ExecutionStatus::Error);
+    assert_eq!(e.error_message.as_deref(), Some(CLIENT_DISCONNECTED));
+}
+
+/// Shutdown waits for the grace period, then cancels with `server shutting down`.
+pub async fn engine_shutdown_cancels_in_flight(s: Stores) {
+    let fid = function(&s).await;
+    let rt = FnRuntime::new(|job: RunJob| async move {
+        if job.event.relative_path == "/quick" {
+            return Ok(FunctionResponse::text(200, "quick"));
+        }
+        job.cancel.cancelled().await;
+        Err(RunError::new(RunErrorKind::Cancelled, "cancelled"))
+    });
+    let eng = engine(&s, rt);
+    let eng2 = eng.clone();
+    let fid2 = fid.clone();
+    let slow =
+        tokio::spawn(async move { eng2.execute(ExecuteRequest::http(&fid2, event())).await });
+    while eng.in_flight() == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    eng.shutdown(Duration::from_millis(100)).await;
+    let report = slow.await.expect("join").expect("report");
+    assert_eq!(report.status, ExecutionStatus::Error);
+    assert_eq!(report.error_message.as_deref(), Some(SERVER_SHUTTING_DOWN));
+    let e = s
+        .functions
+        .get_execution(&report.execution_id)
+        .await
+        .expect("row");
+    assert_eq!(e.error_message.as_deref(), Some(SERVER_SHUTTING_DOWN));
+    // After shutdown nothing new starts.
+    let mut ev = event();
+    ev.relative_path = "/quick".into();
+    assert!(eng.execute(ExecuteRequest::http(&fid, ev)).await.is_err());
+}
+
+/// KV and env reach the runtime scoped to the function; the log limit applies.
+pub async fn engine_host_kv_env_and_log_limit(s: Stores) {
+    let fid = function(&s).await;
+    s.env.set(&fid, "GREETING", "hi").await.expect("env");
+    s.functions
+        .update_function(
+            &fid,
+            FunctionUpdate {
+                limits: Some(FunctionLimits {
+                    max_log_entries: Some(2),
+                    ..FunctionLimits::default()
+                }),
+                now: 1_700_000_001,
+                ..FunctionUpdate::default()
+            },
+        )
+        .await
+        .expect("limits");
+    let rt = FnRuntime::new(|job: RunJob| async move {
+        let greeting = job.host.env.get("GREETING").unwrap_or_default();
+        job.host
+            .kv
+            .set("count", "1")
+            .await
+            .map_err(|e| RunError::script(e.to_string()))?;
+        job.host
+            .env
+            .set("SEEN", "yes")
+            .await
+            .map_err(|e| RunError::script(e.to_string()))?;
+        for i in 0..5 {
+            job.host.logger.info(&format!("line {i}"));
+        }
+        Ok(FunctionResponse::text(200, greeting))
+    });
+    let report = engine(&s, rt)
+        .execute(ExecuteRequest::http(&fid, event()))
+        .await
+        .expect("execute");
+    assert_eq!(
+        report.response.expect("response").body,
+        ResponseBody::Text("hi".into())
+    );
+    assert_eq!(
+        s.kv.get(&fid, "count").await.expect("kv").as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        s.env.get(&fid, "SEEN").await.expect("env").as_deref(),
+        Some("yes")
+    );
+    let logs = s
+        .logs
+        .list(&report.execution_id, PageRequest::default())
+        .await
+        .expect("logs");
+    let msgs: Vec<&str> = logs.items.iter().map(|l| l.message.as_str()).collect();
+    assert_eq!(msgs, vec!["line 0", "line 1", "log limit reached"]);
+}
+
+/// Delegates to a real store but reports no active version, a state the API cannot create
+/// (every function keeps one) but a damaged or legacy database can hold.
+#[derive(Debug)]
+struct WithoutActiveVersion(Arc<dyn crate::FunctionStore>);
+
+#[async_trait]
+impl crate::FunctionStore for WithoutActiveVersion {
+    async fn create_function(
+        &self,
+        f: NewFunction,
+    ) -> crate::Result<crate::model::FunctionWithActiveVersion> {
+        self.0.create_function(f).await
+    }
+    async fn get_function(&self, id: &str) -> crate::Result<crate::model::Function> {
+        self.0.get_function(id).await
+    }
+    async fn list_functions(
+        &self,
+        p: PageRequest,
+    ) -> crate::Result<crate::model::Page<crate::model::FunctionWithActiveVersion>> {
+        self.0.list_functions(p).await
+    }
+    async fn update_function(
+        &self,
+        id: &str,
+        u: FunctionUpdate,
+    ) -> crate::Result<crate::model::Function> {
+        self.0.update_function(id, u).await
+    }
+    async fn delete_function(&self, id: &str) -> crate::Result<Vec<String>> {
+        self.0.delete_function(id).await
+    }
+    async fn get_version(&self, fid: &str, n: i64) -> crate::Result<crate::model::FunctionVersion> {
+        self.0.get_version(fid, n).await
+    }
+    async fn get_version_by_id(
+        &self,
+        fid: &str,
+        vid: &str,
+    ) -> crate::Result<crate::model::FunctionVersion> {
+        self.0.get_version_by_id(fid, vid).await
+    }
+    async fn list_versions(
+        &self,
+        fid: &str,
+        p: PageRequest,
+    ) -> crate::Result<crate::model::Page<crate::model::FunctionVersion>> {
+        self.0.list_versions(fid, p).await
+    }
+    async fn active_version(&self, _fid: &str) -> crate::Result<crate::model::FunctionVersion> {
+        Err(crate::Error::NotFound("version"))
+    }
+    async fn activate_version(&self, fid: &str, vid: &str) -> crate::Result<()> {
+        self.0.activate_version(fid, vid).await
+    }
+    async fn delete_version(&self, fid: &str, vid: &str) -> crate::Result<Vec<String>> {
+        self.0.delete_version(fid, vid).await
+    }
+    async fn insert_execution(&self, e: crate::model::NewExecution) -> crate::Result<()> {
+        self.0.insert_execution(e).await
+    }
+    async fn finish_execution(&self, id: &str, o: crate::model::Outcome) -> crate::Result<()> {
+        self.0.finish_execution(id, o).await
+    }
+    async fn get_execution(&self, id: &str) -> crate::Result<crate::model::Execution> {
+        self.0.get_execution(id).await
+    }
+    async fn list_executions(
+        &self,
+        fid: &str,
+        p: PageRequest,
+    ) -> crate::Result<crate::model::Page<crate::model::Execution>> {
+        self.0.list_executions(fid, p).await
+    }
+    async fn delete_executions_before(
+        &self,
+        fid: &str,
+        cutoff: i64,
+        max: u32,
+    ) -> crate::Result<Vec<String>> {
+        self.0.delete_executions_before(fid, cutoff, max).await
+    }
+    async fn fail_stale_pending(&self, older_than: i64, message: &str) -> crate::Result<u64> {
+        self.0.fail_stale_pending(older_than, message).await
+    }
+    async fn functions_with_active_cron(&self) -> crate::Result<Vec<crate::model::Function>> {
+        self.0.functions_with_active_cron().await
+    }
+    async fn claim(&self, job: &str, at: i64, node: &str, now: i64) -> crate::Result<bool> {
+        self.0.claim(job, at, node, now).await
+    }
+    async fn delete_claims_before(&self, cutoff: i64) -> crate::Result<u64> {
+        self.0.delete_claims_before(cutoff).await
+    }
+    async fn ping(&self) -> crate::Result<()> {
+        self.0.ping().await
+    }
+}
+
+/// A function without an active version is `NoActiveVersion`, and nothing is recorded.
+pub async fn engine_no_active_version_records_nothing(s: Stores) {
+    let fid = function(&s).await;
+    let mut broken = s.clone();
+    broken.functions = Arc::new(WithoutActiveVersion(s.functions.clone()));
+    let rt = FnRuntime::new(|_job: RunJob| async { Ok(FunctionResponse::text(200, "")) });
+    assert!(matches!(
+        engine(&broken, rt)
+            .execute(ExecuteRequest::http(&fid, event()))
+            .await,
+        Err(EngineError::NoActiveVersion)
+    ));
+    let list = s
+        .functions
+        .list_executions(&fid, PageRequest::default())
+        .await
+        .expect("list");
+    assert_eq!(list.total, 0);
+}
