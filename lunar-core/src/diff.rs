@@ -166,7 +166,7 @@ mod tests {
     #[test]
     fn pure_removal() {
         let d = diff_lines("a\nx\nb\ny\n", "a\nb\n");
-        assert_eq!(d, vec![u(1, 1, "a"), r(2, "x"), u(2, 3, "b"), r(4, "y")]);
+        assert_eq!(d, vec![u(1, 1, "a"), r(2, "x"), u(3, 2, "b"), r(4, "y")]);
     }
 
     #[test]

@@ -393,11 +393,13 @@ pub async fn engine_client_disconnect_is_recorded(s: Stores) {
             .list_executions(&fid, PageRequest::default())
             .await
             .expect("list");
-        if let Some(e) = list.items.first() {
-            if e.status != ExecutionStatus::Pending {
-                row = Some(e.clone());
-                break;
-            }
+        if let Some(e) = list
+            .items
+            .first()
+            .filter(|e| e.status != ExecutionStatus::Pending)
+        {
+            row = Some(e.clone());
+            break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }

@@ -8,8 +8,10 @@
 //! ```ignore
 //! lunar_core::store_conformance_tests!(async {
 //!     // An empty store per test; `None` skips (e.g. no database URL configured).
-//!     let store = std::sync::Arc::new(MyStore::open_temp().await);
-//!     Some(lunar_core::Stores::from_backend(store))
+//!     let dir = tempfile::tempdir().unwrap();
+//!     let store = std::sync::Arc::new(MyStore::open(dir.path()).await);
+//!     // The guard (here the temp dir) is dropped when the check ends.
+//!     Some((lunar_core::Stores::from_backend(store), dir))
 //! });
 //! ```
 //!
@@ -19,14 +21,34 @@
 #![allow(clippy::missing_panics_doc)]
 
 mod checks;
+
+/// What a conformance test's setup expression yields: the stores, optionally with a guard
+/// kept alive for the duration of the check (a temp dir, a database schema...).
+pub trait TestStores {
+    /// Splits into the stores and the guard.
+    fn into_parts(self) -> (crate::Stores, Box<dyn std::any::Any + Send>);
+}
+
+impl TestStores for crate::Stores {
+    fn into_parts(self) -> (crate::Stores, Box<dyn std::any::Any + Send>) {
+        (self, Box::new(()))
+    }
+}
+
+impl<G: Send + 'static> TestStores for (crate::Stores, G) {
+    fn into_parts(self) -> (crate::Stores, Box<dyn std::any::Any + Send>) {
+        (self.0, Box::new(self.1))
+    }
+}
 mod engine;
 
 pub use checks::*;
 pub use engine::*;
 
 /// Expands to one `#[tokio::test]` per conformance check. The argument is an expression
-/// evaluated in each test, producing a future of `Option<Stores>` (an empty store; `None`
-/// prints a skip line and passes).
+/// evaluated in each test, producing a future of `Option<T>` where `T` is [`Stores`](crate::Stores)
+/// or `(Stores, guard)` ([`TestStores`](crate::testkit::TestStores)): an empty store; `None`
+/// prints a skip line and passes.
 #[macro_export]
 macro_rules! store_conformance_tests {
     ($make:expr) => {
@@ -72,9 +94,12 @@ macro_rules! store_conformance_tests {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $name() {
-                let stores: ::core::option::Option<$crate::Stores> = $make.await;
-                match stores {
-                    ::core::option::Option::Some(s) => $crate::testkit::$name(s).await,
+                match $make.await {
+                    ::core::option::Option::Some(made) => {
+                        // The guard (a temp dir, a schema) lives until the check ends.
+                        let (stores, _guard) = $crate::testkit::TestStores::into_parts(made);
+                        $crate::testkit::$name(stores).await;
+                    }
                     ::core::option::Option::None => {
                         eprintln!("skipping {}: store not configured", stringify!($name));
                     }

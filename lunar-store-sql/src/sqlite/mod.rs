@@ -1,0 +1,152 @@
+//! [`SqliteStore`]: every Lunar store trait on one SQLite database.
+
+mod data;
+mod functions;
+mod rows;
+mod tracking;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use lunar_core::Result;
+use lunar_core::model::PageRequest;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Sqlite, Transaction};
+
+use crate::error::{SqlError, SqlResult};
+
+/// Backend name carried by [`lunar_core::Error::Backend`].
+const BACKEND: &str = "sqlite";
+
+/// How long a connection waits for another writer before failing with "database is locked".
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Connections in the pool made by [`SqliteStore::pool_options`].
+pub const MAX_CONNECTIONS: u32 = 8;
+
+/// Converts a driver or internal error at the trait boundary.
+fn db(e: impl Into<SqlError>) -> lunar_core::Error {
+    e.into().into_core(BACKEND)
+}
+
+/// Every Lunar store trait ([`FunctionStore`](lunar_core::FunctionStore),
+/// [`KvStore`](lunar_core::KvStore), [`EnvStore`](lunar_core::EnvStore),
+/// [`LogStore`](lunar_core::LogStore), [`AiTracker`](lunar_core::AiTracker),
+/// [`EmailTracker`](lunar_core::EmailTracker)) on one SQLite database.
+///
+/// The host owns the pool: build it with [`SqliteStore::connect`] (or your own
+/// [`SqlitePool`] with [`SqliteStore::connect_options`]), then call
+/// [`migrate`](SqliteStore::migrate) once before use. Foreign keys cascade inside the
+/// database, so the cross-store cascades of [`lunar_core::Stores`] find nothing left to do.
+///
+/// Cloning is cheap and shares the pool.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Wraps a pool. Its connections must enforce foreign keys (the sqlx default, and what
+    /// [`connect_options`](Self::connect_options) sets); nothing is created until
+    /// [`migrate`](Self::migrate).
+    #[must_use]
+    pub fn new(pool: SqlitePool) -> Self {
+        Self { pool }
+    }
+
+    /// Opens a pool on `path_or_url` with [`connect_options`](Self::connect_options) and
+    /// [`pool_options`](Self::pool_options). Does not migrate.
+    ///
+    /// # Errors
+    /// [`lunar_core::Error::InvalidInput`] for an unparsable URL, `Backend` when the
+    /// database cannot be opened.
+    pub async fn connect(path_or_url: &str) -> Result<Self> {
+        Self::connect_with(Self::connect_options(path_or_url)?, Self::pool_options()).await
+    }
+
+    /// Opens a pool with the given options (start from [`connect_options`](Self::connect_options)
+    /// and [`pool_options`](Self::pool_options) to keep Lunar's settings). Does not migrate.
+    ///
+    /// # Errors
+    /// `Backend` when the database cannot be opened.
+    pub async fn connect_with(
+        connect: SqliteConnectOptions,
+        pool: SqlitePoolOptions,
+    ) -> Result<Self> {
+        // `connect_with` opens one connection first, so WAL is switched on before any
+        // concurrent connection exists.
+        let pool = pool.connect_with(connect).await.map_err(db)?;
+        Ok(Self::new(pool))
+    }
+
+    /// Lunar's connection settings for a database file path or a `sqlite:` URL
+    /// (`sqlite::memory:` included): create if missing, WAL journal, `synchronous = NORMAL`,
+    /// `foreign_keys = ON` on every connection, a [`BUSY_TIMEOUT`] busy timeout and a
+    /// statement cache large enough for every statement the store prepares.
+    ///
+    /// # Errors
+    /// [`lunar_core::Error::InvalidInput`] (field `database_url`) for an unparsable URL.
+    pub fn connect_options(path_or_url: &str) -> Result<SqliteConnectOptions> {
+        let base = if path_or_url.starts_with("sqlite:") {
+            SqliteConnectOptions::from_str(path_or_url)
+                .map_err(|e| lunar_core::Error::invalid("database_url", e.to_string()))?
+        } else {
+            SqliteConnectOptions::new().filename(path_or_url)
+        };
+        Ok(base
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT)
+            .statement_cache_capacity(256))
+    }
+
+    /// A bounded pool: at most [`MAX_CONNECTIONS`] connections, waiting up to 30 s for one.
+    #[must_use]
+    pub fn pool_options() -> SqlitePoolOptions {
+        SqlitePoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(30))
+    }
+
+    /// The pool, e.g. for the host's own tables or for closing it on shutdown.
+    #[must_use]
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Applies the embedded migrations (`migrations/sqlite/`); safe to call on every start.
+    ///
+    /// # Errors
+    /// `Backend` when a migration fails or the database has migrations this build does not
+    /// know.
+    pub async fn migrate(&self) -> Result<()> {
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&self.pool)
+            .await
+            .map_err(db)
+    }
+
+    /// Starts a write transaction holding the database's write lock from the start
+    /// (`BEGIN IMMEDIATE`), so concurrent writers queue on the busy timeout instead of
+    /// failing to upgrade a read lock.
+    async fn begin_write(&self) -> SqlResult<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+/// `LIMIT` and `OFFSET` binds of a page.
+fn page_binds(page: PageRequest) -> (i64, i64) {
+    (
+        i64::from(page.limit),
+        i64::try_from(page.offset).unwrap_or(i64::MAX),
+    )
+}
+
+/// A `COUNT(*)` result as the page total.
+fn total(count: i64) -> u64 {
+    u64::try_from(count).unwrap_or(0)
+}

@@ -1,0 +1,157 @@
+//! What is committed survives closing the pool and the process.
+
+use std::path::Path;
+use std::process::Command;
+
+use lunar_core::model::{
+    ExecutionStatus, LogEntry, LogLevel, NewExecution, NewFunction, Outcome, PageRequest, Trigger,
+};
+use lunar_core::{FunctionStore, KvStore, LogStore, ids};
+use tempfile::TempDir;
+
+use crate::support::open;
+
+const T0: i64 = 1_700_000_000;
+/// Set for the child process: the database file it opens.
+const CHILD_DB: &str = "LUNAR_SQLITE_CHILD_DB";
+/// Set for the child process: the function it reads and writes.
+const CHILD_FUNCTION: &str = "LUNAR_SQLITE_CHILD_FUNCTION";
+
+/// Writes a function with one finished execution and its logs; returns (function, execution).
+async fn write_sample(path: &Path) -> (String, String) {
+    let store = open(path).await;
+    let fid = ids::new_id();
+    store
+        .create_function(NewFunction {
+            id: fid.clone(),
+            name: "durable".into(),
+            description: None,
+            code: "function handler(){}".into(),
+            now: T0,
+        })
+        .await
+        .expect("create");
+    let eid = ids::new_id();
+    store
+        .insert_execution(NewExecution {
+            id: eid.clone(),
+            function_id: fid.clone(),
+            function_version_id: ids::version_id(&fid, 1),
+            event_json: None,
+            trigger: Trigger::Http,
+            created_at: T0,
+        })
+        .await
+        .expect("insert");
+    let entries = [
+        LogEntry {
+            level: LogLevel::Info,
+            message: "one".into(),
+            created_at: T0,
+        },
+        LogEntry {
+            level: LogLevel::Error,
+            message: "two".into(),
+            created_at: T0,
+        },
+    ];
+    store.append(&eid, &entries).await.expect("logs");
+    store
+        .finish_execution(
+            &eid,
+            Outcome {
+                status: ExecutionStatus::Success,
+                duration_ms: 7,
+                error_message: None,
+                response_json: Some("{}".into()),
+            },
+        )
+        .await
+        .expect("finish");
+    store.pool().close().await;
+    (fid, eid)
+}
+
+/// Close the pool, open a new one on the same file: everything is there.
+#[tokio::test]
+async fn reopened_pool_reads_back() {
+    let dir = TempDir::new().expect("temp dir");
+    let path = dir.path().join("lunar.db");
+    let (fid, eid) = write_sample(&path).await;
+
+    let store = open(&path).await;
+    assert_eq!(
+        store.get_function(&fid).await.expect("function").name,
+        "durable"
+    );
+    let e = store.get_execution(&eid).await.expect("execution");
+    assert_eq!(
+        (e.status, e.duration_ms),
+        (ExecutionStatus::Success, Some(7))
+    );
+    let logs = LogStore::list(&store, &eid, PageRequest::new(10, 0))
+        .await
+        .expect("logs");
+    let messages: Vec<&str> = logs.items.iter().map(|l| l.message.as_str()).collect();
+    assert_eq!(messages, ["one", "two"]);
+}
+
+/// Another process reads what this one committed, then writes and exits at once without
+/// closing its pool (no checkpoint, as if killed after the commit); this process sees the
+/// child's write.
+#[tokio::test]
+async fn another_process_reads_and_writes() {
+    let dir = TempDir::new().expect("temp dir");
+    let path = dir.path().join("lunar.db");
+    let (fid, _) = write_sample(&path).await;
+
+    let child = Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--exact",
+            "durability::child_process",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_DB, &path)
+        .env(CHILD_FUNCTION, &fid)
+        .output()
+        .expect("spawn child");
+    assert!(
+        child.status.success(),
+        "child failed: {}\n{}\n{}",
+        child.status,
+        String::from_utf8_lossy(&child.stdout),
+        String::from_utf8_lossy(&child.stderr)
+    );
+
+    let store = open(&path).await;
+    assert_eq!(
+        store.get(&fid, "written-by").await.expect("kv").as_deref(),
+        Some("child")
+    );
+}
+
+/// The child half of [`another_process_reads_and_writes`]; does nothing in a normal run.
+#[tokio::test]
+async fn child_process() {
+    let (Some(path), Some(fid)) = (
+        std::env::var_os(CHILD_DB),
+        std::env::var(CHILD_FUNCTION).ok(),
+    ) else {
+        return;
+    };
+    let store = open(Path::new(&path)).await;
+    let f = store.get_function(&fid).await.expect("parent's function");
+    assert_eq!(f.name, "durable");
+    let executions = store
+        .list_executions(&fid, PageRequest::new(10, 0))
+        .await
+        .expect("parent's executions");
+    assert_eq!(executions.total, 1);
+    store
+        .set(&fid, "written-by", "child")
+        .await
+        .expect("child write");
+    // Exit without closing the pool or checkpointing the WAL.
+    std::process::exit(0);
+}
