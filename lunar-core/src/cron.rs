@@ -133,10 +133,10 @@ impl CronSchedule {
     pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let mut date = after.with_timezone(&self.zone).date_naive();
         for _ in 0..SEARCH_DAYS {
-            if self.day_matches(date) {
-                if let Some(t) = self.first_on(date, after) {
-                    return Some(t);
-                }
+            if self.day_matches(date)
+                && let Some(t) = self.first_on(date, after)
+            {
+                return Some(t);
             }
             date = date.succ_opt()?;
         }

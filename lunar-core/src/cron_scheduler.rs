@@ -8,12 +8,12 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::Result;
 use crate::cron::CronSchedule;
 use crate::engine::{Engine, ExecuteRequest};
-use crate::model::Function;
+use crate::model::{CronStatus, Function, NextRun};
 use crate::runtime::Event;
 use crate::scheduler::Scheduler;
-use crate::Result;
 use async_trait::async_trait;
 
 /// Fires detected later than this after their scheduled time are skipped.
@@ -245,7 +245,10 @@ fn cron_event(engine: &Engine, f: &Function, expr: &str, at: DateTime<Utc>) -> E
     headers.insert("X-Cron-Schedule".to_owned(), expr.to_owned());
     headers.insert("X-Cron-Function-Id".to_owned(), f.id.clone());
     headers.insert("X-Cron-Function-Name".to_owned(), f.name.clone());
-    headers.insert("X-Cron-Scheduled-Time".to_owned(), at.timestamp().to_string());
+    headers.insert(
+        "X-Cron-Scheduled-Time".to_owned(),
+        at.timestamp().to_string(),
+    );
     headers.insert("Content-Type".to_owned(), "application/json".to_owned());
     Event {
         method: "POST".to_owned(),
@@ -264,6 +267,35 @@ pub fn base_path_of(base_url: &str) -> String {
     let path = after_scheme.find('/').map_or("", |i| &after_scheme[i..]);
     let path = path.split(['?', '#']).next().unwrap_or("");
     path.trim_end_matches('/').to_owned()
+}
+
+/// The next-run answer for a stored function (SPEC.md §2.6): no schedule, paused (status
+/// not `active`, or disabled), or the next fire strictly after `now` with its human text.
+/// An unparsable stored schedule is an error.
+pub fn next_run_info(
+    f: &Function,
+    now: DateTime<Utc>,
+    default_zone: chrono_tz::Tz,
+) -> std::result::Result<NextRun, crate::cron::CronError> {
+    let schedule = match f.cron_schedule.as_deref() {
+        None | Some("") => return Ok(NextRun::default()),
+        Some(s) => s,
+    };
+    let mut info = NextRun {
+        has_schedule: true,
+        cron_schedule: Some(schedule.to_owned()),
+        cron_status: f.cron_status,
+        ..NextRun::default()
+    };
+    if f.cron_status != Some(CronStatus::Active) || f.disabled {
+        info.is_paused = true;
+        return Ok(info);
+    }
+    if let Some(next) = crate::cron::next_run(schedule, now, default_zone)? {
+        info.next_run = Some(next.timestamp());
+        info.next_run_human = Some(crate::cron::human_until(next.timestamp(), now.timestamp()));
+    }
+    Ok(info)
 }
 
 fn next_minute(t: DateTime<Utc>) -> DateTime<Utc> {

@@ -2,12 +2,12 @@
 
 pub mod clock;
 pub mod cron;
-// LEAD-WIP pub mod cron_scheduler;
+pub mod cron_scheduler;
 pub mod diff;
 pub mod engine;
 pub mod errfmt;
 pub mod error;
-// LEAD-WIP pub mod housekeeping;
+pub mod housekeeping;
 pub mod http_client;
 pub mod ids;
 pub mod logger;
@@ -22,14 +22,15 @@ pub mod testkit;
 pub mod validate;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use cron_scheduler::{CronScheduler, SchedulerConfig};
 pub use engine::{
     Engine, EngineBuilder, EngineConfig, EngineError, ExecuteRequest, ExecutionReport,
 };
 pub use error::{Error, Result};
+pub use housekeeping::Housekeeper;
 pub use http_client::HttpClient;
 pub use logger::Logger;
 pub use runtime::Runtime;
-// LEAD-WIP pub use housekeeping::Housekeeper;
 pub use scheduler::Scheduler;
 pub use store::{
     AiTracker, Backend, EmailTracker, EnvStore, FunctionStore, KvStore, LogStore, Stores,

@@ -339,9 +339,8 @@ pub fn validate_cron_schedule(expr: &str) -> Result<()> {
     if expr.is_empty() {
         return Ok(());
     }
-    // LEAD-WIP-CRON crate::cron::validate(expr)
-    //    .map_err(|e| Error::invalid("cron_schedule", format!("invalid cron expression: {e}")))
-    Ok(())
+    crate::cron::validate(expr)
+        .map_err(|e| Error::invalid("cron_schedule", format!("invalid cron expression: {e}")))
 }
 
 /// `env_var_key` rules.

@@ -41,9 +41,11 @@ impl<G: Send + 'static> TestStores for (crate::Stores, G) {
     }
 }
 mod engine;
+mod scheduling;
 
 pub use checks::*;
 pub use engine::*;
+pub use scheduling::*;
 
 /// Expands to one `#[tokio::test]` per conformance check. The argument is an expression
 /// evaluated in each test, producing a future of `Option<T>` where `T` is [`Stores`](crate::Stores)
@@ -87,7 +89,12 @@ macro_rules! store_conformance_tests {
             engine_client_disconnect_is_recorded,
             engine_shutdown_cancels_in_flight,
             engine_host_kv_env_and_log_limit,
-            engine_no_active_version_records_nothing
+            engine_no_active_version_records_nothing,
+            cron_fires_every_minute_until_paused,
+            cron_stops_on_clear_disable_delete,
+            cron_schedule_change_and_next_run,
+            cron_exactly_once_across_schedulers,
+            housekeeping_retention_per_function
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
