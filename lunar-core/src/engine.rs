@@ -9,19 +9,19 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::cache::{FunctionCache, InvalidatingEnv, InvalidatingFunctions, Runnable};
 use crate::clock::{Clock, SystemClock};
 use crate::errfmt::format_run_error;
+use crate::group_commit::GroupCommit;
 use crate::http_client::HttpClient;
 use crate::logger::Logger;
 use crate::mask::{mask_headers, mask_json_text, mask_query};
-use crate::model::{
-    ExecutionStatus, Function, FunctionVersion, LogLevel, NewExecution, Outcome, Trigger,
-};
+use crate::model::{ExecutionStatus, Function, LogLevel, NewExecution, Outcome, Trigger};
 use crate::runtime::{
     Ctx, EnvHandle, Event, FunctionResponse, Host, KvHandle, Limits, ResponseBody, RunError,
     RunErrorKind, RunJob, Runtime,
 };
-use crate::store::Stores;
+use crate::store::{ExecutionWrite, Stores};
 use crate::validate::LimitCeilings;
 use crate::{Error, ids};
 
@@ -48,6 +48,10 @@ pub struct EngineConfig {
     pub timezone: String,
     /// Attempts of the final write.
     pub finish_attempts: u32,
+    /// How long a loaded function (row, active version, env vars) is reused before it is
+    /// read again. Writes made through this engine's stores invalidate it at once; the TTL
+    /// bounds how long writes made by other nodes go unseen. Zero disables the cache.
+    pub cache_ttl: Duration,
 }
 
 impl Default for EngineConfig {
@@ -58,6 +62,7 @@ impl Default for EngineConfig {
             base_url: None,
             timezone: "UTC".to_owned(),
             finish_attempts: 3,
+            cache_ttl: Duration::from_secs(1),
         }
     }
 }
@@ -85,6 +90,13 @@ impl EngineConfig {
     #[must_use]
     pub fn with_timezone(mut self, tz: impl Into<String>) -> Self {
         self.timezone = tz.into();
+        self
+    }
+
+    /// Sets the function cache TTL (zero disables the cache).
+    #[must_use]
+    pub fn with_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.cache_ttl = ttl;
         self
     }
 
@@ -187,14 +199,6 @@ pub struct ExecutionReport {
     pub response: Option<FunctionResponse>,
 }
 
-/// A function ready to run: the row and its active version.
-#[derive(Debug, Clone)]
-struct Loaded {
-    function: Function,
-    version: FunctionVersion,
-    code: Arc<str>,
-}
-
 /// Runs executions: lookup, record, run, finish (SPEC.md §4.1). Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -210,6 +214,8 @@ struct Inner {
     config: EngineConfig,
     shutdown: CancellationToken,
     tracker: TaskTracker,
+    cache: Arc<FunctionCache>,
+    group: Option<GroupCommit>,
 }
 
 impl Engine {
@@ -334,15 +340,28 @@ impl EngineBuilder {
     /// Builds the engine.
     #[must_use]
     pub fn build(self) -> Engine {
+        let cache = Arc::new(FunctionCache::new(self.config.cache_ttl));
+        let mut stores = self.stores;
+        stores.functions = Arc::new(InvalidatingFunctions {
+            inner: stores.functions,
+            cache: cache.clone(),
+        });
+        stores.env = Arc::new(InvalidatingEnv {
+            inner: stores.env,
+            cache: cache.clone(),
+        });
+        let group = stores.batch.clone().map(GroupCommit::new);
         Engine {
             inner: Arc::new(Inner {
-                stores: self.stores,
+                stores,
                 runtime: self.runtime,
                 http: self.http,
                 clock: self.clock,
                 config: self.config,
                 shutdown: CancellationToken::new(),
                 tracker: TaskTracker::new(),
+                cache,
+                group,
             }),
         }
     }
@@ -407,26 +426,44 @@ pub fn saved_response_json(r: &FunctionResponse) -> String {
 }
 
 impl Inner {
-    async fn load(&self, function_id: &str) -> Result<Loaded, EngineError> {
-        let function = match self.stores.functions.get_function(function_id).await {
-            Ok(f) => f,
-            Err(Error::NotFound(_)) => return Err(EngineError::FunctionNotFound),
-            Err(e) => return Err(EngineError::Internal(e)),
+    async fn load(&self, function_id: &str) -> Result<Arc<Runnable>, EngineError> {
+        let runnable = match self.cache.get(function_id) {
+            Some(r) => r,
+            None => {
+                let generation = self.cache.generation();
+                let function = match self.stores.functions.get_function(function_id).await {
+                    Ok(f) => f,
+                    Err(Error::NotFound(_)) => return Err(EngineError::FunctionNotFound),
+                    Err(e) => return Err(EngineError::Internal(e)),
+                };
+                if function.disabled {
+                    return Err(EngineError::FunctionDisabled);
+                }
+                let version = match self.stores.functions.active_version(function_id).await {
+                    Ok(v) => v,
+                    Err(Error::NotFound(_)) => return Err(EngineError::NoActiveVersion),
+                    Err(e) => return Err(EngineError::Internal(e)),
+                };
+                let env = self
+                    .stores
+                    .env
+                    .all(function_id)
+                    .await
+                    .map_err(EngineError::Internal)?;
+                let r = Arc::new(Runnable {
+                    code: Arc::from(version.code.as_str()),
+                    function,
+                    version,
+                    env,
+                });
+                self.cache.put(function_id, generation, r.clone());
+                r
+            }
         };
-        if function.disabled {
+        if runnable.function.disabled {
             return Err(EngineError::FunctionDisabled);
         }
-        let version = match self.stores.functions.active_version(function_id).await {
-            Ok(v) => v,
-            Err(Error::NotFound(_)) => return Err(EngineError::NoActiveVersion),
-            Err(e) => return Err(EngineError::Internal(e)),
-        };
-        let code: Arc<str> = Arc::from(version.code.as_str());
-        Ok(Loaded {
-            function,
-            version,
-            code,
-        })
+        Ok(runnable)
     }
 
     async fn execute(
@@ -437,20 +474,15 @@ impl Inner {
         // Step 1.
         let started = Instant::now();
         let execution_id = ids::new_id();
-        // Steps 2-4.
-        let Loaded {
+        // Steps 2-5 (the env snapshot is loaded with the function).
+        let runnable = self.load(&req.function_id).await?;
+        let Runnable {
             function,
             version,
             code,
-        } = self.load(&req.function_id).await?;
-        // Step 5.
-        let limits = self.config.limits_for(&function);
-        let env = self
-            .stores
-            .env
-            .all(&function.id)
-            .await
-            .map_err(EngineError::Internal)?;
+            env,
+        } = &*runnable;
+        let limits = self.config.limits_for(function);
         // Step 6.
         let now = self.clock.unix();
         let ctx = Ctx {
@@ -464,23 +496,24 @@ impl Inner {
         };
         // Steps 7-8.
         let event_json = masked_event_json(&req.event);
-        self.stores
-            .functions
-            .insert_execution(NewExecution {
-                id: execution_id.clone(),
-                function_id: function.id.clone(),
-                function_version_id: version.id.clone(),
-                event_json: Some(event_json),
-                trigger: req.trigger,
-                created_at: now,
-            })
-            .await
-            .map_err(EngineError::Internal)?;
+        let row = NewExecution {
+            id: execution_id.clone(),
+            function_id: function.id.clone(),
+            function_version_id: version.id.clone(),
+            event_json: Some(event_json),
+            trigger: req.trigger,
+            created_at: now,
+        };
+        match &self.group {
+            Some(g) => g.submit(ExecutionWrite::Insert(row)).await,
+            None => self.stores.functions.insert_execution(row).await,
+        }
+        .map_err(EngineError::Internal)?;
         // Step 9.
         let logger = Logger::new(&limits, self.clock.clone());
         let mut host = Host::new(
             KvHandle::new(function.id.as_str(), self.stores.kv.clone()),
-            EnvHandle::new(function.id.as_str(), env, self.stores.env.clone()),
+            EnvHandle::new(function.id.as_str(), env.clone(), self.stores.env.clone()),
             logger.clone(),
             self.clock.clone(),
         );
@@ -509,7 +542,7 @@ impl Inner {
                 (status, None, Some(resp))
             }
             Err(err) => {
-                let text = self.error_text(&code, &err);
+                let text = self.error_text(code, &err);
                 if err.kind != RunErrorKind::Cancelled {
                     logger.system(LogLevel::Error, &text);
                 }
@@ -541,7 +574,7 @@ impl Inner {
         // Step 15.
         Ok(ExecutionReport {
             execution_id,
-            version_id: version.id,
+            version_id: version.id.clone(),
             duration_ms,
             status,
             error_message,
@@ -566,17 +599,29 @@ impl Inner {
         let mut delay = Duration::from_millis(50);
         let mut logs_written = entries.is_empty();
         for attempt in 1..=attempts {
-            let r = async {
-                if !logs_written {
-                    self.stores.logs.append(execution_id, &entries).await?;
-                    logs_written = true;
-                }
-                self.stores
-                    .functions
-                    .finish_execution(execution_id, outcome.clone())
+            let r = match &self.group {
+                Some(g) => {
+                    g.submit(ExecutionWrite::Finish {
+                        id: execution_id.to_owned(),
+                        outcome: outcome.clone(),
+                        logs: entries.clone(),
+                    })
                     .await
-            }
-            .await;
+                }
+                None => {
+                    async {
+                        if !logs_written {
+                            self.stores.logs.append(execution_id, &entries).await?;
+                            logs_written = true;
+                        }
+                        self.stores
+                            .functions
+                            .finish_execution(execution_id, outcome.clone())
+                            .await
+                    }
+                    .await
+                }
+            };
             match r {
                 Ok(()) => return,
                 Err(e) if attempt < attempts => {

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub(crate) mod cache;
 pub mod clock;
 pub mod cron;
 pub mod cron_scheduler;
@@ -7,6 +8,7 @@ pub mod diff;
 pub mod engine;
 pub mod errfmt;
 pub mod error;
+pub(crate) mod group_commit;
 pub mod housekeeping;
 pub mod http_client;
 pub mod ids;
@@ -33,5 +35,6 @@ pub use logger::Logger;
 pub use runtime::Runtime;
 pub use scheduler::Scheduler;
 pub use store::{
-    AiTracker, Backend, EmailTracker, EnvStore, FunctionStore, KvStore, LogStore, Stores,
+    AiTracker, Backend, BatchWriter, EmailTracker, EnvStore, ExecutionWrite, FunctionStore,
+    KvStore, LogStore, Stores,
 };

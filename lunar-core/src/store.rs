@@ -253,6 +253,33 @@ pub trait EmailTracker: Debug + Send + Sync + 'static {
     async fn delete_for_executions(&self, execution_ids: &[String]) -> Result<()>;
 }
 
+/// One write of the execution path, for group commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExecutionWrite {
+    /// Insert a `pending` execution.
+    Insert(NewExecution),
+    /// Finish an execution and append its buffered logs.
+    Finish {
+        /// Execution id.
+        id: String,
+        /// Final state.
+        outcome: Outcome,
+        /// Buffered log entries, in order.
+        logs: Vec<LogEntry>,
+    },
+}
+
+/// Optional capability of a backend: apply many execution writes in one transaction, so the
+/// engine can group-commit concurrent executions instead of paying a transaction per row.
+///
+/// The writes are applied in order, all or nothing; a finish of an unknown execution is
+/// `NotFound("execution")`.
+#[async_trait]
+pub trait BatchWriter: Debug + Send + Sync + 'static {
+    /// Applies `writes` in one transaction.
+    async fn write_batch(&self, writes: &[ExecutionWrite]) -> Result<()>;
+}
+
 /// A backend implementing every store trait.
 pub trait Backend:
     FunctionStore + KvStore + EnvStore + LogStore + AiTracker + EmailTracker
@@ -278,6 +305,8 @@ pub struct Stores {
     pub ai: Arc<dyn AiTracker>,
     /// E-mails.
     pub email: Arc<dyn EmailTracker>,
+    /// Group commit of execution writes, when the backend offers it.
+    pub batch: Option<Arc<dyn BatchWriter>>,
 }
 
 impl Stores {
@@ -290,7 +319,15 @@ impl Stores {
             logs: backend.clone(),
             ai: backend.clone(),
             email: backend,
+            batch: None,
         }
+    }
+
+    /// Adds a [`BatchWriter`] the engine uses to group-commit execution writes.
+    #[must_use]
+    pub fn with_batch_writer(mut self, batch: Arc<dyn BatchWriter>) -> Self {
+        self.batch = Some(batch);
+        self
     }
 
     /// Deletes the function and everything that belongs to it (SPEC.md §3 cascades).

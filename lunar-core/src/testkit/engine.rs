@@ -620,3 +620,176 @@ pub async fn engine_no_active_version_records_nothing(s: Stores) {
         .expect("list");
     assert_eq!(list.total, 0);
 }
+
+/// Changes made through the engine's stores (code, env, disabling) apply to the very next
+/// execution, although loaded functions are cached.
+pub async fn engine_sees_updates_immediately(s: Stores) {
+    let fid = function(&s).await;
+    let rt = FnRuntime::new(|job: RunJob| async move {
+        let env = job.host.env.get("MODE").unwrap_or_default();
+        Ok(FunctionResponse::text(
+            200,
+            format!("{}:{}:{env}", job.ctx.version, job.ctx.function_name),
+        ))
+    });
+    let eng = Engine::new(
+        s,
+        rt,
+        EngineConfig::default().with_cache_ttl(Duration::from_secs(3600)),
+    );
+    let body = |r: crate::ExecutionReport| match r.response.expect("response").body {
+        ResponseBody::Text(t) => t,
+        ResponseBody::Bytes(_) => panic!("text expected"),
+    };
+    let run = || eng.execute(ExecuteRequest::http(&fid, event()));
+    assert_eq!(body(run().await.expect("run")), "1:engine-fn:");
+    let st = eng.stores().clone();
+    st.functions
+        .update_function(
+            &fid,
+            FunctionUpdate {
+                code: Some("v2".into()),
+                name: Some("renamed".into()),
+                now: 1_700_000_002,
+                ..FunctionUpdate::default()
+            },
+        )
+        .await
+        .expect("update");
+    assert_eq!(body(run().await.expect("run")), "2:renamed:");
+    st.env.set(&fid, "MODE", "on").await.expect("env");
+    assert_eq!(body(run().await.expect("run")), "2:renamed:on");
+    st.functions
+        .activate_version(&fid, &ids::version_id(&fid, 1))
+        .await
+        .expect("activate");
+    assert_eq!(body(run().await.expect("run")), "1:renamed:on");
+    st.functions
+        .update_function(
+            &fid,
+            FunctionUpdate {
+                disabled: Some(true),
+                now: 1_700_000_003,
+                ..FunctionUpdate::default()
+            },
+        )
+        .await
+        .expect("disable");
+    assert!(matches!(run().await, Err(EngineError::FunctionDisabled)));
+    st.delete_function(&fid).await.expect("delete");
+    assert!(matches!(run().await, Err(EngineError::FunctionNotFound)));
+}
+
+/// 300 concurrent executions with logs (group-committed when the store offers a batch
+/// writer) are all recorded with their logs.
+pub async fn engine_concurrent_executions_all_recorded(s: Stores) {
+    let fid = function(&s).await;
+    let rt = FnRuntime::new(|job: RunJob| async move {
+        job.host.logger.info("one");
+        job.host.logger.info("two");
+        tokio::task::yield_now().await;
+        Ok(FunctionResponse::text(200, job.ctx.execution_id.clone()))
+    });
+    let eng = engine(&s, rt);
+    let mut tasks = Vec::new();
+    for _ in 0..300 {
+        let eng = eng.clone();
+        let fid = fid.clone();
+        tasks.push(tokio::spawn(async move {
+            eng.execute(ExecuteRequest::http(&fid, event()))
+                .await
+                .expect("execute")
+        }));
+    }
+    let mut ids = Vec::new();
+    for t in tasks {
+        let r = t.await.expect("join");
+        assert_eq!(r.status, ExecutionStatus::Success);
+        ids.push(r.execution_id);
+    }
+    let list = s
+        .functions
+        .list_executions(&fid, PageRequest::new(1, 0))
+        .await
+        .expect("list");
+    assert_eq!(list.total, 300);
+    for id in ids.iter().step_by(13) {
+        let e = s.functions.get_execution(id).await.expect("row");
+        assert_eq!(e.status, ExecutionStatus::Success);
+        let logs = s.logs.list(id, PageRequest::default()).await.expect("logs");
+        let msgs: Vec<&str> = logs.items.iter().map(|l| l.message.as_str()).collect();
+        assert_eq!(msgs, vec!["one", "two"]);
+    }
+}
+
+/// A batch writer, when the store has one, applies writes in order and all or nothing.
+pub async fn batch_writer_is_atomic(s: Stores) {
+    let Some(batch) = s.batch.clone() else {
+        eprintln!("store has no batch writer; nothing to check");
+        return;
+    };
+    let fid = function(&s).await;
+    let vid = ids::version_id(&fid, 1);
+    let new = |id: &str| crate::model::NewExecution {
+        id: id.to_owned(),
+        function_id: fid.clone(),
+        function_version_id: vid.clone(),
+        event_json: None,
+        trigger: Trigger::Http,
+        created_at: 1_700_000_000,
+    };
+    let done = crate::model::Outcome {
+        status: ExecutionStatus::Success,
+        duration_ms: 3,
+        error_message: None,
+        response_json: None,
+    };
+    let a = ids::new_id();
+    let b = ids::new_id();
+    batch
+        .write_batch(&[
+            crate::ExecutionWrite::Insert(new(&a)),
+            crate::ExecutionWrite::Insert(new(&b)),
+            crate::ExecutionWrite::Finish {
+                id: a.clone(),
+                outcome: done.clone(),
+                logs: vec![crate::model::LogEntry {
+                    level: LogLevel::Info,
+                    message: "x".into(),
+                    created_at: 1_700_000_000,
+                }],
+            },
+        ])
+        .await
+        .expect("batch");
+    assert_eq!(
+        s.functions.get_execution(&a).await.expect("a").status,
+        ExecutionStatus::Success
+    );
+    assert_eq!(
+        s.functions.get_execution(&b).await.expect("b").status,
+        ExecutionStatus::Pending
+    );
+    assert_eq!(
+        s.logs
+            .list(&a, PageRequest::default())
+            .await
+            .expect("logs")
+            .total,
+        1
+    );
+    // A batch with a bad write changes nothing.
+    let c = ids::new_id();
+    let r = batch
+        .write_batch(&[
+            crate::ExecutionWrite::Insert(new(&c)),
+            crate::ExecutionWrite::Finish {
+                id: "missing".into(),
+                outcome: done,
+                logs: Vec::new(),
+            },
+        ])
+        .await;
+    assert!(matches!(r, Err(crate::Error::NotFound(_))), "{r:?}");
+    assert!(s.functions.get_execution(&c).await.is_err(), "rolled back");
+}

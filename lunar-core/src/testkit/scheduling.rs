@@ -38,12 +38,13 @@ fn rig(s: Stores) -> Rig {
         seen.lock().expect("lock").push(job.event.clone());
         async { Ok(FunctionResponse::text(200, "ok")) }
     });
-    let engine = Engine::builder(s.clone(), rt)
+    let engine = Engine::builder(s, rt)
         .clock(clock.clone())
         .config(EngineConfig::default().with_base_url("https://example.com/lunar/"))
         .build();
     Rig {
-        stores: s,
+        // Writes go through the engine's stores, as the HTTP API's do.
+        stores: engine.stores().clone(),
         clock,
         engine,
         events,

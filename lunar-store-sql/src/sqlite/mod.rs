@@ -1,15 +1,14 @@
 //! [`SqliteStore`]: every Lunar store trait on one SQLite database.
 
+mod batch;
 mod data;
 mod functions;
-mod rows;
 mod tracking;
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use lunar_core::Result;
-use lunar_core::model::PageRequest;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -136,17 +135,4 @@ impl SqliteStore {
     async fn begin_write(&self) -> SqlResult<Transaction<'static, Sqlite>> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
-}
-
-/// `LIMIT` and `OFFSET` binds of a page.
-fn page_binds(page: PageRequest) -> (i64, i64) {
-    (
-        i64::from(page.limit),
-        i64::try_from(page.offset).unwrap_or(i64::MAX),
-    )
-}
-
-/// A `COUNT(*)` result as the page total.
-fn total(count: i64) -> u64 {
-    u64::try_from(count).unwrap_or(0)
 }

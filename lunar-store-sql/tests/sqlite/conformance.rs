@@ -1,5 +1,6 @@
 //! The shared conformance suite (`lunar_core::testkit`), one test per check, each on its
-//! own database file in a temporary directory removed when the check ends.
+//! own database file in a temporary directory removed when the check ends. The engine
+//! group-commits through the store's batch writer, as the server does.
 
 use std::sync::Arc;
 
@@ -9,6 +10,6 @@ use crate::support::open;
 
 lunar_core::store_conformance_tests!(async {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = open(&dir.path().join("lunar.db")).await;
-    Some((Stores::from_backend(Arc::new(store)), dir))
+    let store = Arc::new(open(&dir.path().join("lunar.db")).await);
+    Some((Stores::from_backend(store.clone()).with_batch_writer(store), dir))
 });

@@ -1,0 +1,223 @@
+//! The engine's cache of runnable functions (function row, active version, env vars), so a
+//! hot `/fn` path does not read the database, and the store wrappers that invalidate it on
+//! every write made through this process.
+//!
+//! Writes made by another node sharing the database (PostgreSQL) are seen when an entry
+//! expires (`ttl`, one second by default).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+
+use crate::Result;
+use crate::model::{
+    Execution, Function, FunctionUpdate, FunctionVersion, FunctionWithActiveVersion, NewExecution,
+    NewFunction, Outcome, Page, PageRequest, Timestamp,
+};
+use crate::store::{EnvStore, FunctionStore};
+
+/// A function ready to run.
+#[derive(Debug, Clone)]
+pub(crate) struct Runnable {
+    pub(crate) function: Function,
+    pub(crate) version: FunctionVersion,
+    pub(crate) code: Arc<str>,
+    pub(crate) env: BTreeMap<String, String>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    at: Instant,
+    runnable: Arc<Runnable>,
+}
+
+/// Cache of [`Runnable`]s keyed by function id.
+#[derive(Debug)]
+pub(crate) struct FunctionCache {
+    ttl: Duration,
+    state: Mutex<CacheState>,
+}
+
+#[derive(Debug, Default)]
+struct CacheState {
+    entries: HashMap<String, Entry>,
+    generation: u64,
+}
+
+impl FunctionCache {
+    pub(crate) fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            state: Mutex::new(CacheState::default()),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, CacheState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn get(&self, id: &str) -> Option<Arc<Runnable>> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let st = self.state();
+        st.entries
+            .get(id)
+            .filter(|e| e.at.elapsed() < self.ttl)
+            .map(|e| e.runnable.clone())
+    }
+
+    /// The generation to pass to [`Self::put`] for a load starting now.
+    pub(crate) fn generation(&self) -> u64 {
+        self.state().generation
+    }
+
+    /// Stores a load unless a write happened since `generation` was read.
+    pub(crate) fn put(&self, id: &str, generation: u64, runnable: Arc<Runnable>) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut st = self.state();
+        if st.generation == generation {
+            st.entries.insert(
+                id.to_owned(),
+                Entry {
+                    at: Instant::now(),
+                    runnable,
+                },
+            );
+        }
+    }
+
+    pub(crate) fn invalidate(&self, id: &str) {
+        let mut st = self.state();
+        st.generation += 1;
+        st.entries.remove(id);
+    }
+}
+
+/// Wraps a [`FunctionStore`], invalidating the cache on every write.
+#[derive(Debug)]
+pub(crate) struct InvalidatingFunctions {
+    pub(crate) inner: Arc<dyn FunctionStore>,
+    pub(crate) cache: Arc<FunctionCache>,
+}
+
+#[async_trait]
+impl FunctionStore for InvalidatingFunctions {
+    async fn create_function(&self, f: NewFunction) -> Result<FunctionWithActiveVersion> {
+        self.inner.create_function(f).await
+    }
+    async fn get_function(&self, id: &str) -> Result<Function> {
+        self.inner.get_function(id).await
+    }
+    async fn list_functions(&self, p: PageRequest) -> Result<Page<FunctionWithActiveVersion>> {
+        self.inner.list_functions(p).await
+    }
+    async fn update_function(&self, id: &str, u: FunctionUpdate) -> Result<Function> {
+        let r = self.inner.update_function(id, u).await;
+        self.cache.invalidate(id);
+        r
+    }
+    async fn delete_function(&self, id: &str) -> Result<Vec<String>> {
+        let r = self.inner.delete_function(id).await;
+        self.cache.invalidate(id);
+        r
+    }
+    async fn get_version(&self, fid: &str, n: i64) -> Result<FunctionVersion> {
+        self.inner.get_version(fid, n).await
+    }
+    async fn get_version_by_id(&self, fid: &str, vid: &str) -> Result<FunctionVersion> {
+        self.inner.get_version_by_id(fid, vid).await
+    }
+    async fn list_versions(&self, fid: &str, p: PageRequest) -> Result<Page<FunctionVersion>> {
+        self.inner.list_versions(fid, p).await
+    }
+    async fn active_version(&self, fid: &str) -> Result<FunctionVersion> {
+        self.inner.active_version(fid).await
+    }
+    async fn activate_version(&self, fid: &str, vid: &str) -> Result<()> {
+        let r = self.inner.activate_version(fid, vid).await;
+        self.cache.invalidate(fid);
+        r
+    }
+    async fn delete_version(&self, fid: &str, vid: &str) -> Result<Vec<String>> {
+        let r = self.inner.delete_version(fid, vid).await;
+        self.cache.invalidate(fid);
+        r
+    }
+    async fn insert_execution(&self, e: NewExecution) -> Result<()> {
+        self.inner.insert_execution(e).await
+    }
+    async fn finish_execution(&self, id: &str, o: Outcome) -> Result<()> {
+        self.inner.finish_execution(id, o).await
+    }
+    async fn get_execution(&self, id: &str) -> Result<Execution> {
+        self.inner.get_execution(id).await
+    }
+    async fn list_executions(&self, fid: &str, p: PageRequest) -> Result<Page<Execution>> {
+        self.inner.list_executions(fid, p).await
+    }
+    async fn delete_executions_before(
+        &self,
+        fid: &str,
+        cutoff: Timestamp,
+        max: u32,
+    ) -> Result<Vec<String>> {
+        self.inner.delete_executions_before(fid, cutoff, max).await
+    }
+    async fn fail_stale_pending(&self, older_than: Timestamp, message: &str) -> Result<u64> {
+        self.inner.fail_stale_pending(older_than, message).await
+    }
+    async fn functions_with_active_cron(&self) -> Result<Vec<Function>> {
+        self.inner.functions_with_active_cron().await
+    }
+    async fn claim(&self, job: &str, at: Timestamp, node: &str, now: Timestamp) -> Result<bool> {
+        self.inner.claim(job, at, node, now).await
+    }
+    async fn delete_claims_before(&self, cutoff: Timestamp) -> Result<u64> {
+        self.inner.delete_claims_before(cutoff).await
+    }
+    async fn ping(&self) -> Result<()> {
+        self.inner.ping().await
+    }
+}
+
+/// Wraps an [`EnvStore`], invalidating the cache on every write.
+#[derive(Debug)]
+pub(crate) struct InvalidatingEnv {
+    pub(crate) inner: Arc<dyn EnvStore>,
+    pub(crate) cache: Arc<FunctionCache>,
+}
+
+#[async_trait]
+impl EnvStore for InvalidatingEnv {
+    async fn get(&self, fid: &str, key: &str) -> Result<Option<String>> {
+        self.inner.get(fid, key).await
+    }
+    async fn all(&self, fid: &str) -> Result<BTreeMap<String, String>> {
+        self.inner.all(fid).await
+    }
+    async fn set(&self, fid: &str, key: &str, value: &str) -> Result<()> {
+        let r = self.inner.set(fid, key, value).await;
+        self.cache.invalidate(fid);
+        r
+    }
+    async fn delete(&self, fid: &str, key: &str) -> Result<()> {
+        let r = self.inner.delete(fid, key).await;
+        self.cache.invalidate(fid);
+        r
+    }
+    async fn replace_all(&self, fid: &str, vars: &BTreeMap<String, String>) -> Result<()> {
+        let r = self.inner.replace_all(fid, vars).await;
+        self.cache.invalidate(fid);
+        r
+    }
+    async fn delete_all(&self, fid: &str) -> Result<()> {
+        let r = self.inner.delete_all(fid).await;
+        self.cache.invalidate(fid);
+        r
+    }
+}
