@@ -1,1 +1,138 @@
-//! V8 runtime for Lunar.
+//! V8 runtime for Lunar: runs users' JavaScript functions in V8 isolates.
+//!
+//! [`V8Runtime`] implements [`lunar_core::Runtime`]. A pool of worker threads each owns
+//! one isolate and runs a single-threaded event loop, so many executions are in flight
+//! per worker: each gets a fresh context created from a startup snapshot holding the JS
+//! prelude (the API namespaces), and host operations (KV, env, timers) resolve promises
+//! as they complete. Compiled code is cached per version and worker.
+//!
+//! ```no_run
+//! use lunar_runtime_v8::{V8Options, V8Runtime};
+//!
+//! let runtime = V8Runtime::new(V8Options::default()).expect("V8 starts");
+//! ```
+// V8 scopes are built with `unsafe` pinning macros; each hand-written unsafe block in this
+// crate carries a `// SAFETY:` comment.
+#![allow(unsafe_code)]
+
+mod api;
+mod errors;
+mod exec;
+mod platform;
+mod prelude;
+mod rejections;
+mod response;
+mod state;
+mod watchdog;
+mod worker;
+
+use std::sync::atomic::Ordering;
+
+use async_trait::async_trait;
+use lunar_core::runtime::{RunError, RunErrorKind, RunJob, RunOutcome, Runtime};
+use tokio::sync::oneshot;
+
+use crate::worker::{Task, WorkerHandle};
+
+/// Options of a [`V8Runtime`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct V8Options {
+    /// Worker threads, each owning one isolate (default: the CPU count).
+    pub workers: usize,
+    /// Compiled scripts kept per worker, by version id (default 256).
+    pub code_cache_entries: usize,
+}
+
+impl Default for V8Options {
+    fn default() -> Self {
+        Self {
+            workers: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+            code_cache_entries: 256,
+        }
+    }
+}
+
+impl V8Options {
+    /// Returns these options with `n` workers (at least one).
+    #[must_use]
+    pub fn with_workers(mut self, n: usize) -> Self {
+        self.workers = n.max(1);
+        self
+    }
+
+    /// Returns these options with a code cache of `n` versions per worker (0 disables).
+    #[must_use]
+    pub fn with_code_cache_entries(mut self, n: usize) -> Self {
+        self.code_cache_entries = n;
+        self
+    }
+}
+
+/// The V8 [`Runtime`]: a pool of isolate-owning worker threads.
+#[derive(Debug)]
+pub struct V8Runtime {
+    workers: Vec<WorkerHandle>,
+}
+
+impl V8Runtime {
+    /// Initialises V8 (once per process), builds the startup snapshot and starts the
+    /// worker threads.
+    ///
+    /// # Errors
+    ///
+    /// [`lunar_core::Error::Runtime`] when the snapshot or a thread cannot be created.
+    #[allow(clippy::needless_pass_by_value)] // options are consumed, builder style
+    pub fn new(options: V8Options) -> lunar_core::Result<Self> {
+        platform::snapshot().map_err(lunar_core::Error::Runtime)?;
+        let workers = (0..options.workers.max(1))
+            .map(|i| WorkerHandle::spawn(i, options.code_cache_entries))
+            .collect::<std::io::Result<Vec<_>>>()
+            .map_err(|e| lunar_core::Error::Runtime(format!("cannot start a V8 worker: {e}")))?;
+        Ok(Self { workers })
+    }
+
+    /// Number of worker threads.
+    #[must_use]
+    pub fn workers(&self) -> usize {
+        self.workers.len()
+    }
+
+    fn pick(&self) -> &WorkerHandle {
+        self.workers
+            .iter()
+            .min_by_key(|w| w.load.load(Ordering::Acquire))
+            .unwrap_or(&self.workers[0])
+    }
+}
+
+#[async_trait]
+impl Runtime for V8Runtime {
+    fn name(&self) -> &str {
+        "v8"
+    }
+
+    async fn run(&self, job: RunJob) -> RunOutcome {
+        let worker = self.pick();
+        let (reply, rx) = oneshot::channel();
+        worker.load.fetch_add(1, Ordering::AcqRel);
+        let task = Task {
+            job,
+            host_rt: tokio::runtime::Handle::try_current().ok(),
+            reply,
+        };
+        if worker.tx.send(task).is_err() {
+            worker.load.fetch_sub(1, Ordering::AcqRel);
+            return Err(RunError::new(
+                RunErrorKind::Internal,
+                "the V8 worker has stopped",
+            ));
+        }
+        rx.await.unwrap_or_else(|_| {
+            Err(RunError::new(
+                RunErrorKind::Internal,
+                "the V8 worker dropped the execution",
+            ))
+        })
+    }
+}

@@ -1,0 +1,193 @@
+//! Native ops behind the JS prelude: one module per API namespace. Each context gets an
+//! `ops` object built from a per-isolate template; the prelude captures it at bootstrap.
+// Op signatures (arguments by value) are fixed by V8.
+#![allow(clippy::needless_pass_by_value)]
+
+use crate::state::{self, ExecState};
+
+mod base64;
+mod codec;
+mod crypto;
+mod env;
+mod gojson;
+mod gostrings;
+mod gotime;
+mod gourl;
+mod json;
+mod kv;
+mod log;
+mod random;
+mod router;
+mod strings;
+mod text;
+mod time;
+mod url;
+
+/// Sets each op on the template (callbacks must be fn items, hence a macro).
+macro_rules! set_ops {
+    ($scope:ident, $tmpl:ident, { $($name:literal => $op:path),* $(,)? }) => {
+        $(
+            let f = v8::FunctionTemplate::new($scope, $op);
+            let key = v8::String::new($scope, $name).expect("op name");
+            $tmpl.set(key.into(), f.into());
+        )*
+    };
+}
+
+/// The template of the `ops` object (every op, by the name the prelude uses), built once
+/// per isolate.
+pub(crate) fn ops_template(scope: &mut v8::PinScope<'_, '_, ()>) -> v8::Global<v8::ObjectTemplate> {
+    let tmpl = v8::ObjectTemplate::new(scope);
+    set_ops!(scope, tmpl, {
+        "log" => log::log,
+        "kvGet" => kv::get,
+        "kvSet" => kv::set,
+        "kvDelete" => kv::delete,
+        "envGet" => env::get,
+        "envSet" => env::set,
+        "envDelete" => env::delete,
+        "now" => time::now,
+        "sleep" => time::sleep,
+        "utf8Encode" => text::utf8_encode,
+        "utf8Decode" => text::utf8_decode,
+        "timeFormat" => time::format,
+        "timeParse" => time::parse,
+        "jsonError" => json::error,
+        "b64Encode" => base64::encode,
+        "b64Decode" => base64::decode,
+        "atob" => base64::atob,
+        "btoa" => base64::btoa,
+        "digest" => crypto::digest,
+        "hmac" => crypto::hmac,
+        "uuid" => crypto::uuid,
+        "randomBytes" => crypto::random_bytes,
+        "randomInt" => random::int,
+        "randomFloat" => random::float,
+        "randomString" => random::string,
+        "randomB64" => random::b64,
+        "randomHex" => random::hex,
+        "randomId" => random::id,
+        "strTrim" => strings::trim,
+        "strTrimLeft" => strings::trim_left,
+        "strTrimRight" => strings::trim_right,
+        "strSplit" => strings::split,
+        "strReplace" => strings::replace,
+        "strLower" => strings::to_lower,
+        "strUpper" => strings::to_upper,
+        "strRepeat" => strings::repeat,
+        "urlParse" => url::parse,
+        "urlEncode" => url::encode,
+        "urlDecode" => url::decode,
+        "whatwgParse" => url::whatwg_parse,
+        "whatwgSet" => url::whatwg_set,
+        "formParse" => url::form_parse,
+        "formSerialize" => url::form_serialize,
+        "routerMatch" => router::matches,
+        "routerParams" => router::params,
+        "routerPath" => router::path,
+        "routerUrl" => router::url,
+    });
+    v8::Global::new(scope, tmpl)
+}
+
+/// The execution state, or throws.
+pub(crate) fn exec_state(scope: &mut v8::PinScope<'_, '_>) -> Option<std::rc::Rc<ExecState>> {
+    let st = state::current(scope);
+    if st.is_none() {
+        throw_error(scope, "the execution has ended");
+    }
+    st
+}
+
+/// Throws an `Error`.
+pub(crate) fn throw_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
+    let msg = v8::String::new(scope, message).unwrap_or_else(|| v8::String::empty(scope));
+    let e = v8::Exception::error(scope, msg);
+    scope.throw_exception(e);
+}
+
+/// Throws a `RangeError`.
+pub(crate) fn throw_range_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
+    let msg = v8::String::new(scope, message).unwrap_or_else(|| v8::String::empty(scope));
+    let e = v8::Exception::range_error(scope, msg);
+    scope.throw_exception(e);
+}
+
+/// Sets a string return value.
+pub(crate) fn return_string(
+    scope: &mut v8::PinScope<'_, '_>,
+    rv: &mut v8::ReturnValue<'_, v8::Value>,
+    s: &str,
+) {
+    match v8::String::new(scope, s) {
+        Some(v) => rv.set(v.into()),
+        None => throw_range_error(scope, "Invalid string length"),
+    }
+}
+
+/// Argument `i` as an integer (the prelude has validated it).
+pub(crate) fn arg_i64(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: &v8::FunctionCallbackArguments<'_>,
+    i: i32,
+) -> i64 {
+    let n = args.get(i).number_value(scope).unwrap_or(0.0);
+    #[allow(clippy::cast_possible_truncation)]
+    if n.is_finite() { n.trunc() as i64 } else { 0 }
+}
+
+/// A string argument's UTF-8 bytes, or the bytes of a binary argument.
+pub(crate) fn arg_data(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: &v8::FunctionCallbackArguments<'_>,
+    i: i32,
+) -> Vec<u8> {
+    let v = args.get(i);
+    if v.is_string() {
+        return v.to_rust_string_lossy(scope).into_bytes();
+    }
+    arg_bytes(v).unwrap_or_default()
+}
+
+/// Argument `i` as a Rust string (lone surrogates become U+FFFD).
+pub(crate) fn arg_string(
+    scope: &mut v8::PinScope<'_, '_>,
+    args: &v8::FunctionCallbackArguments<'_>,
+    i: i32,
+) -> String {
+    args.get(i).to_rust_string_lossy(scope)
+}
+
+/// The bytes of a Uint8Array/ArrayBuffer/view argument.
+pub(crate) fn arg_bytes(value: v8::Local<'_, v8::Value>) -> Option<Vec<u8>> {
+    if let Ok(view) = v8::Local::<v8::ArrayBufferView>::try_from(value) {
+        let mut buf = vec![0; view.byte_length()];
+        view.copy_contents(&mut buf);
+        return Some(buf);
+    }
+    if let Ok(ab) = v8::Local::<v8::ArrayBuffer>::try_from(value) {
+        let len = ab.byte_length();
+        let mut buf = vec![0; len];
+        if let Some(data) = ab.data() {
+            // SAFETY: `data` points at `len` initialised bytes owned by the live buffer,
+            // and no JS runs while we copy.
+            #[allow(unsafe_code)]
+            unsafe {
+                std::ptr::copy_nonoverlapping(data.as_ptr().cast::<u8>(), buf.as_mut_ptr(), len);
+            }
+        }
+        return Some(buf);
+    }
+    None
+}
+
+/// A new Uint8Array holding `bytes`.
+pub(crate) fn new_uint8_array<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    bytes: Vec<u8>,
+) -> Option<v8::Local<'s, v8::Uint8Array>> {
+    let len = bytes.len();
+    let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes).make_shared();
+    let ab = v8::ArrayBuffer::with_backing_store(scope, &store);
+    v8::Uint8Array::new(scope, ab, 0, len)
+}

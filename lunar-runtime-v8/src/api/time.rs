@@ -1,0 +1,74 @@
+//! `time.now`, `time.sleep` and the timers behind `setTimeout` (SPEC §5.6).
+
+use std::time::Duration;
+
+use crate::state::OpValue;
+
+use super::{arg_i64, arg_string, exec_state, gotime, return_string, throw_error};
+
+/// `ops.now()` → Unix seconds from the host clock.
+pub(super) fn now<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    _args: v8::FunctionCallbackArguments<'s>,
+    mut rv: v8::ReturnValue<'s, v8::Value>,
+) {
+    let Some(st) = exec_state(scope) else { return };
+    #[allow(clippy::cast_precision_loss)]
+    rv.set_double(st.host.clock.unix() as f64);
+}
+
+/// `ops.sleep(ms)` → `Promise<void>` resolving after `ms` (dropped with the execution).
+pub(super) fn sleep<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    args: v8::FunctionCallbackArguments<'s>,
+    mut rv: v8::ReturnValue<'s, v8::Value>,
+) {
+    let Some(st) = exec_state(scope) else { return };
+    let ms = args.get(0).number_value(scope).unwrap_or(0.0);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let ms = if ms.is_finite() && ms > 0.0 {
+        ms as u64
+    } else {
+        0
+    };
+    let p = st.start_op(scope, async move {
+        if ms > 0 {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        } else {
+            tokio::task::yield_now().await;
+        }
+        Ok(OpValue::Undefined)
+    });
+    if let Some(p) = p {
+        rv.set(p.into());
+    }
+}
+
+/// `ops.timeFormat(ts, layout)` in the job's time zone (Go layouts).
+pub(super) fn format<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    args: v8::FunctionCallbackArguments<'s>,
+    mut rv: v8::ReturnValue<'s, v8::Value>,
+) {
+    let Some(st) = exec_state(scope) else { return };
+    let ts = arg_i64(scope, &args, 0);
+    let layout = arg_string(scope, &args, 1);
+    let out = gotime::format(ts, &layout, st.timezone);
+    return_string(scope, &mut rv, &out);
+}
+
+/// `ops.timeParse(value, layout)` → Unix seconds; throws Go's parse error.
+pub(super) fn parse<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    args: v8::FunctionCallbackArguments<'s>,
+    mut rv: v8::ReturnValue<'s, v8::Value>,
+) {
+    let Some(st) = exec_state(scope) else { return };
+    let value = arg_string(scope, &args, 0);
+    let layout = arg_string(scope, &args, 1);
+    match gotime::parse(&value, &layout, st.timezone) {
+        #[allow(clippy::cast_precision_loss)]
+        Ok(ts) => rv.set_double(ts as f64),
+        Err(e) => throw_error(scope, &e),
+    }
+}

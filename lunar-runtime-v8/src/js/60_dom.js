@@ -1,0 +1,110 @@
+// `DOMException`, `structuredClone` (SPEC §5.7), `atob`/`btoa` (SPEC §5.3).
+const DOM_CODES = {
+  IndexSizeError: 1, HierarchyRequestError: 3, WrongDocumentError: 4, InvalidCharacterError: 5,
+  NoModificationAllowedError: 7, NotFoundError: 8, NotSupportedError: 9, InvalidStateError: 11,
+  SyntaxError: 12, InvalidModificationError: 13, NamespaceError: 14, InvalidAccessError: 15,
+  TypeMismatchError: 17, SecurityError: 18, NetworkError: 19, AbortError: 20, URLMismatchError: 21,
+  QuotaExceededError: 22, TimeoutError: 23, InvalidNodeTypeError: 24, DataCloneError: 25,
+};
+
+class DOMException extends $Error {
+  #name;
+  #code;
+  constructor(message = "", name = "Error") {
+    super(message === undefined ? "" : $String(message));
+    this.#name = $String(name);
+    this.#code = DOM_CODES[this.#name] || 0;
+  }
+  get name() {
+    return this.#name;
+  }
+  get code() {
+    return this.#code;
+  }
+}
+for (const k of $keys(DOM_CODES)) {
+  const constName = k.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase().replace(/_ERROR$/, "_ERR");
+  $defineProperty(DOMException, constName, { value: DOM_CODES[k], enumerable: true });
+}
+define(globalThis, "DOMException", DOMException);
+
+function cloneError(v) {
+  let what;
+  try {
+    what = typeof v === "function" || typeof v === "symbol" ? $String(v) : `#<${v.constructor?.name || "Object"}>`;
+  } catch {
+    what = "value";
+  }
+  return new DOMException(`${what} could not be cloned.`, "DataCloneError");
+}
+
+const ERROR_TYPES = { Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError };
+
+function structuredClone(value) {
+  const memory = new $Map();
+  function clone(v) {
+    if (typeof v === "function" || typeof v === "symbol") throw cloneError(v);
+    if (typeof v !== "object" || v === null) return v;
+    if ($mapHas(memory, v)) return $mapGet(memory, v);
+    let out;
+    if ($isArray(v)) {
+      out = new $Array(v.length);
+      $mapSet(memory, v, out);
+      for (const k of $keys(v)) out[k] = clone(v[k]);
+      return out;
+    }
+    if (v instanceof Date) out = new Date(v.getTime());
+    else if (v instanceof RegExp) out = new RegExp(v.source, v.flags);
+    else if (v instanceof Boolean || v instanceof Number || v instanceof String || v instanceof BigInt) out = $Object(v.valueOf());
+    else if (v instanceof $ArrayBuffer) out = v.slice(0);
+    else if ($isView(v)) {
+      const buf = clone(v.buffer);
+      out = new v.constructor(buf, v.byteOffset, v instanceof DataView ? v.byteLength : v.length);
+    } else if (v instanceof $Map) {
+      out = new $Map();
+      $mapSet(memory, v, out);
+      for (const [k, x] of v) $mapSet(out, clone(k), clone(x));
+      return out;
+    } else if (v instanceof Set) {
+      out = new Set();
+      $mapSet(memory, v, out);
+      for (const x of v) out.add(clone(x));
+      return out;
+    } else if (v instanceof $Error && !(v instanceof DOMException)) {
+      const Ctor = ERROR_TYPES[v.name] || $Error;
+      out = new Ctor(v.message);
+      $mapSet(memory, v, out);
+      const stack = $errorStackDescriptor(v);
+      if (stack !== undefined) out.stack = stack;
+      if ("cause" in v) out.cause = clone(v.cause);
+      return out;
+    } else {
+      if (v instanceof $Promise || v instanceof WeakMap || v instanceof WeakSet || v instanceof WeakRef) {
+        throw cloneError(v);
+      }
+      out = {};
+      $mapSet(memory, v, out);
+      for (const k of $keys(v)) out[k] = clone(v[k]);
+      return out;
+    }
+    $mapSet(memory, v, out);
+    return out;
+  }
+  if (arguments.length === 0) throw new $TypeError("structuredClone: argument 1 (value) must be a value, got undefined");
+  return clone(value);
+}
+define(globalThis, "structuredClone", structuredClone);
+
+define(globalThis, "btoa", function btoa(data) {
+  if (arguments.length === 0) throw new $TypeError("btoa: argument 1 (data) must be a string, got undefined");
+  const out = ops.btoa($String(data));
+  if (out === null) throw new DOMException("Invalid character", "InvalidCharacterError");
+  return out;
+});
+
+define(globalThis, "atob", function atob(data) {
+  if (arguments.length === 0) throw new $TypeError("atob: argument 1 (data) must be a string, got undefined");
+  const out = ops.atob($String(data));
+  if (out === null) throw new DOMException("The string to be decoded is not correctly encoded.", "InvalidCharacterError");
+  return out;
+});

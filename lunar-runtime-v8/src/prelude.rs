@@ -1,0 +1,26 @@
+//! The JavaScript prelude: the API namespaces written in JS over per-context native ops,
+//! evaluated once into the startup snapshot.
+
+/// Resource name of the prelude script (its stack frames are left out of error texts).
+pub(crate) const PRELUDE_NAME: &str = "lunar:prelude";
+
+/// The prelude: the fragments under `src/js/`, in order, inside one strict IIFE.
+const PRELUDE: &str = concat!(
+    "(function () {\n\"use strict\";\n",
+    include_str!("js/00_core.js"),
+    include_str!("js/10_console.js"),
+    include_str!("js/20_kv_env.js"),
+    include_str!("js/30_time.js"),
+    include_str!("js/40_json.js"),
+    include_str!("js/50_text.js"),
+    include_str!("js/60_dom.js"),
+    include_str!("js/70_crypto_random.js"),
+    include_str!("js/72_strings.js"),
+    include_str!("js/73_url.js"),
+    include_str!("js/74_router.js"),
+    include_str!("js/90_internals.js"),
+    "\n})();\n",
+);
+
+/// Scripts evaluated into the snapshot, in order.
+pub(crate) const SOURCES: &[(&str, &str)] = &[(PRELUDE_NAME, PRELUDE)];

@@ -1,0 +1,278 @@
+//! A worker thread owning one isolate and a single-threaded event loop on which many
+//! executions are in flight at once.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::ffi::c_void;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use lunar_core::runtime::{RunJob, RunOutcome};
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use crate::watchdog::Gate;
+use crate::{api, exec, platform, rejections};
+
+/// One job for a worker.
+#[derive(Debug)]
+pub(crate) struct Task {
+    pub(crate) job: RunJob,
+    pub(crate) host_rt: Option<tokio::runtime::Handle>,
+    pub(crate) reply: oneshot::Sender<RunOutcome>,
+}
+
+/// The pool's side of a worker.
+#[derive(Debug)]
+pub(crate) struct WorkerHandle {
+    pub(crate) tx: mpsc::UnboundedSender<Task>,
+    pub(crate) load: Arc<AtomicUsize>,
+}
+
+impl WorkerHandle {
+    /// Spawns a worker thread.
+    pub(crate) fn spawn(index: usize, cache_size: usize) -> std::io::Result<Self> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let load = Arc::new(AtomicUsize::new(0));
+        let l = load.clone();
+        std::thread::Builder::new()
+            .name(format!("lunar-v8-{index}"))
+            .stack_size(platform::THREAD_STACK_BYTES)
+            .spawn(move || worker_main(rx, &l, cache_size))?;
+        Ok(Self { tx, load })
+    }
+}
+
+fn worker_main(mut rx: mpsc::UnboundedReceiver<Task>, load: &Arc<AtomicUsize>, cache_size: usize) {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!("cannot start a V8 worker runtime: {e}");
+            return;
+        }
+    };
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, async move {
+        let worker = Rc::new(Worker::new(cache_size));
+        while let Some(task) = rx.recv().await {
+            worker.ready_for(task.job.limits.memory_mb).await;
+            let w = worker.clone();
+            let load = load.clone();
+            tokio::task::spawn_local(async move {
+                w.in_flight.set(w.in_flight.get() + 1);
+                let out = exec::run(&w, task.job, task.host_rt).await;
+                w.in_flight.set(w.in_flight.get() - 1);
+                if w.in_flight.get() == 0 {
+                    w.drained.notify_waiters();
+                }
+                load.fetch_sub(1, Ordering::AcqRel);
+                let _ = task.reply.send(out);
+            });
+        }
+        // Let in-flight executions finish before the isolate goes away.
+        while worker.in_flight.get() > 0 {
+            worker.drained.notified().await;
+        }
+        worker.isolate.borrow_mut().take();
+    });
+}
+
+/// Set by the near-heap-limit callback.
+#[derive(Debug)]
+pub(crate) struct HeapGuard {
+    handle: v8::IsolateHandle,
+    pub(crate) hit: AtomicBool,
+}
+
+extern "C" fn near_heap_limit(data: *mut c_void, current: usize, _initial: usize) -> usize {
+    // SAFETY: `data` is the `HeapGuard` boxed in the `Engine` that owns the isolate; it
+    // outlives the isolate (field order) and the callback runs on the isolate's thread.
+    #[allow(unsafe_code)]
+    let guard = unsafe { &*data.cast::<HeapGuard>() };
+    guard.hit.store(true, Ordering::Release);
+    guard.handle.terminate_execution();
+    // Headroom so that V8 can unwind instead of aborting the process.
+    current.saturating_mul(2)
+}
+
+/// Compiled scripts kept per version (an LRU).
+#[derive(Debug, Default)]
+pub(crate) struct CodeCache {
+    entries: HashMap<String, (Arc<str>, v8::Global<v8::UnboundScript>)>,
+    order: VecDeque<String>,
+    cap: usize,
+}
+
+impl CodeCache {
+    pub(crate) fn get(
+        &mut self,
+        version: &str,
+        code: &Arc<str>,
+    ) -> Option<v8::Global<v8::UnboundScript>> {
+        let (c, s) = self.entries.get(version)?;
+        if !Arc::ptr_eq(c, code) && **c != **code {
+            return None;
+        }
+        let s = s.clone();
+        if let Some(pos) = self.order.iter().position(|v| v == version) {
+            self.order.remove(pos);
+        }
+        self.order.push_back(version.to_owned());
+        Some(s)
+    }
+
+    pub(crate) fn put(
+        &mut self,
+        version: &str,
+        code: Arc<str>,
+        script: v8::Global<v8::UnboundScript>,
+    ) {
+        if self.cap == 0 {
+            return;
+        }
+        if self
+            .entries
+            .insert(version.to_owned(), (code, script))
+            .is_none()
+        {
+            self.order.push_back(version.to_owned());
+        }
+        while self.order.len() > self.cap {
+            if let Some(old) = self.order.pop_front() {
+                self.entries.remove(&old);
+            }
+        }
+    }
+}
+
+/// An isolate with what is built once per isolate. Fields drop in order: handles first.
+#[derive(Debug)]
+pub(crate) struct Engine {
+    pub(crate) ops: v8::Global<v8::ObjectTemplate>,
+    pub(crate) cache: CodeCache,
+    /// `typeof handler === "function" ? handler : undefined`, bound per context.
+    pub(crate) lookup: v8::Global<v8::UnboundScript>,
+    pub(crate) isolate: v8::OwnedIsolate,
+    pub(crate) heap: Box<HeapGuard>,
+    pub(crate) memory_mb: u64,
+}
+
+impl Engine {
+    fn new(memory_mb: u64, cache_size: usize) -> Result<Self, String> {
+        let snapshot = platform::snapshot()?;
+        let max = usize::try_from(memory_mb.max(8))
+            .unwrap_or(usize::MAX / 2)
+            .saturating_mul(1024 * 1024);
+        let params = v8::CreateParams::default()
+            .snapshot_blob(v8::StartupData::from(snapshot))
+            .heap_limits(0, max);
+        let mut isolate = v8::Isolate::new(params);
+        isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
+        isolate.set_promise_reject_callback(rejections::on_reject);
+        isolate.set_capture_stack_trace_for_uncaught_exceptions(true, 10);
+        let heap = Box::new(HeapGuard {
+            handle: isolate.thread_safe_handle(),
+            hit: AtomicBool::new(false),
+        });
+        isolate.add_near_heap_limit_callback(
+            near_heap_limit,
+            std::ptr::from_ref(&*heap).cast_mut().cast(),
+        );
+        let (ops, lookup) = {
+            v8::scope!(let scope, &mut isolate);
+            let ops = api::ops_template(scope);
+            let ctx = v8::Context::new(scope, Default::default());
+            let scope = &mut v8::ContextScope::new(scope, ctx);
+            let src = v8::String::new(
+                scope,
+                "typeof handler === \"function\" ? handler : undefined",
+            )
+            .ok_or("lookup source")?;
+            let mut source = v8::script_compiler::Source::new(src, None);
+            let lookup = v8::script_compiler::compile_unbound_script(
+                scope,
+                &mut source,
+                v8::script_compiler::CompileOptions::NoCompileOptions,
+                v8::script_compiler::NoCacheReason::NoReason,
+            )
+            .ok_or("cannot compile the handler lookup")?;
+            (ops, v8::Global::new(scope, lookup))
+        };
+        Ok(Self {
+            ops,
+            cache: CodeCache {
+                cap: cache_size,
+                ..CodeCache::default()
+            },
+            lookup,
+            isolate,
+            heap,
+            memory_mb,
+        })
+    }
+}
+
+/// Thread-local worker state.
+#[derive(Debug)]
+pub(crate) struct Worker {
+    pub(crate) isolate: RefCell<Option<Engine>>,
+    pub(crate) gate: Arc<Gate>,
+    in_flight: Cell<usize>,
+    drained: Notify,
+    cache_size: usize,
+    /// Set when the isolate hit its heap limit: replace it once idle.
+    pub(crate) poisoned: Cell<bool>,
+    pub(crate) init_error: RefCell<Option<String>>,
+}
+
+impl Worker {
+    fn new(cache_size: usize) -> Self {
+        Self {
+            isolate: RefCell::new(None),
+            gate: Arc::new(Gate::default()),
+            in_flight: Cell::new(0),
+            drained: Notify::new(),
+            cache_size,
+            poisoned: Cell::new(false),
+            init_error: RefCell::new(None),
+        }
+    }
+
+    /// Makes sure an isolate fit for a job with this heap limit exists: a poisoned
+    /// isolate is replaced once its executions have drained; an idle isolate with another
+    /// heap limit is replaced at once.
+    async fn ready_for(&self, memory_mb: u64) {
+        if self.poisoned.get() {
+            while self.in_flight.get() > 0 {
+                self.drained.notified().await;
+            }
+        }
+        let replace = match &*self.isolate.borrow() {
+            None => true,
+            Some(e) => {
+                self.poisoned.get() || (e.memory_mb != memory_mb && self.in_flight.get() == 0)
+            }
+        };
+        if !replace {
+            return;
+        }
+        self.gate.set_isolate(None);
+        self.isolate.borrow_mut().take();
+        self.poisoned.set(false);
+        match Engine::new(memory_mb, self.cache_size) {
+            Ok(engine) => {
+                self.gate
+                    .set_isolate(Some(engine.isolate.thread_safe_handle()));
+                *self.isolate.borrow_mut() = Some(engine);
+                self.init_error.borrow_mut().take();
+            }
+            Err(e) => {
+                tracing::error!("cannot create a V8 isolate: {e}");
+                *self.init_error.borrow_mut() = Some(e);
+            }
+        }
+    }
+}

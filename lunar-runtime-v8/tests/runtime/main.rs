@@ -1,0 +1,5 @@
+//! Integration tests of the V8 runtime (one crate: V8 is linked once).
+
+mod fixtures;
+mod harness;
+mod limits;
