@@ -1,0 +1,3 @@
+//! Benchmark being written.
+#![allow(missing_docs)]
+fn main() {}

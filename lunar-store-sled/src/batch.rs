@@ -1,0 +1,66 @@
+//! [`BatchWriter`]: many execution writes in one transaction and one flush (group commit).
+
+use async_trait::async_trait;
+use lunar_core::{BatchWriter, ExecutionWrite, Result};
+
+use crate::SledStore;
+use crate::error::SledResult;
+use crate::functions::{tx_finish_execution, tx_insert_execution};
+use crate::records::encode;
+use crate::tracking::{Kind, tx_add_rows};
+
+/// A write with its log entries already encoded.
+enum Prepared<'a> {
+    Insert(&'a lunar_core::model::NewExecution),
+    Finish {
+        id: &'a str,
+        outcome: &'a lunar_core::model::Outcome,
+        logs: Vec<(i64, Vec<u8>)>,
+    },
+}
+
+fn prepare(writes: &[ExecutionWrite]) -> SledResult<Vec<Prepared<'_>>> {
+    writes
+        .iter()
+        .map(|w| {
+            Ok(match w {
+                ExecutionWrite::Insert(e) => Prepared::Insert(e),
+                ExecutionWrite::Finish { id, outcome, logs } => Prepared::Finish {
+                    id,
+                    outcome,
+                    logs: logs
+                        .iter()
+                        .map(|l| Ok((l.created_at, encode(Kind::Logs.name(), l)?)))
+                        .collect::<SledResult<_>>()?,
+                },
+            })
+        })
+        .collect()
+}
+
+#[async_trait]
+impl BatchWriter for SledStore {
+    async fn write_batch(&self, writes: &[ExecutionWrite]) -> Result<()> {
+        if writes.is_empty() {
+            return Ok(());
+        }
+        let writes = writes.to_vec();
+        self.run_execution_write(move |db| {
+            let prepared = prepare(&writes)?;
+            let _adding = db.adding();
+            db.tx(|tx| {
+                for w in &prepared {
+                    match w {
+                        Prepared::Insert(e) => tx_insert_execution(tx, e)?,
+                        Prepared::Finish { id, outcome, logs } => {
+                            tx_add_rows(tx, Kind::Logs, id, logs)?;
+                            tx_finish_execution(tx, id, outcome)?;
+                        }
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+}

@@ -1,0 +1,154 @@
+//! The private records stored as JSON values, and their conversion to the model types.
+//!
+//! Logs, AI and e-mail rows are stored in the model's own serde form
+//! ([`LogEntry`](lunar_core::model::LogEntry), [`AiRequest`](lunar_core::model::AiRequest),
+//! [`EmailRequest`](lunar_core::model::EmailRequest)); functions, versions and executions
+//! have records of their own because what is stored differs from what is returned.
+
+use std::collections::BTreeMap;
+
+use lunar_core::model::{
+    CronStatus, Execution, ExecutionStatus, Function, FunctionLimits, FunctionVersion, Trigger,
+};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{SledError, SledResult};
+
+/// Encodes a record.
+pub(crate) fn encode<T: Serialize>(what: &'static str, v: &T) -> SledResult<Vec<u8>> {
+    serde_json::to_vec(v).map_err(|source| SledError::Encode { what, source })
+}
+
+/// Decodes a record.
+pub(crate) fn decode<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> SledResult<T> {
+    serde_json::from_slice(bytes).map_err(|source| SledError::Decode { what, source })
+}
+
+/// Decodes a stored UTF-8 value (KV and env values).
+pub(crate) fn text(what: &'static str, bytes: &[u8]) -> SledResult<String> {
+    String::from_utf8(bytes.to_vec()).map_err(|source| SledError::Utf8 { what, source })
+}
+
+/// A function as stored in `functions`.
+///
+/// The active version is a pointer here rather than a flag on each version, so "at most one
+/// active version" holds by construction; `next_version` is `max(version) + 1`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct FunctionRec {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    #[serde(default)]
+    pub(crate) description: Option<String>,
+    pub(crate) disabled: bool,
+    #[serde(default)]
+    pub(crate) retention_days: Option<i64>,
+    #[serde(default)]
+    pub(crate) cron_schedule: Option<String>,
+    #[serde(default)]
+    pub(crate) cron_status: Option<CronStatus>,
+    pub(crate) save_response: bool,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
+    #[serde(default)]
+    pub(crate) limits: FunctionLimits,
+    /// Number of the active version.
+    #[serde(default)]
+    pub(crate) active_version: Option<i64>,
+    /// The number the next code update gets.
+    pub(crate) next_version: i64,
+    /// How many executions the function has (the list total).
+    #[serde(default)]
+    pub(crate) executions: u64,
+}
+
+impl FunctionRec {
+    /// The model type (`env_vars` empty).
+    pub(crate) fn to_model(&self) -> Function {
+        Function {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            description: self.description.clone(),
+            env_vars: BTreeMap::new(),
+            disabled: self.disabled,
+            retention_days: self.retention_days,
+            cron_schedule: self.cron_schedule.clone(),
+            cron_status: self.cron_status,
+            save_response: self.save_response,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            limits: self.limits,
+        }
+    }
+}
+
+/// A version as stored in `versions` (whether it is active lives on the function).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct VersionRec {
+    pub(crate) id: String,
+    pub(crate) function_id: String,
+    pub(crate) version: i64,
+    pub(crate) code: String,
+    pub(crate) created_at: i64,
+    #[serde(default)]
+    pub(crate) created_by: Option<String>,
+}
+
+impl VersionRec {
+    /// The model type, active when `active` is this version's number.
+    pub(crate) fn into_model(self, active: Option<i64>) -> FunctionVersion {
+        FunctionVersion {
+            is_active: active == Some(self.version),
+            id: self.id,
+            function_id: self.function_id,
+            version: self.version,
+            code: self.code,
+            created_at: self.created_at,
+            created_by: self.created_by,
+        }
+    }
+}
+
+/// An execution as stored in `executions`; the saved response lives in
+/// `execution_responses` so that lists never read it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct ExecutionRec {
+    pub(crate) id: String,
+    pub(crate) function_id: String,
+    pub(crate) function_version_id: String,
+    pub(crate) status: ExecutionStatus,
+    #[serde(default)]
+    pub(crate) duration_ms: Option<i64>,
+    #[serde(default)]
+    pub(crate) error_message: Option<String>,
+    #[serde(default)]
+    pub(crate) event_json: Option<String>,
+    #[serde(default)]
+    pub(crate) trigger: Trigger,
+    pub(crate) created_at: i64,
+}
+
+impl ExecutionRec {
+    /// The model type with the given saved response.
+    pub(crate) fn into_model(self, response_json: Option<String>) -> Execution {
+        Execution {
+            id: self.id,
+            function_id: self.function_id,
+            function_version_id: self.function_version_id,
+            status: self.status,
+            duration_ms: self.duration_ms,
+            error_message: self.error_message,
+            event_json: self.event_json,
+            response_json,
+            trigger: self.trigger,
+            created_at: self.created_at,
+        }
+    }
+}
+
+/// A schedule claim as stored in `claims`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct ClaimRec {
+    pub(crate) node: String,
+    pub(crate) claimed_at: i64,
+}
