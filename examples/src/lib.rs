@@ -1,1 +1,568 @@
-//! Support code for the Lunar examples.
+//! Wiring of the standalone Lunar server (SPEC.md §1.5, §1.6), shared by the `server`
+//! example and its tests.
+//!
+//! [`ServerConfig::from_env`] reads the environment; [`build_app`] opens the store, runs
+//! migrations, fails stale executions, builds the runtime, engine, scheduler and
+//! housekeeping, and returns an [`App`] to [`serve`](App::serve).
+
+use std::fmt;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use lunar_core::runtime::Limits;
+use lunar_core::validate::LimitCeilings;
+use lunar_core::{
+    CronScheduler, Engine, EngineConfig, Housekeeper, Runtime, Scheduler, SchedulerConfig, Stores,
+};
+use lunar_http::{Auth, LunarService};
+use lunar_runtime_v8::{V8Options, V8Runtime};
+use lunar_store_sled::SledStore;
+use lunar_store_sql::SqliteStore;
+use rand::TryRngCore;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// How long in-flight executions may run on after a shutdown signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// A startup failure; its `Display` is the message printed before exiting with code 1.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartupError {
+    /// A configuration value is invalid (the message names it).
+    #[error("{0}")]
+    Config(String),
+    /// A file or directory could not be used.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The store, runtime or another Lunar part failed to start.
+    #[error("{context}: {source}")]
+    Lunar {
+        /// What was being done.
+        context: &'static str,
+        /// The cause.
+        #[source]
+        source: lunar_core::Error,
+    },
+}
+
+fn config_error(message: impl Into<String>) -> StartupError {
+    StartupError::Config(message.into())
+}
+
+fn lunar_error(context: &'static str) -> impl FnOnce(lunar_core::Error) -> StartupError {
+    move |source| StartupError::Lunar { context, source }
+}
+
+/// The storage backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreKind {
+    /// SQLite under the data dir (default).
+    Sqlite,
+    /// PostgreSQL at `DATABASE_URL`.
+    Postgres,
+    /// sled under the data dir.
+    Sled,
+}
+
+impl fmt::Display for StoreKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+            Self::Sled => "sled",
+        })
+    }
+}
+
+/// Settings of the standalone server (SPEC.md §1.5).
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// `PORT` (default 3000).
+    pub port: u16,
+    /// `DATA_DIR` (default `./data`).
+    pub data_dir: PathBuf,
+    /// `EXECUTION_TIMEOUT` in seconds (default 30).
+    pub execution_timeout: u64,
+    /// `API_KEY` when set and non-empty.
+    pub api_key: Option<String>,
+    /// `BASE_URL` without a trailing `/` (default `http://localhost:{PORT}`).
+    pub base_url: String,
+    /// `LUNAR_STORE`.
+    pub store: StoreKind,
+    /// `DATABASE_URL`.
+    pub database_url: Option<String>,
+    /// `LUNAR_TIMEZONE` (default `UTC`).
+    pub timezone: chrono_tz::Tz,
+    /// `LUNAR_DENY_PRIVATE_NETWORKS` (default false; applied once outbound HTTP lands).
+    pub deny_private_networks: bool,
+    /// A runtime to use instead of V8 (tests).
+    pub runtime: Option<Arc<dyn Runtime>>,
+}
+
+impl fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("port", &self.port)
+            .field("data_dir", &self.data_dir)
+            .field("execution_timeout", &self.execution_timeout)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("base_url", &self.base_url)
+            .field("store", &self.store)
+            .field(
+                "database_url",
+                &self.database_url.as_ref().map(|_| "<redacted>"),
+            )
+            .field("timezone", &self.timezone)
+            .field("deny_private_networks", &self.deny_private_networks)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ServerConfig {
+    /// The defaults of SPEC.md §1.5 (no environment read).
+    fn default() -> Self {
+        Self {
+            port: 3000,
+            data_dir: PathBuf::from("./data"),
+            execution_timeout: 30,
+            api_key: None,
+            base_url: "http://localhost:3000".to_owned(),
+            store: StoreKind::Sqlite,
+            database_url: None,
+            timezone: chrono_tz::UTC,
+            deny_private_networks: false,
+            runtime: None,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Reads the process environment.
+    ///
+    /// # Errors
+    /// [`StartupError::Config`] with the exact message of SPEC.md §1.5.
+    pub fn from_env() -> Result<Self, StartupError> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `var` (the environment, or a map in tests).
+    ///
+    /// # Errors
+    /// [`StartupError::Config`] with the exact message of SPEC.md §1.5.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, StartupError> {
+        let port = match var("PORT") {
+            None => 3000,
+            Some(p) => p
+                .trim()
+                .parse::<u16>()
+                .map_err(|_| config_error(format!("PORT must be a port number (got {p:?})")))?,
+        };
+        let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
+        let execution_timeout = match var("EXECUTION_TIMEOUT") {
+            None => 30,
+            Some(t) => match t.parse::<u64>() {
+                Ok(n) if n > 0 => n,
+                _ => {
+                    return Err(config_error(
+                        "EXECUTION_TIMEOUT must be a positive number of seconds",
+                    ));
+                }
+            },
+        };
+        let api_key = var("API_KEY").filter(|k| !k.is_empty());
+        let mut base_url = var("BASE_URL").unwrap_or_else(|| format!("http://localhost:{port}"));
+        if base_url.ends_with('/') {
+            base_url.pop();
+        }
+        let store = match var("LUNAR_STORE").as_deref() {
+            None | Some("sqlite") => StoreKind::Sqlite,
+            Some("postgres") => StoreKind::Postgres,
+            Some("sled") => StoreKind::Sled,
+            Some(_) => {
+                return Err(config_error(
+                    "LUNAR_STORE must be one of: sqlite, postgres, sled",
+                ));
+            }
+        };
+        let database_url = var("DATABASE_URL").filter(|u| !u.is_empty());
+        if store == StoreKind::Postgres && database_url.is_none() {
+            return Err(config_error(
+                "DATABASE_URL is required when LUNAR_STORE=postgres",
+            ));
+        }
+        let timezone = match var("LUNAR_TIMEZONE") {
+            None => chrono_tz::UTC,
+            Some(tz) => tz.parse::<chrono_tz::Tz>().map_err(|_| {
+                config_error(format!(
+                    "LUNAR_TIMEZONE must be an IANA time zone (got {tz:?})"
+                ))
+            })?,
+        };
+        let deny_private_networks = match var("LUNAR_DENY_PRIVATE_NETWORKS").as_deref() {
+            None | Some("" | "false" | "0") => false,
+            Some("true" | "1") => true,
+            Some(_) => {
+                return Err(config_error(
+                    "LUNAR_DENY_PRIVATE_NETWORKS must be true or false",
+                ));
+            }
+        };
+        Ok(Self {
+            port,
+            data_dir,
+            execution_timeout,
+            api_key,
+            base_url,
+            store,
+            database_url,
+            timezone,
+            deny_private_networks,
+            runtime: None,
+        })
+    }
+
+    /// Uses `runtime` instead of starting V8.
+    #[must_use]
+    pub fn with_runtime(mut self, runtime: Arc<dyn Runtime>) -> Self {
+        self.runtime = Some(runtime);
+        self
+    }
+
+    /// The address to listen on (`0.0.0.0:{port}`).
+    #[must_use]
+    pub fn listen_addr(&self) -> SocketAddr {
+        SocketAddr::from(([0, 0, 0, 0], self.port))
+    }
+}
+
+/// Creates `dir` with its parents, mode 0700.
+fn create_data_dir(dir: &Path) -> Result<(), StartupError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|source| StartupError::Io {
+        context: format!("cannot create data directory {}", dir.display()),
+        source,
+    })
+}
+
+/// Where the API key came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeySource {
+    /// `API_KEY`.
+    Environment,
+    /// Read from this file.
+    File(PathBuf),
+    /// Generated now and written to this file.
+    Generated(PathBuf),
+}
+
+/// Resolves the API key of SPEC.md §1.6.
+///
+/// # Errors
+/// `API key file is empty: {path}`, or an I/O error reading or writing the file.
+pub fn resolve_api_key(
+    api_key: Option<&str>,
+    data_dir: &Path,
+) -> Result<(String, KeySource), StartupError> {
+    if let Some(k) = api_key.filter(|k| !k.is_empty()) {
+        return Ok((k.to_owned(), KeySource::Environment));
+    }
+    let path = data_dir.join("api_key.txt");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let key = text.trim();
+            if key.is_empty() {
+                return Err(config_error(format!(
+                    "API key file is empty: {}",
+                    path.display()
+                )));
+            }
+            Ok((key.to_owned(), KeySource::File(path)))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut bytes = [0u8; 32];
+            rand::rngs::OsRng
+                .try_fill_bytes(&mut bytes)
+                .map_err(|e| StartupError::Io {
+                    context: "cannot generate an API key".to_owned(),
+                    source: std::io::Error::other(e),
+                })?;
+            let key = hex::encode(bytes);
+            let io = |source| StartupError::Io {
+                context: format!("cannot write API key file {}", path.display()),
+                source,
+            };
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(&path).map_err(io)?;
+            file.write_all(key.as_bytes()).map_err(io)?;
+            file.sync_all().map_err(io)?;
+            Ok((key, KeySource::Generated(path)))
+        }
+        Err(source) => Err(StartupError::Io {
+            context: format!("cannot read API key file {}", path.display()),
+            source,
+        }),
+    }
+}
+
+/// The opened store, kept for closing.
+#[derive(Debug, Clone)]
+enum Store {
+    Sqlite(SqliteStore),
+    Sled(SledStore),
+}
+
+async fn open_store(config: &ServerConfig) -> Result<(Stores, Store), StartupError> {
+    match config.store {
+        StoreKind::Sqlite => {
+            let target = config.database_url.clone().unwrap_or_else(|| {
+                config
+                    .data_dir
+                    .join("lunar.db")
+                    .to_string_lossy()
+                    .into_owned()
+            });
+            let store = SqliteStore::connect(&target)
+                .await
+                .map_err(lunar_error("cannot open the SQLite database"))?;
+            store
+                .migrate()
+                .await
+                .map_err(lunar_error("cannot migrate the SQLite database"))?;
+            Ok((
+                Stores::from_backend(Arc::new(store.clone())),
+                Store::Sqlite(store),
+            ))
+        }
+        StoreKind::Sled => {
+            let path = config.data_dir.join("lunar.sled");
+            let db = sled::open(&path).map_err(|e| StartupError::Io {
+                context: format!("cannot open the sled database {}", path.display()),
+                source: std::io::Error::other(e),
+            })?;
+            let store = SledStore::new(db);
+            store
+                .migrate()
+                .await
+                .map_err(lunar_error("cannot migrate the sled database"))?;
+            Ok((
+                Stores::from_backend(Arc::new(store.clone())),
+                Store::Sled(store),
+            ))
+        }
+        StoreKind::Postgres => Err(config_error(
+            "LUNAR_STORE=postgres is not available in this build yet",
+        )),
+    }
+}
+
+/// A built server: the service mounted at `/`, and what must be stopped on shutdown.
+#[derive(Debug)]
+pub struct App {
+    /// The HTTP router (Lunar at the root).
+    pub router: axum::Router,
+    /// The engine.
+    pub engine: Engine,
+    /// The API key in force.
+    pub api_key: String,
+    /// Where the key came from.
+    pub key_source: KeySource,
+    /// The configuration used.
+    pub config: ServerConfig,
+    store: Store,
+    background: CancellationToken,
+    tasks: TaskTracker,
+}
+
+/// Builds the server in the order of SPEC.md §1.5: data dir, API key, store and
+/// migrations, stale executions, runtime and engine, scheduler and housekeeping.
+///
+/// # Errors
+/// A [`StartupError`] naming what failed.
+pub async fn build_app(config: ServerConfig) -> Result<App, StartupError> {
+    create_data_dir(&config.data_dir)?;
+    let (api_key, key_source) = resolve_api_key(config.api_key.as_deref(), &config.data_dir)?;
+    let (stores, store) = open_store(&config).await?;
+
+    let runtime: Arc<dyn Runtime> = match &config.runtime {
+        Some(r) => r.clone(),
+        None => {
+            Arc::new(V8Runtime::new(V8Options::default()).map_err(lunar_error("cannot start V8"))?)
+        }
+    };
+    let limits = Limits::default().with_timeout(Duration::from_secs(config.execution_timeout));
+    let mut ceilings = LimitCeilings::default();
+    ceilings.timeout_seconds = ceilings.timeout_seconds.max(config.execution_timeout);
+    let engine_config = EngineConfig::default()
+        .with_default_limits(limits)
+        .with_ceilings(ceilings)
+        .with_base_url(config.base_url.clone())
+        .with_timezone(config.timezone.name());
+    let engine = Engine::new(stores, runtime, engine_config);
+
+    let housekeeper = Housekeeper::new(engine.clone(), "standalone");
+    match housekeeper.fail_stale_pending().await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(count = n, "marked stale pending executions as failed"),
+        Err(e) => tracing::warn!(error = %e, "cannot fail stale pending executions"),
+    }
+
+    let scheduler = CronScheduler::new(
+        engine.clone(),
+        SchedulerConfig::default()
+            .with_node("standalone")
+            .with_timezone(config.timezone),
+    );
+    scheduler
+        .reload()
+        .await
+        .map_err(lunar_error("cannot load cron schedules"))?;
+    let background = CancellationToken::new();
+    let tasks = TaskTracker::new();
+    {
+        let scheduler = scheduler.clone();
+        let stop = background.clone();
+        tasks.spawn(async move { scheduler.run(stop).await });
+    }
+    {
+        let stop = background.clone();
+        tasks.spawn(async move { housekeeper.run(stop).await });
+    }
+    tasks.close();
+    if config.deny_private_networks {
+        tracing::info!("LUNAR_DENY_PRIVATE_NETWORKS is set (applies to outbound HTTP)");
+    }
+
+    let scheduler: Arc<dyn Scheduler> = Arc::new(scheduler);
+    let service = LunarService::builder(engine.clone())
+        .scheduler(scheduler)
+        .auth(Auth::ApiKey(api_key.clone()))
+        .base_url(config.base_url.clone())
+        .build();
+    let router = axum::Router::new().fallback_service(service);
+    Ok(App {
+        router,
+        engine,
+        api_key,
+        key_source,
+        config,
+        store,
+        background,
+        tasks,
+    })
+}
+
+impl App {
+    /// Logs the startup lines (port, data dir, store, timeout, URLs).
+    pub fn announce(&self, addr: SocketAddr) {
+        let c = &self.config;
+        tracing::info!("Lunar listening on http://{addr} (port {})", addr.port());
+        tracing::info!("data directory: {}", c.data_dir.display());
+        tracing::info!("store: {}", c.store);
+        tracing::info!("execution timeout: {}s", c.execution_timeout);
+        tracing::info!("time zone: {}", c.timezone.name());
+        tracing::info!("API: {}/api", c.base_url);
+        tracing::info!("docs: {}/docs", c.base_url);
+    }
+
+    /// Serves on `listener` until `signal` resolves, then shuts down: stops accepting,
+    /// stops scheduler and housekeeping, lets executions finish for up to 30 s (then
+    /// cancels them), and closes the store.
+    ///
+    /// # Errors
+    /// The server's I/O error.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let stop = CancellationToken::new();
+        let trigger = stop.clone();
+        let server =
+            axum::serve(listener, self.router.clone()).with_graceful_shutdown(async move {
+                signal.await;
+                trigger.cancel();
+            });
+        let mut server = tokio::spawn(async move { server.await });
+        let early = tokio::select! {
+            () = stop.cancelled() => None,
+            r = &mut server => Some(r),
+        };
+        tracing::info!("shutting down");
+        self.background.cancel();
+        self.engine.shutdown(SHUTDOWN_GRACE).await;
+        let result = match early {
+            Some(r) => r,
+            // Executions are finished or cancelled; connections close promptly.
+            None => match tokio::time::timeout(Duration::from_secs(5), server).await {
+                Ok(r) => r,
+                Err(_) => Ok(Ok(())),
+            },
+        };
+        self.tasks.wait().await;
+        self.close().await;
+        match result {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+
+    /// Closes the store.
+    async fn close(&self) {
+        match &self.store {
+            Store::Sqlite(s) => s.pool().close().await,
+            Store::Sled(s) => {
+                if let Err(e) = s.flush().await {
+                    tracing::warn!(error = %e, "cannot flush the sled database");
+                }
+            }
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,38 @@
+//! The standalone Lunar server (SPEC.md §1.5): `cargo run --release --example server`.
+
+use std::process::ExitCode;
+
+use lunar_examples::{KeySource, ServerConfig, build_app, shutdown_signal};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let config = ServerConfig::from_env()?;
+    let addr = config.listen_addr();
+    let app = build_app(config).await?;
+    if let KeySource::Generated(path) = &app.key_source {
+        println!("Generated new API key: {}", app.api_key);
+        println!("Saved to: {}", path.display());
+    }
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    app.announce(listener.local_addr()?);
+    app.serve(listener, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}

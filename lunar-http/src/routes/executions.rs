@@ -1,0 +1,154 @@
+//! `/api/functions/{id}/executions` and `/api/executions/{id}...`: SPEC.md §2.6.
+
+use axum::extract::{RawQuery, State};
+use http::StatusCode;
+use lunar_core::model::{AiRequest, EmailRequest, Execution, LogEntry, Page, Pagination};
+use serde::Serialize;
+
+use super::Params;
+use super::functions::load_function;
+use crate::json::{ApiError, ApiResult, INTERNAL, json};
+use crate::state::AppState;
+use crate::uri::page;
+
+#[derive(Serialize)]
+struct ExecutionList {
+    executions: Vec<Execution>,
+    pagination: Pagination,
+}
+
+/// `GET /api/functions/{id}/executions`.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    params: Params,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let id = params.get(0);
+    load_function(&state, id).await?;
+    let p = page(q.as_deref());
+    let found = state
+        .engine
+        .stores()
+        .functions
+        .list_executions(id, p)
+        .await
+        .map_err(|e| ApiError::internal("Failed to list executions", &e))?;
+    Ok(json(
+        StatusCode::OK,
+        &ExecutionList {
+            executions: found.items,
+            pagination: p.pagination(found.total),
+        },
+    ))
+}
+
+async fn load(state: &AppState, id: &str) -> Result<Execution, ApiError> {
+    state
+        .engine
+        .stores()
+        .functions
+        .get_execution(id)
+        .await
+        .map_err(|e| {
+            if e.is_not_found() {
+                ApiError::not_found("Execution not found")
+            } else {
+                ApiError::internal(INTERNAL, &e)
+            }
+        })
+}
+
+/// `GET /api/executions/{id}`.
+pub(crate) async fn get(State(state): State<AppState>, params: Params) -> ApiResult {
+    let e = load(&state, params.get(0)).await?;
+    Ok(json(StatusCode::OK, &e))
+}
+
+#[derive(Serialize)]
+struct ExecutionLogs {
+    #[serde(flatten)]
+    execution: Execution,
+    logs: Vec<LogEntry>,
+    pagination: Pagination,
+}
+
+/// `GET /api/executions/{id}/logs`.
+pub(crate) async fn logs(
+    State(state): State<AppState>,
+    params: Params,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let execution = load(&state, params.get(0)).await?;
+    let p = page(q.as_deref());
+    let found = state
+        .engine
+        .stores()
+        .logs
+        .list(&execution.id, p)
+        .await
+        .map_err(|e| ApiError::internal("Failed to get logs", &e))?;
+    Ok(json(
+        StatusCode::OK,
+        &ExecutionLogs {
+            execution,
+            logs: found.items,
+            pagination: p.pagination(found.total),
+        },
+    ))
+}
+
+#[derive(Serialize)]
+struct AiList {
+    ai_requests: Vec<AiRequest>,
+    pagination: Pagination,
+}
+
+#[derive(Serialize)]
+struct EmailList {
+    email_requests: Vec<EmailRequest>,
+    pagination: Pagination,
+}
+
+/// A tracker page, or an empty one when the read fails.
+fn or_empty<T>(r: lunar_core::Result<Page<T>>) -> Page<T> {
+    r.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "tracker read failed");
+        Page::empty()
+    })
+}
+
+/// `GET /api/executions/{id}/ai-requests`.
+pub(crate) async fn ai_requests(
+    State(state): State<AppState>,
+    params: Params,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let execution = load(&state, params.get(0)).await?;
+    let p = page(q.as_deref());
+    let found = or_empty(state.engine.stores().ai.list(&execution.id, p).await);
+    Ok(json(
+        StatusCode::OK,
+        &AiList {
+            ai_requests: found.items,
+            pagination: p.pagination(found.total),
+        },
+    ))
+}
+
+/// `GET /api/executions/{id}/email-requests`.
+pub(crate) async fn email_requests(
+    State(state): State<AppState>,
+    params: Params,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let execution = load(&state, params.get(0)).await?;
+    let p = page(q.as_deref());
+    let found = or_empty(state.engine.stores().email.list(&execution.id, p).await);
+    Ok(json(
+        StatusCode::OK,
+        &EmailList {
+            email_requests: found.items,
+            pagination: p.pagination(found.total),
+        },
+    ))
+}

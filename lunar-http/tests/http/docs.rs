@@ -1,0 +1,119 @@
+//! `/docs` and the OpenAPI document, checked against the routes served.
+
+use std::collections::BTreeSet;
+
+use lunar_http::ROUTES;
+
+use crate::auth::concrete;
+use crate::common::Harness;
+
+#[tokio::test]
+async fn docs_page_points_at_the_yaml() {
+    let h = Harness::new().await;
+    let r = h.raw("GET", "/lunar/docs", None, &[]).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    let html = r.text();
+    assert!(
+        html.contains(r#"data-url="/lunar/docs/openapi.yaml""#),
+        "{html}"
+    );
+    assert!(html.contains("@scalar/api-reference"));
+
+    // Without a base URL, the prefix comes from the host's router.
+    let (stores, _dir) = crate::common::sqlite_stores().await;
+    let engine = lunar_core::Engine::new(
+        stores,
+        crate::common::echo_runtime(),
+        lunar_core::EngineConfig::default(),
+    );
+    let svc = lunar_http::LunarService::builder(engine).build();
+    let app = axum::Router::new().nest_service("/deep/mount", svc);
+    let res = tower::ServiceExt::oneshot(
+        app,
+        http::Request::get("/deep/mount/docs")
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let body = http_body_util::BodyExt::collect(res.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let html = String::from_utf8_lossy(&body);
+    assert!(
+        html.contains(r#"data-url="/deep/mount/docs/openapi.yaml""#),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn openapi_documents_are_served() {
+    let h = Harness::new().await;
+    let r = h.raw("GET", "/lunar/docs/openapi.json", None, &[]).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    let v = r.json();
+    assert!(v["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert_eq!(v["servers"][0]["url"], "http://localhost:3000/lunar");
+    let r = h.raw("GET", "/lunar/docs/openapi.yaml", None, &[]).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/yaml"));
+    assert!(r.text().starts_with("openapi: 3.1"));
+}
+
+fn normalise(path: &str) -> String {
+    path.replace("{*", "{")
+}
+
+#[tokio::test]
+async fn openapi_matches_the_routes_served() {
+    let doc = lunar_http::openapi();
+    let v = serde_json::to_value(&doc).unwrap();
+    let mut documented = BTreeSet::new();
+    for (path, item) in v["paths"].as_object().unwrap() {
+        for method in [
+            "get", "head", "post", "put", "patch", "delete", "options", "trace",
+        ] {
+            if item.get(method).is_some() {
+                documented.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    let routed: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|r| (r.method.to_owned(), normalise(r.path)))
+        .collect();
+    assert_eq!(documented, routed);
+    // Protected routes declare security; open ones do not.
+    for r in ROUTES {
+        let op = &v["paths"][normalise(r.path)][r.method.to_lowercase()];
+        assert_eq!(
+            op.get("security").is_some(),
+            r.auth,
+            "{} {}",
+            r.method,
+            r.path
+        );
+    }
+
+    // Every route in the table is actually served (neither 404 "Not found" nor 405).
+    let h = Harness::new().await;
+    let id = h.create("f", "c").await;
+    for r in ROUTES {
+        let path = concrete(r.path, &id);
+        let res = h.api(r.method, &path, Some("{}")).await;
+        assert_ne!(res.status, 405, "{} {path}", r.method);
+        if res.status == 404 {
+            assert_ne!(
+                res.text(),
+                "{\"error\":\"Not found\"}\n",
+                "{} {path}",
+                r.method
+            );
+        }
+    }
+}

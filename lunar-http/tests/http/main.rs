@@ -1,0 +1,11 @@
+//! HTTP tests of `LunarService`, mounted under `/lunar` in a host axum router (STYLE 12),
+//! over a real SQLite store and the `FnRuntime` closure runtime.
+
+mod api;
+mod auth;
+mod common;
+mod docs;
+mod fnexec;
+mod hostile;
+mod routing;
+mod socket;
