@@ -298,6 +298,15 @@ impl Engine {
         }
     }
 
+    /// Looks the function up as an execution would (unknown → `FunctionNotFound`, disabled
+    /// → `FunctionDisabled`, no active version → `NoActiveVersion`) and returns its
+    /// effective limits, e.g. to apply the request-body limit before reading a body. Served
+    /// from the function cache.
+    pub async fn limits_for_function(&self, function_id: &str) -> Result<Limits, EngineError> {
+        let r = self.inner.load(function_id).await?;
+        Ok(self.inner.config.limits_for(&r.function))
+    }
+
     /// Number of executions in flight.
     #[must_use]
     pub fn in_flight(&self) -> usize {
@@ -518,6 +527,9 @@ impl Inner {
             self.clock.clone(),
         );
         host.http.clone_from(&self.http);
+        host.execution_id.clone_from(&execution_id);
+        host.ai = Some(self.stores.ai.clone());
+        host.email = Some(self.stores.email.clone());
         let job = RunJob::new(
             code.clone(),
             version.id.clone(),

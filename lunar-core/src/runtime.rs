@@ -376,6 +376,12 @@ pub struct Host {
     pub clock: Arc<dyn Clock>,
     /// Outbound HTTP, when configured.
     pub http: Option<Arc<dyn crate::http_client::HttpClient>>,
+    /// The execution this host serves (AI and e-mail rows are tracked under it).
+    pub execution_id: String,
+    /// Where `ai.chat` calls are tracked.
+    pub ai: Option<Arc<dyn crate::store::AiTracker>>,
+    /// Where `email.send` calls are tracked.
+    pub email: Option<Arc<dyn crate::store::EmailTracker>>,
 }
 
 impl Host {
@@ -387,6 +393,9 @@ impl Host {
             logger,
             clock,
             http: None,
+            execution_id: String::new(),
+            ai: None,
+            email: None,
         }
     }
 }
