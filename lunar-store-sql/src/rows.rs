@@ -1,23 +1,77 @@
-//! Decoding SQLite rows into Lunar's model types, and encoding the values that need it.
+//! Decoding rows of either dialect into Lunar's model types, and encoding the values that
+//! need it. Both schemas use the same column names and the same value kinds (64-bit
+//! integers, booleans, text), so one decoder per table serves both.
 
 use lunar_core::model::{
     AiRequest, CallStatus, CronStatus, EmailRequest, Execution, ExecutionStatus, Function,
-    FunctionLimits, FunctionVersion, LogEntry, LogLevel, Trigger,
+    FunctionLimits, FunctionVersion, LogEntry, LogLevel, PageRequest, Trigger,
 };
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::{ColumnIndex, Decode, Row, Type};
 
 use crate::error::{SqlError, SqlResult};
 
-/// A stored limit (INTEGER) back as `u64`.
-fn limit(row: &SqliteRow, column: &'static str) -> SqlResult<Option<u64>> {
-    row.try_get::<Option<i64>, _>(column)?
+/// A row whose columns decode as the value kinds Lunar stores. Implemented for the row
+/// type of every enabled dialect (`SqliteRow`, `PgRow`).
+pub(crate) trait Columns {
+    /// A non-NULL text column.
+    fn text(&self, column: &'static str) -> SqlResult<String>;
+    /// A nullable text column.
+    fn opt_text(&self, column: &'static str) -> SqlResult<Option<String>>;
+    /// A non-NULL integer column.
+    fn int(&self, column: &'static str) -> SqlResult<i64>;
+    /// A nullable integer column.
+    fn opt_int(&self, column: &'static str) -> SqlResult<Option<i64>>;
+    /// A non-NULL boolean column.
+    fn flag(&self, column: &'static str) -> SqlResult<bool>;
+}
+
+impl<R> Columns for R
+where
+    R: Row,
+    for<'a> &'a str: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn text(&self, column: &'static str) -> SqlResult<String> {
+        Ok(self.try_get(column)?)
+    }
+    fn opt_text(&self, column: &'static str) -> SqlResult<Option<String>> {
+        Ok(self.try_get(column)?)
+    }
+    fn int(&self, column: &'static str) -> SqlResult<i64> {
+        Ok(self.try_get(column)?)
+    }
+    fn opt_int(&self, column: &'static str) -> SqlResult<Option<i64>> {
+        Ok(self.try_get(column)?)
+    }
+    fn flag(&self, column: &'static str) -> SqlResult<bool> {
+        Ok(self.try_get(column)?)
+    }
+}
+
+/// `LIMIT` and `OFFSET` binds of a page.
+pub(crate) fn page_binds(page: PageRequest) -> (i64, i64) {
+    (
+        i64::from(page.limit),
+        i64::try_from(page.offset).unwrap_or(i64::MAX),
+    )
+}
+
+/// A `COUNT(*)` result as the page total.
+pub(crate) fn total(count: i64) -> u64 {
+    u64::try_from(count).unwrap_or(0)
+}
+
+/// A stored limit (64-bit integer) back as `u64`.
+fn limit(row: &impl Columns, column: &'static str) -> SqlResult<Option<u64>> {
+    row.opt_int(column)?
         .map(|v| u64::try_from(v).map_err(|e| SqlError::corrupt(column, e)))
         .transpose()
 }
 
-/// A limit as an INTEGER bind; values beyond `i64::MAX` are rejected as input.
-pub(super) fn limit_bind(v: Option<u64>) -> SqlResult<Option<i64>> {
+/// A limit as an integer bind; values beyond `i64::MAX` are rejected as input.
+pub(crate) fn limit_bind(v: Option<u64>) -> SqlResult<Option<i64>> {
     v.map(|v| {
         i64::try_from(v)
             .map_err(|_| SqlError::Core(lunar_core::Error::invalid("limits", "value is too large")))
@@ -26,20 +80,20 @@ pub(super) fn limit_bind(v: Option<u64>) -> SqlResult<Option<i64>> {
 }
 
 /// A `functions` row (columns of `function_columns!`).
-pub(super) fn function(row: &SqliteRow) -> SqlResult<Function> {
-    let cron_status: Option<String> = row.try_get("cron_status")?;
+pub(crate) fn function(row: &impl Columns) -> SqlResult<Function> {
+    let cron_status = row.opt_text("cron_status")?;
     Ok(Function {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        description: row.try_get("description")?,
+        id: row.text("id")?,
+        name: row.text("name")?,
+        description: row.opt_text("description")?,
         env_vars: Default::default(),
-        disabled: row.try_get("disabled")?,
-        retention_days: row.try_get("retention_days")?,
-        cron_schedule: row.try_get("cron_schedule")?,
+        disabled: row.flag("disabled")?,
+        retention_days: row.opt_int("retention_days")?,
+        cron_schedule: row.opt_text("cron_schedule")?,
         cron_status: cron_status.as_deref().and_then(CronStatus::parse),
-        save_response: row.try_get("save_response")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
+        save_response: row.flag("save_response")?,
+        created_at: row.int("created_at")?,
+        updated_at: row.int("updated_at")?,
         limits: FunctionLimits {
             timeout_seconds: limit(row, "limit_timeout_seconds")?,
             memory_mb: limit(row, "limit_memory_mb")?,
@@ -51,102 +105,103 @@ pub(super) fn function(row: &SqliteRow) -> SqlResult<Function> {
 }
 
 /// A `function_versions` row (columns of `version_columns!`).
-pub(super) fn version(row: &SqliteRow) -> SqlResult<FunctionVersion> {
+pub(crate) fn version(row: &impl Columns) -> SqlResult<FunctionVersion> {
     Ok(FunctionVersion {
-        id: row.try_get("id")?,
-        function_id: row.try_get("function_id")?,
-        version: row.try_get("version")?,
-        code: row.try_get("code")?,
-        created_at: row.try_get("created_at")?,
-        created_by: row.try_get("created_by")?,
-        is_active: row.try_get("is_active")?,
+        id: row.text("id")?,
+        function_id: row.text("function_id")?,
+        version: row.int("version")?,
+        code: row.text("code")?,
+        created_at: row.int("created_at")?,
+        created_by: row.opt_text("created_by")?,
+        is_active: row.flag("is_active")?,
     })
 }
 
 /// The `v_*` columns of a functions-with-active-version row; the zero version when absent.
-pub(super) fn joined_active_version(
-    row: &SqliteRow,
+pub(crate) fn joined_active_version(
+    row: &impl Columns,
     function_id: &str,
 ) -> SqlResult<FunctionVersion> {
-    let Some(id) = row.try_get::<Option<String>, _>("v_id")? else {
+    let Some(id) = row.opt_text("v_id")? else {
         return Ok(FunctionVersion::default());
     };
     Ok(FunctionVersion {
         id,
         function_id: function_id.to_owned(),
-        version: row.try_get("v_version")?,
-        code: row.try_get("v_code")?,
-        created_at: row.try_get("v_created_at")?,
-        created_by: row.try_get("v_created_by")?,
+        version: row.int("v_version")?,
+        code: row.text("v_code")?,
+        created_at: row.int("v_created_at")?,
+        created_by: row.opt_text("v_created_by")?,
         is_active: true,
     })
 }
 
 /// An `executions` row.
-pub(super) fn execution(row: &SqliteRow) -> SqlResult<Execution> {
-    let status: String = row.try_get("status")?;
-    let trigger: String = row.try_get("trigger_type")?;
+pub(crate) fn execution(row: &impl Columns) -> SqlResult<Execution> {
     Ok(Execution {
-        id: row.try_get("id")?,
-        function_id: row.try_get("function_id")?,
-        function_version_id: row.try_get("function_version_id")?,
-        status: ExecutionStatus::parse(&status),
-        duration_ms: row.try_get("duration_ms")?,
-        error_message: row.try_get("error_message")?,
-        event_json: row.try_get("event_json")?,
-        response_json: row.try_get("response_json")?,
-        trigger: Trigger::parse(&trigger),
-        created_at: row.try_get("created_at")?,
+        id: row.text("id")?,
+        function_id: row.text("function_id")?,
+        function_version_id: row.text("function_version_id")?,
+        status: ExecutionStatus::parse(&row.text("status")?),
+        duration_ms: row.opt_int("duration_ms")?,
+        error_message: row.opt_text("error_message")?,
+        event_json: row.opt_text("event_json")?,
+        response_json: row.opt_text("response_json")?,
+        trigger: Trigger::parse(&row.text("trigger_type")?),
+        created_at: row.int("created_at")?,
     })
 }
 
 /// A `logs` row.
-pub(super) fn log_entry(row: &SqliteRow) -> SqlResult<LogEntry> {
+pub(crate) fn log_entry(row: &impl Columns) -> SqlResult<LogEntry> {
     Ok(LogEntry {
-        level: LogLevel::from_code(row.try_get("level")?),
-        message: row.try_get("message")?,
-        created_at: row.try_get("created_at")?,
+        level: LogLevel::from_code(row.int("level")?),
+        message: row.text("message")?,
+        created_at: row.int("created_at")?,
     })
 }
 
 /// An `ai_requests` row.
-pub(super) fn ai_request(row: &SqliteRow) -> SqlResult<AiRequest> {
-    let status: String = row.try_get("status")?;
+pub(crate) fn ai_request(row: &impl Columns) -> SqlResult<AiRequest> {
     Ok(AiRequest {
-        id: row.try_get("id")?,
-        execution_id: row.try_get("execution_id")?,
-        provider: row.try_get("provider")?,
-        model: row.try_get("model")?,
-        endpoint: row.try_get("endpoint")?,
-        request_json: row.try_get("request_json")?,
-        response_json: row.try_get("response_json")?,
-        status: CallStatus::parse(&status),
-        error_message: row.try_get("error_message")?,
-        input_tokens: row.try_get("input_tokens")?,
-        output_tokens: row.try_get("output_tokens")?,
-        duration_ms: row.try_get("duration_ms")?,
-        created_at: row.try_get("created_at")?,
+        id: row.text("id")?,
+        execution_id: row.text("execution_id")?,
+        provider: row.text("provider")?,
+        model: row.text("model")?,
+        endpoint: row.text("endpoint")?,
+        request_json: row.text("request_json")?,
+        response_json: row.opt_text("response_json")?,
+        status: CallStatus::parse(&row.text("status")?),
+        error_message: row.opt_text("error_message")?,
+        input_tokens: row.opt_int("input_tokens")?,
+        output_tokens: row.opt_int("output_tokens")?,
+        duration_ms: row.int("duration_ms")?,
+        created_at: row.int("created_at")?,
     })
 }
 
+/// The recipient list as stored in `to_addresses`: a JSON array of strings.
+pub(crate) fn encode_recipients(to: &[String]) -> SqlResult<String> {
+    serde_json::to_string(to).map_err(|e| SqlError::corrupt("to_addresses", e))
+}
+
 /// An `email_requests` row; the recipients are a JSON array.
-pub(super) fn email_request(row: &SqliteRow) -> SqlResult<EmailRequest> {
-    let status: String = row.try_get("status")?;
-    let to: String = row.try_get("to_addresses")?;
+pub(crate) fn email_request(row: &impl Columns) -> SqlResult<EmailRequest> {
+    let to = row.text("to_addresses")?;
     Ok(EmailRequest {
-        id: row.try_get("id")?,
-        execution_id: row.try_get("execution_id")?,
-        from: row.try_get("from_address")?,
+        id: row.text("id")?,
+        execution_id: row.text("execution_id")?,
+        from: row.text("from_address")?,
         to: serde_json::from_str(&to).map_err(|e| SqlError::corrupt("to_addresses", e))?,
-        subject: row.try_get("subject")?,
-        has_text: row.try_get("has_text")?,
-        has_html: row.try_get("has_html")?,
-        request_json: row.try_get("request_json")?,
-        response_json: row.try_get("response_json")?,
-        status: CallStatus::parse(&status),
-        error_message: row.try_get("error_message")?,
-        email_id: row.try_get("email_id")?,
-        duration_ms: row.try_get("duration_ms")?,
-        created_at: row.try_get("created_at")?,
+        subject: row.text("subject")?,
+        has_text: row.flag("has_text")?,
+        has_html: row.flag("has_html")?,
+        request_json: row.text("request_json")?,
+        response_json: row.opt_text("response_json")?,
+        status: CallStatus::parse(&row.text("status")?),
+        error_message: row.opt_text("error_message")?,
+        email_id: row.opt_text("email_id")?,
+        duration_ms: row.int("duration_ms")?,
+        created_at: row.int("created_at")?,
     })
 }

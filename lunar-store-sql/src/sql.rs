@@ -1,6 +1,7 @@
 //! SQL text shared by the dialects: `$n` placeholders, `TRUE`/`FALSE` literals, `RETURNING`
 //! and `ON CONFLICT`, all understood by SQLite (3.35+) and PostgreSQL alike. Statements that
-//! differ per dialect (transaction start, bulk `IN` lists) live with their backend.
+//! differ per dialect (transaction start and row locks, bulk `IN` lists versus array binds)
+//! live with their backend.
 
 /// Columns of `functions`, in the order the row decoder reads them by name.
 macro_rules! function_columns {
@@ -199,6 +200,7 @@ pub(crate) const LIST_EMAIL: &str = "SELECT id, execution_id, from_address, to_a
 /// Splits `n` rows into statement sizes: up to 32 rows go in one statement, larger batches
 /// in statements of 64 and 32 rows plus one for the rest. Bulk statements thus come in at
 /// most 33 shapes, all of which stay in the prepared-statement cache.
+#[cfg(feature = "sqlite")]
 pub(crate) fn chunk_sizes(mut n: usize) -> impl Iterator<Item = usize> {
     std::iter::from_fn(move || {
         let size = match n {
@@ -213,6 +215,7 @@ pub(crate) fn chunk_sizes(mut n: usize) -> impl Iterator<Item = usize> {
 }
 
 /// `($first, $first+1, ...), (...)`: `rows` tuples of `width` placeholders.
+#[cfg(feature = "sqlite")]
 pub(crate) fn placeholders(rows: usize, width: usize) -> String {
     let mut out = String::with_capacity(rows * width * 5);
     for r in 0..rows {
@@ -232,7 +235,7 @@ pub(crate) fn placeholders(rows: usize, width: usize) -> String {
     out
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "sqlite"))]
 mod tests {
     use super::*;
 

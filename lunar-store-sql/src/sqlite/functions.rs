@@ -8,8 +8,9 @@ use lunar_core::model::{
 use lunar_core::{Error, FunctionStore, Result, ids};
 use sqlx::{Row, Sqlite, Transaction};
 
-use super::{SqliteStore, db, page_binds, rows, total};
+use super::{SqliteStore, db};
 use crate::error::SqlError;
+use crate::rows::{self, page_binds, total};
 use crate::sql;
 
 /// Inserts version `number` of `function_id` as the only active one (inside `tx`).

@@ -8,8 +8,9 @@ use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::{Sqlite, Transaction};
 
-use super::{SqliteStore, db, page_binds, rows, total};
+use super::{SqliteStore, db};
 use crate::error::{SqlError, SqlResult};
+use crate::rows::{self, page_binds, total};
 use crate::sql;
 
 /// Columns bound per log row.
@@ -204,8 +205,7 @@ impl AiTracker for SqliteStore {
 #[async_trait]
 impl EmailTracker for SqliteStore {
     async fn record(&self, r: &EmailRequest) -> Result<()> {
-        let to =
-            serde_json::to_string(&r.to).map_err(|e| db(SqlError::corrupt("to_addresses", e)))?;
+        let to = rows::encode_recipients(&r.to).map_err(db)?;
         sqlx::query(sql::INSERT_EMAIL)
             .bind(&r.id)
             .bind(&r.execution_id)

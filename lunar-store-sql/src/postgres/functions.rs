@@ -1,0 +1,486 @@
+//! [`FunctionStore`] for [`PostgresStore`]: functions, versions, executions, claims.
+//!
+//! Transactions that number, activate or delete versions lock the function's row first
+//! (`lock_function`), so two nodes updating the same function queue instead of both
+//! computing the same `MAX(version) + 1` or leaving two versions active.
+
+use async_trait::async_trait;
+use lunar_core::model::{
+    CronStatus, Execution, Function, FunctionUpdate, FunctionVersion, FunctionWithActiveVersion,
+    NewExecution, NewFunction, Outcome, Page, PageRequest, Timestamp,
+};
+use lunar_core::{Error, FunctionStore, Result, ids};
+use sqlx::{Postgres, Row, Transaction};
+
+use super::{PostgresStore, db, lock_function};
+use crate::error::SqlError;
+use crate::rows::{self, page_binds, total};
+use crate::sql;
+
+/// Inserts version `number` of `function_id` as the only active one (inside `tx`).
+async fn insert_active_version(
+    tx: &mut Transaction<'static, Postgres>,
+    function_id: &str,
+    number: i64,
+    code: &str,
+    now: Timestamp,
+) -> Result<FunctionVersion> {
+    let id = ids::version_id(function_id, number);
+    sqlx::query(sql::DEACTIVATE_OTHER_VERSIONS)
+        .bind(function_id)
+        .bind(&id)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    sqlx::query(sql::INSERT_VERSION)
+        .bind(&id)
+        .bind(function_id)
+        .bind(number)
+        .bind(code)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| db(SqlError::from(e).unique_as("version")))?;
+    Ok(FunctionVersion {
+        id,
+        function_id: function_id.to_owned(),
+        version: number,
+        code: code.to_owned(),
+        created_at: now,
+        created_by: None,
+        is_active: true,
+    })
+}
+
+/// The ids of the executions a query selects (inside `tx`).
+async fn execution_ids(
+    tx: &mut Transaction<'static, Postgres>,
+    query: &'static str,
+    key: &str,
+) -> Result<Vec<String>> {
+    sqlx::query_scalar(query)
+        .bind(key)
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(db)
+}
+
+#[async_trait]
+impl FunctionStore for PostgresStore {
+    async fn create_function(&self, f: NewFunction) -> Result<FunctionWithActiveVersion> {
+        let mut tx = self.begin().await.map_err(db)?;
+        sqlx::query(sql::INSERT_FUNCTION)
+            .bind(&f.id)
+            .bind(&f.name)
+            .bind(&f.description)
+            .bind(f.now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| db(SqlError::from(e).unique_as("function")))?;
+        let version = insert_active_version(&mut tx, &f.id, 1, &f.code, f.now).await?;
+        let row = sqlx::query(sql::GET_FUNCTION)
+            .bind(&f.id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+        let function = rows::function(&row).map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(FunctionWithActiveVersion {
+            function,
+            active_version: version,
+        })
+    }
+
+    async fn get_function(&self, id: &str) -> Result<Function> {
+        let row = sqlx::query(sql::GET_FUNCTION)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .ok_or(Error::NotFound("function"))?;
+        rows::function(&row).map_err(db)
+    }
+
+    async fn list_functions(&self, page: PageRequest) -> Result<Page<FunctionWithActiveVersion>> {
+        let count: i64 = sqlx::query_scalar(sql::COUNT_FUNCTIONS)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
+        let (limit, offset) = page_binds(page);
+        let found = sqlx::query(sql::LIST_FUNCTIONS)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        let items = found
+            .iter()
+            .map(|row| {
+                let function = rows::function(row)?;
+                let active_version = rows::joined_active_version(row, &function.id)?;
+                Ok(FunctionWithActiveVersion {
+                    function,
+                    active_version,
+                })
+            })
+            .collect::<std::result::Result<Vec<_>, SqlError>>()
+            .map_err(db)?;
+        Ok(Page {
+            items,
+            total: total(count),
+        })
+    }
+
+    async fn update_function(&self, id: &str, u: FunctionUpdate) -> Result<Function> {
+        let mut tx = self.begin().await.map_err(db)?;
+        // Held until commit: the next version number below is computed under the lock.
+        if !lock_function(&mut tx, id).await? {
+            return Err(Error::NotFound("function"));
+        }
+        let row = if u.is_empty() {
+            sqlx::query(sql::GET_FUNCTION)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+        } else {
+            let limits = u.limits.unwrap_or_default();
+            sqlx::query(sql::UPDATE_FUNCTION)
+                .bind(id)
+                .bind(&u.name)
+                .bind(&u.description)
+                .bind(u.disabled)
+                .bind(u.retention_days)
+                .bind(&u.cron_schedule)
+                .bind(u.cron_status.map(CronStatus::as_str))
+                .bind(u.save_response)
+                .bind(u.limits.is_some())
+                .bind(rows::limit_bind(limits.timeout_seconds).map_err(db)?)
+                .bind(rows::limit_bind(limits.memory_mb).map_err(db)?)
+                .bind(rows::limit_bind(limits.max_request_body_bytes).map_err(db)?)
+                .bind(rows::limit_bind(limits.max_response_body_bytes).map_err(db)?)
+                .bind(rows::limit_bind(limits.max_log_entries).map_err(db)?)
+                .bind(u.now)
+                .fetch_optional(&mut *tx)
+                .await
+        }
+        .map_err(db)?
+        .ok_or(Error::NotFound("function"))?;
+        let function = rows::function(&row).map_err(db)?;
+        if let Some(code) = &u.code {
+            let number: i64 = sqlx::query_scalar(sql::NEXT_VERSION_NUMBER)
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db)?;
+            insert_active_version(&mut tx, id, number, code, u.now).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(function)
+    }
+
+    async fn delete_function(&self, id: &str) -> Result<Vec<String>> {
+        let mut tx = self.begin().await.map_err(db)?;
+        // Under the lock no node can add an execution (its foreign-key check waits), so the
+        // ids below are every execution the delete removes.
+        if !lock_function(&mut tx, id).await? {
+            return Err(Error::NotFound("function"));
+        }
+        let removed = execution_ids(&mut tx, sql::EXECUTION_IDS_OF_FUNCTION, id).await?;
+        let deleted = sqlx::query(sql::DELETE_FUNCTION)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        if deleted.rows_affected() == 0 {
+            return Err(Error::NotFound("function"));
+        }
+        // Versions, executions and their rows, KV and env cascade; claims name the function
+        // only by job.
+        sqlx::query(sql::DELETE_CLAIMS_OF_JOB)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(removed)
+    }
+
+    async fn get_version(&self, function_id: &str, number: i64) -> Result<FunctionVersion> {
+        let row = sqlx::query(sql::GET_VERSION)
+            .bind(function_id)
+            .bind(number)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .ok_or(Error::NotFound("version"))?;
+        rows::version(&row).map_err(db)
+    }
+
+    async fn get_version_by_id(
+        &self,
+        function_id: &str,
+        version_id: &str,
+    ) -> Result<FunctionVersion> {
+        let row = sqlx::query(sql::GET_VERSION_BY_ID)
+            .bind(function_id)
+            .bind(version_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .ok_or(Error::NotFound("version"))?;
+        rows::version(&row).map_err(db)
+    }
+
+    async fn list_versions(
+        &self,
+        function_id: &str,
+        page: PageRequest,
+    ) -> Result<Page<FunctionVersion>> {
+        let count: i64 = sqlx::query_scalar(sql::COUNT_VERSIONS)
+            .bind(function_id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
+        let (limit, offset) = page_binds(page);
+        let found = sqlx::query(sql::LIST_VERSIONS)
+            .bind(function_id)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        let items = found
+            .iter()
+            .map(rows::version)
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(db)?;
+        Ok(Page {
+            items,
+            total: total(count),
+        })
+    }
+
+    async fn active_version(&self, function_id: &str) -> Result<FunctionVersion> {
+        let row = sqlx::query(sql::ACTIVE_VERSION)
+            .bind(function_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .ok_or(Error::NotFound("version"))?;
+        rows::version(&row).map_err(db)
+    }
+
+    async fn activate_version(&self, function_id: &str, version_id: &str) -> Result<()> {
+        let mut tx = self.begin().await.map_err(db)?;
+        if !lock_function(&mut tx, function_id).await? {
+            return Err(Error::NotFound("version"));
+        }
+        let exists = sqlx::query(sql::VERSION_IS_ACTIVE)
+            .bind(function_id)
+            .bind(version_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        if exists.is_none() {
+            return Err(Error::NotFound("version"));
+        }
+        sqlx::query(sql::DEACTIVATE_OTHER_VERSIONS)
+            .bind(function_id)
+            .bind(version_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query(sql::ACTIVATE_VERSION)
+            .bind(function_id)
+            .bind(version_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn delete_version(&self, function_id: &str, version_id: &str) -> Result<Vec<String>> {
+        let mut tx = self.begin().await.map_err(db)?;
+        // Under the lock, a concurrent activation cannot make this version active between
+        // the check and the delete.
+        if !lock_function(&mut tx, function_id).await? {
+            return Err(Error::NotFound("version"));
+        }
+        let active: bool = sqlx::query_scalar(sql::VERSION_IS_ACTIVE)
+            .bind(function_id)
+            .bind(version_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+            .ok_or(Error::NotFound("version"))?;
+        if active {
+            return Err(Error::Conflict(
+                "cannot delete the active version".to_owned(),
+            ));
+        }
+        let removed = execution_ids(&mut tx, sql::EXECUTION_IDS_OF_VERSION, version_id).await?;
+        // Its executions, and their logs, AI and e-mail rows, cascade.
+        sqlx::query(sql::DELETE_VERSION)
+            .bind(function_id)
+            .bind(version_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(removed)
+    }
+
+    async fn insert_execution(&self, e: NewExecution) -> Result<()> {
+        sqlx::query(sql::INSERT_EXECUTION)
+            .bind(&e.id)
+            .bind(&e.function_id)
+            .bind(&e.function_version_id)
+            .bind(&e.event_json)
+            .bind(e.trigger.as_str())
+            .bind(e.created_at)
+            .execute(&self.pool)
+            .await
+            .map_err(|err| {
+                db(SqlError::from(err)
+                    .unique_as("execution")
+                    .parent_missing_as("version"))
+            })?;
+        Ok(())
+    }
+
+    async fn finish_execution(&self, id: &str, outcome: Outcome) -> Result<()> {
+        let done = sqlx::query(sql::FINISH_EXECUTION)
+            .bind(id)
+            .bind(outcome.status.as_str())
+            .bind(outcome.duration_ms)
+            .bind(&outcome.error_message)
+            .bind(&outcome.response_json)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound("execution"));
+        }
+        Ok(())
+    }
+
+    async fn get_execution(&self, id: &str) -> Result<Execution> {
+        let row = sqlx::query(sql::GET_EXECUTION)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .ok_or(Error::NotFound("execution"))?;
+        rows::execution(&row).map_err(db)
+    }
+
+    async fn list_executions(
+        &self,
+        function_id: &str,
+        page: PageRequest,
+    ) -> Result<Page<Execution>> {
+        let count: i64 = sqlx::query_scalar(sql::COUNT_EXECUTIONS)
+            .bind(function_id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
+        let (limit, offset) = page_binds(page);
+        let found = sqlx::query(sql::LIST_EXECUTIONS)
+            .bind(function_id)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        let items = found
+            .iter()
+            .map(rows::execution)
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(db)?;
+        Ok(Page {
+            items,
+            total: total(count),
+        })
+    }
+
+    async fn delete_executions_before(
+        &self,
+        function_id: &str,
+        cutoff: Timestamp,
+        max: u32,
+    ) -> Result<Vec<String>> {
+        if max == 0 {
+            return Ok(Vec::new());
+        }
+        // One statement: the executions and (by cascade) their logs, AI and e-mail rows.
+        let removed = sqlx::query(sql::DELETE_EXECUTIONS_BEFORE)
+            .bind(function_id)
+            .bind(cutoff)
+            .bind(i64::from(max))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        removed
+            .iter()
+            .map(|row| row.try_get::<String, _>(0))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(db)
+    }
+
+    async fn fail_stale_pending(&self, older_than: Timestamp, message: &str) -> Result<u64> {
+        let done = sqlx::query(sql::FAIL_STALE_PENDING)
+            .bind(older_than)
+            .bind(message)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn functions_with_active_cron(&self) -> Result<Vec<Function>> {
+        let found = sqlx::query(sql::FUNCTIONS_WITH_ACTIVE_CRON)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        found
+            .iter()
+            .map(rows::function)
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(db)
+    }
+
+    async fn claim(
+        &self,
+        job: &str,
+        scheduled_at: Timestamp,
+        node: &str,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let done = sqlx::query(sql::CLAIM)
+            .bind(job)
+            .bind(scheduled_at)
+            .bind(node)
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn delete_claims_before(&self, cutoff: Timestamp) -> Result<u64> {
+        let done = sqlx::query(sql::DELETE_CLAIMS_BEFORE)
+            .bind(cutoff)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query(sql::PING)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+}
