@@ -5,6 +5,7 @@
 //! (set by `.ci/run`), which turns the missing URL into a failure.
 
 mod conformance;
+mod cron_nodes;
 mod nodes;
 mod schema;
 mod support;
