@@ -2,7 +2,7 @@
 //! cascades across them.
 //!
 //! A backend implements all six traits on one type (or on several) and runs the
-//! [`testkit`](crate::testkit) conformance suite (feature `testkit`) to prove it.
+//! `testkit` conformance suite (feature `testkit`) to prove it.
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
