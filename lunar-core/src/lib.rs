@@ -1,10 +1,12 @@
 #![doc = include_str!("../README.md")]
 
+pub mod ai;
 pub(crate) mod cache;
 pub mod clock;
 pub mod cron;
 pub mod cron_scheduler;
 pub mod diff;
+pub mod email;
 pub mod engine;
 pub mod errfmt;
 pub mod error;
