@@ -58,6 +58,12 @@ impl SqlError {
         }
     }
 
+    /// For a row that belongs to an execution: a unique-key violation is
+    /// `AlreadyExists(what)`, a missing execution `NotFound("execution")`.
+    pub(crate) fn execution_row_as(self, what: &str) -> Self {
+        self.unique_as(what).parent_missing_as("execution")
+    }
+
     /// Converts into the error every Lunar trait returns, keeping the driver error as the
     /// source. A unique violation not mapped by the caller still becomes `AlreadyExists`.
     pub(crate) fn into_core(self, backend: &'static str) -> Error {

@@ -10,6 +10,8 @@ mod rows;
 mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod store;
 
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;

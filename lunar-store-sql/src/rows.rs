@@ -4,7 +4,8 @@
 
 use lunar_core::model::{
     AiRequest, CallStatus, CronStatus, EmailRequest, Execution, ExecutionStatus, Function,
-    FunctionLimits, FunctionVersion, LogEntry, LogLevel, PageRequest, Trigger,
+    FunctionLimits, FunctionVersion, FunctionWithActiveVersion, LogEntry, LogLevel, PageRequest,
+    Trigger,
 };
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
@@ -61,6 +62,20 @@ pub(crate) fn page_binds(page: PageRequest) -> (i64, i64) {
 /// A `COUNT(*)` result as the page total.
 pub(crate) fn total(count: i64) -> u64 {
     u64::try_from(count).unwrap_or(0)
+}
+
+/// Decodes the row a lookup found; `NotFound(what)` when it found none.
+pub(crate) fn found<R, T>(
+    row: Option<R>,
+    what: &'static str,
+    decode: fn(&R) -> SqlResult<T>,
+) -> SqlResult<T> {
+    decode(&row.ok_or(SqlError::Core(lunar_core::Error::NotFound(what)))?)
+}
+
+/// Decodes every row, failing on the first that does not decode.
+pub(crate) fn decode_all<R, T>(rows: &[R], decode: fn(&R) -> SqlResult<T>) -> SqlResult<Vec<T>> {
+    rows.iter().map(decode).collect()
 }
 
 /// A stored limit (64-bit integer) back as `u64`.
@@ -133,6 +148,18 @@ pub(crate) fn joined_active_version(
         created_at: row.int("v_created_at")?,
         created_by: row.opt_text("v_created_by")?,
         is_active: true,
+    })
+}
+
+/// A functions-with-active-version row (`sql::LIST_FUNCTIONS`).
+pub(crate) fn function_with_active_version(
+    row: &impl Columns,
+) -> SqlResult<FunctionWithActiveVersion> {
+    let function = function(row)?;
+    let active_version = joined_active_version(row, &function.id)?;
+    Ok(FunctionWithActiveVersion {
+        function,
+        active_version,
     })
 }
 

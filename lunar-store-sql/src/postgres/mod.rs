@@ -2,7 +2,8 @@
 //! several Lunar nodes.
 //!
 //! The statements are those of the SQLite store (`crate::sql`) wherever the dialects agree.
-//! What differs is explicit here and in the sibling modules:
+//! What differs is explicit here and in `bulk`; the trait methods themselves are shared
+//! (`crate::store`):
 //!
 //! * transactions that number or (de)activate versions start by locking the function's row
 //!   (`SELECT ... FOR UPDATE`), so concurrent writers on other nodes queue
@@ -12,10 +13,7 @@
 //!   insertion-order `seq` of logs, AI and e-mail rows, and the same partial unique index for
 //!   the single active version.
 
-mod batch;
-mod data;
-mod functions;
-mod tracking;
+mod bulk;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -24,6 +22,7 @@ use lunar_core::Result;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
+use self::bulk::insert_logs;
 use crate::error::{SqlError, SqlResult};
 
 /// Backend name carried by [`lunar_core::Error::Backend`].
@@ -133,14 +132,17 @@ impl PostgresStore {
             .map_err(db)
     }
 
-    /// Starts a transaction (READ COMMITTED, the server default).
-    async fn begin(&self) -> SqlResult<Transaction<'static, Postgres>> {
+    /// Starts a write transaction (READ COMMITTED, the server default). Writers of one
+    /// function's versions are ordered by [`lock_function`] instead.
+    async fn begin_write(&self) -> SqlResult<Transaction<'static, Postgres>> {
         Ok(self.pool.begin().await?)
     }
 }
 
-/// Locks `function_id`'s row inside `tx` (see [`LOCK_FUNCTION`]); `false` when there is no
-/// such function.
+/// Locks `function_id`'s row inside `tx` (see [`LOCK_FUNCTION`]) until it ends, so that
+/// concurrent writers on other nodes queue on that row: `MAX(version) + 1` is computed under
+/// the lock, no execution is added while the function is deleted, and an activation cannot
+/// slip between a version's check and its delete. `false` when there is no such function.
 async fn lock_function(tx: &mut Transaction<'static, Postgres>, function_id: &str) -> Result<bool> {
     let locked: Option<String> = sqlx::query_scalar(LOCK_FUNCTION)
         .bind(function_id)
@@ -149,3 +151,5 @@ async fn lock_function(tx: &mut Transaction<'static, Postgres>, function_id: &st
         .map_err(db)?;
     Ok(locked.is_some())
 }
+
+crate::store::store_impls!(PostgresStore, Postgres);

@@ -1,0 +1,116 @@
+//! SQLite's bulk statements: multi-row `VALUES` log inserts and expanded `IN` lists, split
+//! into a few statement shapes (`sql::chunk_sizes`), in one transaction when there is more
+//! than one statement.
+
+use lunar_core::Result;
+use lunar_core::model::LogEntry;
+use sqlx::pool::PoolConnection;
+use sqlx::sqlite::SqliteConnection;
+use sqlx::{Sqlite, Transaction};
+
+use super::{SqliteStore, db};
+use crate::error::SqlError;
+use crate::sql;
+
+/// Columns bound per log row.
+const LOG_WIDTH: usize = 4;
+
+/// Appends one execution's log entries on `conn` (a connection or an open transaction):
+/// a few multi-row INSERTs, whose rowids keep the entries' order.
+pub(super) async fn insert_logs(
+    conn: &mut SqliteConnection,
+    execution_id: &str,
+    entries: &[LogEntry],
+) -> Result<()> {
+    let mut rest = entries;
+    for size in sql::chunk_sizes(entries.len()) {
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        let text = format!(
+            "INSERT INTO logs (execution_id, level, message, created_at) VALUES {}",
+            sql::placeholders(size, LOG_WIDTH)
+        );
+        let mut query = sqlx::query(&text);
+        for entry in chunk {
+            query = query
+                .bind(execution_id)
+                .bind(entry.level.code())
+                .bind(&entry.message)
+                .bind(entry.created_at);
+        }
+        query
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| db(SqlError::from(e).execution_row_as("log")))?;
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Appends one execution's log entries, atomically.
+    pub(super) async fn append_logs(&self, execution_id: &str, entries: &[LogEntry]) -> Result<()> {
+        let Some(mut batch) = Batch::new(self, entries.len()).await? else {
+            return Ok(());
+        };
+        insert_logs(batch.conn(), execution_id, entries).await?;
+        batch.finish().await
+    }
+
+    /// Deletes the rows of `table` that belong to these executions, atomically.
+    pub(super) async fn delete_for(
+        &self,
+        table: &'static str,
+        execution_ids: &[String],
+    ) -> Result<()> {
+        let Some(mut batch) = Batch::new(self, execution_ids.len()).await? else {
+            return Ok(());
+        };
+        let mut rest = execution_ids;
+        for size in sql::chunk_sizes(execution_ids.len()) {
+            let (chunk, tail) = rest.split_at(size);
+            rest = tail;
+            let text = format!(
+                "DELETE FROM {table} WHERE execution_id IN {}",
+                sql::placeholders(1, size)
+            );
+            let mut query = sqlx::query(&text);
+            for id in chunk {
+                query = query.bind(id);
+            }
+            query.execute(batch.conn()).await.map_err(db)?;
+        }
+        batch.finish().await
+    }
+}
+
+/// Where a bulk operation runs: a pooled connection for one statement (atomic on its
+/// own), a write transaction for several.
+enum Batch {
+    Single(PoolConnection<Sqlite>),
+    Many(Transaction<'static, Sqlite>),
+}
+
+impl Batch {
+    /// `None` when there are no rows, so nothing to run.
+    async fn new(store: &SqliteStore, rows: usize) -> Result<Option<Self>> {
+        Ok(match sql::chunk_sizes(rows).count() {
+            0 => None,
+            1 => Some(Self::Single(store.pool.acquire().await.map_err(db)?)),
+            _ => Some(Self::Many(store.begin_write().await.map_err(db)?)),
+        })
+    }
+
+    fn conn(&mut self) -> &mut SqliteConnection {
+        match self {
+            Self::Single(c) => c,
+            Self::Many(tx) => tx,
+        }
+    }
+
+    async fn finish(self) -> Result<()> {
+        match self {
+            Self::Many(tx) => tx.commit().await.map_err(db),
+            Self::Single(_) => Ok(()),
+        }
+    }
+}

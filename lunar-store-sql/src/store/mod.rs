@@ -1,0 +1,41 @@
+//! The store traits, implemented once for both dialects.
+//!
+//! sqlx's generic `Executor`/`Database` bounds make code generic over the pool type
+//! unwieldy, so [`store_impls!`] stamps the same method bodies out for each backend's
+//! concrete pool, transaction and row types. The statements come from `crate::sql` and the
+//! row decoders from `crate::rows`; whatever a dialect does differently stays in its
+//! backend module, behind the names this macro calls (see [`store_impls!`]).
+
+pub(crate) mod batch;
+pub(crate) mod data;
+pub(crate) mod functions;
+pub(crate) mod tracking;
+
+/// Implements every Lunar store trait (`FunctionStore`, `KvStore`, `EnvStore`,
+/// `LogStore`, `AiTracker`, `EmailTracker`) and `BatchWriter` for `$store`, a struct with
+/// a `pool` field on the sqlx database `$db`.
+///
+/// The dialect supplies, in scope where the macro is invoked:
+///
+/// * `db(e: impl Into<SqlError>) -> lunar_core::Error`, converting at the trait boundary;
+/// * `$store::begin_write(&self) -> SqlResult<Transaction<'static, $db>>`, the transaction
+///   every multi-statement write runs in;
+/// * `lock_function(&mut Transaction<'static, $db>, function_id) -> Result<bool>`, run
+///   first by transactions that number, (de)activate or delete a function's versions or
+///   replace its env vars, ordering concurrent writers of that function; `false` when the
+///   function is known to be missing;
+/// * `insert_logs(&mut <$db as Database>::Connection, execution_id, &[LogEntry])`, one
+///   execution's log batch on a connection (or inside a transaction);
+/// * `$store::append_logs(&self, execution_id, &[LogEntry])`, the same on the pool, atomic;
+/// * `$store::delete_for(&self, table, execution_ids)`, deleting a table's rows of these
+///   executions, atomic.
+macro_rules! store_impls {
+    ($store:ident, $db:ty) => {
+        $crate::store::functions::function_store!($store, $db);
+        $crate::store::data::data_stores!($store);
+        $crate::store::tracking::execution_row_stores!($store, $db);
+        $crate::store::batch::batch_writer!($store);
+    };
+}
+
+pub(crate) use store_impls;
