@@ -25,7 +25,8 @@ use lunar_core::{Engine, EngineConfig, ExecuteRequest, Logger, Stores, SystemClo
 use lunar_runtime_v8::{V8Options, V8Runtime};
 use lunar_store_sql::SqliteStore;
 
-const HELLO: &str = r#"function handler(ctx, event) { return { statusCode: 200, body: "hello world" }; }"#;
+const HELLO: &str =
+    r#"function handler(ctx, event) { return { statusCode: 200, body: "hello world" }; }"#;
 const KV3: &str = r#"async function handler(ctx, event) {
   await kv.set("k", "v");
   const v = await kv.get("k");

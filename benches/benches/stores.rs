@@ -94,7 +94,15 @@ async fn subjects() -> Vec<Subject> {
     );
     sqlite.migrate().await.expect("migrate");
     let batch: Arc<dyn BatchWriter> = sqlite.clone();
-    out.push(setup("sqlite", Stores::from_backend(sqlite), Some(batch), Some(dir)).await);
+    out.push(
+        setup(
+            "sqlite",
+            Stores::from_backend(sqlite),
+            Some(batch),
+            Some(dir),
+        )
+        .await,
+    );
     let dir = tempfile::tempdir().expect("tmp");
     let db = sled::open(dir.path().join("sled")).expect("sled");
     let sled = Arc::new(SledStore::new(db));
@@ -118,7 +126,11 @@ fn bench(c: &mut Criterion) {
             b.to_async(&rt).iter(|| async {
                 let e = new_execution(&s.function_id, 1_700_001_000);
                 let id = e.id.clone();
-                s.stores.functions.insert_execution(e).await.expect("insert");
+                s.stores
+                    .functions
+                    .insert_execution(e)
+                    .await
+                    .expect("insert");
                 s.stores
                     .logs
                     .append(&id, &logs(1_700_001_000))

@@ -18,7 +18,7 @@ use lunar_core::{
     CronScheduler, Engine, EngineConfig, Housekeeper, Runtime, Scheduler, SchedulerConfig, Stores,
 };
 use lunar_http::{Auth, LunarService};
-use lunar_runtime_v8::{V8Options, V8Runtime};
+use lunar_runtime_v8::{ClientOptions, NetworkPolicy, ReqwestClient, V8Options, V8Runtime};
 use lunar_store_sled::SledStore;
 use lunar_store_sql::SqliteStore;
 use rand::TryRngCore;
@@ -106,7 +106,8 @@ pub struct ServerConfig {
     pub database_url: Option<String>,
     /// `LUNAR_TIMEZONE` (default `UTC`).
     pub timezone: chrono_tz::Tz,
-    /// `LUNAR_DENY_PRIVATE_NETWORKS` (default false; applied once outbound HTTP lands).
+    /// `LUNAR_DENY_PRIVATE_NETWORKS` (default false): outbound calls may not reach loopback
+    /// or private networks either.
     pub deny_private_networks: bool,
     /// A runtime to use instead of V8 (tests).
     pub runtime: Option<Arc<dyn Runtime>>,
@@ -417,7 +418,13 @@ pub async fn build_app(config: ServerConfig) -> Result<App, StartupError> {
         .with_ceilings(ceilings)
         .with_base_url(config.base_url.clone())
         .with_timezone(config.timezone.name());
-    let engine = Engine::new(stores, runtime, engine_config);
+    let policy = NetworkPolicy::default().deny_private_networks(config.deny_private_networks);
+    let http = ReqwestClient::new(ClientOptions::default().with_policy(policy))
+        .map_err(lunar_error("cannot build the outbound HTTP client"))?;
+    let engine = Engine::builder(stores, runtime)
+        .config(engine_config)
+        .http_client(Arc::new(http))
+        .build();
 
     let housekeeper = Housekeeper::new(engine.clone(), "standalone");
     match housekeeper.fail_stale_pending().await {
@@ -449,7 +456,9 @@ pub async fn build_app(config: ServerConfig) -> Result<App, StartupError> {
     }
     tasks.close();
     if config.deny_private_networks {
-        tracing::info!("LUNAR_DENY_PRIVATE_NETWORKS is set (applies to outbound HTTP)");
+        tracing::info!(
+            "LUNAR_DENY_PRIVATE_NETWORKS is set: outbound HTTP may not reach loopback or private networks"
+        );
     }
 
     let scheduler: Arc<dyn Scheduler> = Arc::new(scheduler);

@@ -19,7 +19,6 @@ static NEXT_EXEC: AtomicU64 = AtomicU64::new(1);
 
 /// Per-isolate things an entry may use.
 pub(crate) struct Parts<'a> {
-    pub(crate) ops: &'a v8::Global<v8::ObjectTemplate>,
     pub(crate) cache: &'a mut CodeCache,
     pub(crate) lookup: &'a v8::Global<v8::UnboundScript>,
 }
@@ -113,7 +112,6 @@ impl Exec<'_> {
             ));
         };
         let mut parts = Parts {
-            ops: &engine.ops,
             cache: &mut engine.cache,
             lookup: &engine.lookup,
         };
@@ -121,13 +119,23 @@ impl Exec<'_> {
             internals: self.internals.take(),
             args: self.args.take(),
         };
+        let spare = if self.context.is_none() {
+            engine.spare.take()
+        } else {
+            None
+        };
         self.worker.gate.enter(self.id);
         let r = {
             v8::scope!(let scope, &mut engine.isolate);
             let context = match &self.context {
                 Some(c) => v8::Local::new(scope, c),
                 None => {
-                    let c = v8::Context::new(scope, Default::default());
+                    // The spare (made while idle) when there is one: a fresh context
+                    // either way.
+                    let c = match spare {
+                        Some(s) => v8::Local::new(scope, s),
+                        None => v8::Context::new(scope, Default::default()),
+                    };
                     c.set_slot(self.state.clone());
                     self.context = Some(v8::Global::new(scope, c));
                     c
@@ -317,20 +325,16 @@ fn setup(
 ) -> Result<Flow, RunError> {
     let context = scope.get_current_context();
     let global = context.global(scope);
-    // Bootstrap: hand the prelude its ops and the job's data.
+    // Bootstrap: hand the prelude the job's data.
     {
         let key = v8_str(scope, "__lunar_bootstrap")?;
         let boot = global
             .get(scope, key.into())
             .and_then(|f| v8::Local::<v8::Function>::try_from(f).ok())
             .ok_or_else(|| internal("the prelude bootstrap is missing"))?;
-        let ops_tmpl = v8::Local::new(scope, parts.ops);
-        let ops = ops_tmpl
-            .new_instance(scope)
-            .ok_or_else(|| internal("cannot create the ops object"))?;
         let cfg = v8_str(scope, config)?;
         let out = boot
-            .call(scope, global.into(), &[ops.into(), cfg.into()])
+            .call(scope, global.into(), &[cfg.into()])
             .and_then(|v| v8::Local::<v8::Array>::try_from(v).ok())
             .ok_or_else(|| internal("the prelude bootstrap failed"))?;
         let ctx = out

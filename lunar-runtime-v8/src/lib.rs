@@ -1,16 +1,4 @@
-//! V8 runtime for Lunar: runs users' JavaScript functions in V8 isolates.
-//!
-//! [`V8Runtime`] implements [`lunar_core::Runtime`]. A pool of worker threads each owns
-//! one isolate and runs a single-threaded event loop, so many executions are in flight
-//! per worker: each gets a fresh context created from a startup snapshot holding the JS
-//! prelude (the API namespaces), and host operations (KV, env, timers) resolve promises
-//! as they complete. Compiled code is cached per version and worker.
-//!
-//! ```no_run
-//! use lunar_runtime_v8::{V8Options, V8Runtime};
-//!
-//! let runtime = V8Runtime::new(V8Options::default()).expect("V8 starts");
-//! ```
+#![doc = include_str!("../README.md")]
 // V8 scopes are built with `unsafe` pinning macros; each hand-written unsafe block in this
 // crate carries a `// SAFETY:` comment.
 #![allow(unsafe_code)]
@@ -18,6 +6,7 @@
 mod api;
 mod errors;
 mod exec;
+pub mod net;
 mod platform;
 mod prelude;
 mod rejections;
@@ -34,6 +23,8 @@ use tokio::sync::oneshot;
 
 use crate::worker::{Task, WorkerHandle};
 
+pub use crate::net::{ClientOptions, NetworkPolicy, ReqwestClient};
+
 /// Options of a [`V8Runtime`].
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -42,6 +33,11 @@ pub struct V8Options {
     pub workers: usize,
     /// Compiled scripts kept per worker, by version id (default 256).
     pub code_cache_entries: usize,
+    /// IANA time zone of `Date` local time (default `UTC`). V8's default zone is
+    /// process-wide: the latest [`V8Runtime::new`] sets it for every isolate created
+    /// afterwards, so a process should use one zone (Lunar's server zone, SPEC §5.0).
+    /// `time.format`/`time.parse` use the job's own zone.
+    pub timezone: String,
 }
 
 impl Default for V8Options {
@@ -49,6 +45,7 @@ impl Default for V8Options {
         Self {
             workers: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
             code_cache_entries: 256,
+            timezone: "UTC".to_owned(),
         }
     }
 }
@@ -58,6 +55,14 @@ impl V8Options {
     #[must_use]
     pub fn with_workers(mut self, n: usize) -> Self {
         self.workers = n.max(1);
+        self
+    }
+
+    /// Returns these options with `Date` local time in `tz` (an IANA name such as
+    /// `Europe/Paris`).
+    #[must_use]
+    pub fn with_timezone(mut self, tz: impl Into<String>) -> Self {
+        self.timezone = tz.into();
         self
     }
 
@@ -81,9 +86,11 @@ impl V8Runtime {
     ///
     /// # Errors
     ///
-    /// [`lunar_core::Error::Runtime`] when the snapshot or a thread cannot be created.
+    /// [`lunar_core::Error::Runtime`] when the time zone is unknown, or the snapshot or
+    /// a thread cannot be created.
     #[allow(clippy::needless_pass_by_value)] // options are consumed, builder style
     pub fn new(options: V8Options) -> lunar_core::Result<Self> {
+        platform::set_time_zone(&options.timezone).map_err(lunar_core::Error::Runtime)?;
         platform::snapshot().map_err(lunar_core::Error::Runtime)?;
         let workers = (0..options.workers.max(1))
             .map(|i| WorkerHandle::spawn(i, options.code_cache_entries))

@@ -2,7 +2,7 @@
 
 use std::sync::{Once, OnceLock};
 
-use crate::prelude;
+use crate::{api, prelude};
 
 /// Stack size of the threads that own an isolate. V8's own limit (`--stack-size`) stays
 /// well below it, so deep recursion ends in a catchable `RangeError`.
@@ -25,6 +25,17 @@ pub(crate) fn init_v8() {
     });
 }
 
+/// Sets the process-wide time zone of `Date` (ICU's default zone); isolates created
+/// afterwards pick it up (see `Engine::new`).
+pub(crate) fn set_time_zone(tz: &str) -> Result<(), String> {
+    init_v8();
+    if v8::icu::set_default_time_zone(tz) {
+        Ok(())
+    } else {
+        Err(format!("unknown time zone: {tz}"))
+    }
+}
+
 /// The startup snapshot (built once per process, on a thread of its own).
 pub(crate) fn snapshot() -> Result<&'static [u8], String> {
     SNAPSHOT
@@ -43,13 +54,19 @@ pub(crate) fn snapshot() -> Result<&'static [u8], String> {
 }
 
 fn build_snapshot() -> Result<Vec<u8>, String> {
-    let mut creator = v8::Isolate::snapshot_creator(None, None);
+    let mut creator = v8::Isolate::snapshot_creator(Some(api::external_references().into()), None);
     let mut failure = None;
     {
         v8::scope!(let scope, &mut creator);
         let context = v8::Context::new(scope, Default::default());
         let scope = &mut v8::ContextScope::new(scope, context);
+        if api::install_ops(scope).is_none() {
+            failure = Some("cannot install the native ops".to_owned());
+        }
         for (name, source) in prelude::SOURCES {
+            if failure.is_some() {
+                break;
+            }
             if let Err(e) = eval_prelude(scope, name, source) {
                 failure = Some(e);
                 break;

@@ -18,6 +18,9 @@ const PRELUDE: &str = concat!(
     include_str!("js/72_strings.js"),
     include_str!("js/73_url.js"),
     include_str!("js/74_router.js"),
+    include_str!("js/80_http.js"),
+    include_str!("js/82_fetch.js"),
+    include_str!("js/84_ai_email.js"),
     include_str!("js/90_internals.js"),
     "\n})();\n",
 );

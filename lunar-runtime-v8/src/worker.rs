@@ -57,7 +57,24 @@ fn worker_main(mut rx: mpsc::UnboundedReceiver<Task>, load: &Arc<AtomicUsize>, c
     let local = tokio::task::LocalSet::new();
     local.block_on(&rt, async move {
         let worker = Rc::new(Worker::new(cache_size));
-        while let Some(task) = rx.recv().await {
+        // The isolate is made before the first job (with the default heap limit), so that
+        // the first execution on this worker does not pay for it.
+        worker
+            .ready_for(lunar_core::runtime::Limits::default().memory_mb)
+            .await;
+        loop {
+            let task = match rx.try_recv() {
+                Ok(task) => task,
+                Err(mpsc::error::TryRecvError::Disconnected) => break,
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    // Idle: make the next execution's context now, off its critical path.
+                    worker.prepare_spare();
+                    match rx.recv().await {
+                        Some(task) => task,
+                        None => break,
+                    }
+                }
+            };
             worker.ready_for(task.job.limits.memory_mb).await;
             let w = worker.clone();
             let load = load.clone();
@@ -71,6 +88,9 @@ fn worker_main(mut rx: mpsc::UnboundedReceiver<Task>, load: &Arc<AtomicUsize>, c
                 load.fetch_sub(1, Ordering::AcqRel);
                 let _ = task.reply.send(out);
             });
+            // Let the new execution start (a synchronous handler finishes) before the
+            // loop looks for more work or prepares a spare context.
+            tokio::task::yield_now().await;
         }
         // Let in-flight executions finish before the isolate goes away.
         while worker.in_flight.get() > 0 {
@@ -151,7 +171,8 @@ impl CodeCache {
 /// An isolate with what is built once per isolate. Fields drop in order: handles first.
 #[derive(Debug)]
 pub(crate) struct Engine {
-    pub(crate) ops: v8::Global<v8::ObjectTemplate>,
+    /// A context made while the worker was idle, never used; the next execution takes it.
+    pub(crate) spare: Option<v8::Global<v8::Context>>,
     pub(crate) cache: CodeCache,
     /// `typeof handler === "function" ? handler : undefined`, bound per context.
     pub(crate) lookup: v8::Global<v8::UnboundScript>,
@@ -168,8 +189,13 @@ impl Engine {
             .saturating_mul(1024 * 1024);
         let params = v8::CreateParams::default()
             .snapshot_blob(v8::StartupData::from(snapshot))
+            .external_references(api::external_references().into())
+            .allow_atomics_wait(false)
             .heap_limits(0, max);
         let mut isolate = v8::Isolate::new(params);
+        // Refresh V8's date cache from ICU's default zone (set by `V8Runtime::new`)
+        // without re-detecting it from the host.
+        isolate.date_time_configuration_change_notification(v8::TimeZoneDetection::Skip);
         isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
         isolate.set_promise_reject_callback(rejections::on_reject);
         isolate.set_capture_stack_trace_for_uncaught_exceptions(true, 10);
@@ -181,9 +207,8 @@ impl Engine {
             near_heap_limit,
             std::ptr::from_ref(&*heap).cast_mut().cast(),
         );
-        let (ops, lookup) = {
+        let lookup = {
             v8::scope!(let scope, &mut isolate);
-            let ops = api::ops_template(scope);
             let ctx = v8::Context::new(scope, Default::default());
             let scope = &mut v8::ContextScope::new(scope, ctx);
             let src = v8::String::new(
@@ -199,10 +224,10 @@ impl Engine {
                 v8::script_compiler::NoCacheReason::NoReason,
             )
             .ok_or("cannot compile the handler lookup")?;
-            (ops, v8::Global::new(scope, lookup))
+            v8::Global::new(scope, lookup)
         };
         Ok(Self {
-            ops,
+            spare: None,
             cache: CodeCache {
                 cap: cache_size,
                 ..CodeCache::default()
@@ -239,6 +264,24 @@ impl Worker {
             poisoned: Cell::new(false),
             init_error: RefCell::new(None),
         }
+    }
+
+    /// Creates the spare context when there is none (skipped while the isolate awaits
+    /// replacement).
+    fn prepare_spare(&self) {
+        if self.poisoned.get() {
+            return;
+        }
+        let mut guard = self.isolate.borrow_mut();
+        let Some(engine) = guard.as_mut() else {
+            return;
+        };
+        if engine.spare.is_some() {
+            return;
+        }
+        v8::scope!(let scope, &mut engine.isolate);
+        let context = v8::Context::new(scope, Default::default());
+        engine.spare = Some(v8::Global::new(scope, context));
     }
 
     /// Makes sure an isolate fit for a job with this heap limit exists: a poisoned

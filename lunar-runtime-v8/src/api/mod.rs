@@ -1,18 +1,24 @@
-//! Native ops behind the JS prelude: one module per API namespace. Each context gets an
-//! `ops` object built from a per-isolate template; the prelude captures it at bootstrap.
+//! Native ops behind the JS prelude: one module per API namespace. The `ops` object is
+//! built once, in the startup snapshot (its callbacks are external references), and
+//! captured by the prelude there; each context deserialises its own copy.
 // Op signatures (arguments by value) are fixed by V8.
 #![allow(clippy::needless_pass_by_value)]
 
+use std::sync::LazyLock;
+
 use crate::state::{self, ExecState};
 
+mod ai;
 mod base64;
 mod codec;
 mod crypto;
+mod email;
 mod env;
 mod gojson;
 mod gostrings;
 mod gotime;
 mod gourl;
+mod http;
 mod json;
 mod kv;
 mod log;
@@ -23,71 +29,94 @@ mod text;
 mod time;
 mod url;
 
-/// Sets each op on the template (callbacks must be fn items, hence a macro).
-macro_rules! set_ops {
-    ($scope:ident, $tmpl:ident, { $($name:literal => $op:path),* $(,)? }) => {
-        $(
-            let f = v8::FunctionTemplate::new($scope, $op);
-            let key = v8::String::new($scope, $name).expect("op name");
-            $tmpl.set(key.into(), f.into());
-        )*
+/// Declares the op table (callbacks must be fn items, hence a macro).
+macro_rules! op_table {
+    ($($name:literal => $op:path),* $(,)?) => {
+        /// Every op: the name the prelude uses and its V8 callback, computed once so the
+        /// snapshot and every isolate see the same addresses.
+        fn op_table() -> &'static [(&'static str, v8::FunctionCallback)] {
+            static OPS: LazyLock<Vec<(&'static str, v8::FunctionCallback)>> =
+                LazyLock::new(|| vec![$(($name, v8::MapFnTo::map_fn_to($op))),*]);
+            &OPS
+        }
     };
 }
 
-/// The template of the `ops` object (every op, by the name the prelude uses), built once
-/// per isolate.
-pub(crate) fn ops_template(scope: &mut v8::PinScope<'_, '_, ()>) -> v8::Global<v8::ObjectTemplate> {
-    let tmpl = v8::ObjectTemplate::new(scope);
-    set_ops!(scope, tmpl, {
-        "log" => log::log,
-        "kvGet" => kv::get,
-        "kvSet" => kv::set,
-        "kvDelete" => kv::delete,
-        "envGet" => env::get,
-        "envSet" => env::set,
-        "envDelete" => env::delete,
-        "now" => time::now,
-        "sleep" => time::sleep,
-        "utf8Encode" => text::utf8_encode,
-        "utf8Decode" => text::utf8_decode,
-        "timeFormat" => time::format,
-        "timeParse" => time::parse,
-        "jsonError" => json::error,
-        "b64Encode" => base64::encode,
-        "b64Decode" => base64::decode,
-        "atob" => base64::atob,
-        "btoa" => base64::btoa,
-        "digest" => crypto::digest,
-        "hmac" => crypto::hmac,
-        "uuid" => crypto::uuid,
-        "randomBytes" => crypto::random_bytes,
-        "randomInt" => random::int,
-        "randomFloat" => random::float,
-        "randomString" => random::string,
-        "randomB64" => random::b64,
-        "randomHex" => random::hex,
-        "randomId" => random::id,
-        "strTrim" => strings::trim,
-        "strTrimLeft" => strings::trim_left,
-        "strTrimRight" => strings::trim_right,
-        "strSplit" => strings::split,
-        "strReplace" => strings::replace,
-        "strLower" => strings::to_lower,
-        "strUpper" => strings::to_upper,
-        "strRepeat" => strings::repeat,
-        "urlParse" => url::parse,
-        "urlEncode" => url::encode,
-        "urlDecode" => url::decode,
-        "whatwgParse" => url::whatwg_parse,
-        "whatwgSet" => url::whatwg_set,
-        "formParse" => url::form_parse,
-        "formSerialize" => url::form_serialize,
-        "routerMatch" => router::matches,
-        "routerParams" => router::params,
-        "routerPath" => router::path,
-        "routerUrl" => router::url,
-    });
-    v8::Global::new(scope, tmpl)
+op_table!(
+    "log" => log::log,
+    "kvGet" => kv::get,
+    "kvSet" => kv::set,
+    "kvDelete" => kv::delete,
+    "envGet" => env::get,
+    "envSet" => env::set,
+    "envDelete" => env::delete,
+    "now" => time::now,
+    "sleep" => time::sleep,
+    "utf8Encode" => text::utf8_encode,
+    "utf8Decode" => text::utf8_decode,
+    "timeFormat" => time::format,
+    "timeParse" => time::parse,
+    "jsonError" => json::error,
+    "b64Encode" => base64::encode,
+    "b64Decode" => base64::decode,
+    "atob" => base64::atob,
+    "btoa" => base64::btoa,
+    "digest" => crypto::digest,
+    "hmac" => crypto::hmac,
+    "uuid" => crypto::uuid,
+    "randomBytes" => crypto::random_bytes,
+    "randomInt" => random::int,
+    "randomFloat" => random::float,
+    "randomString" => random::string,
+    "randomB64" => random::b64,
+    "randomHex" => random::hex,
+    "randomId" => random::id,
+    "strTrim" => strings::trim,
+    "strTrimLeft" => strings::trim_left,
+    "strTrimRight" => strings::trim_right,
+    "strSplit" => strings::split,
+    "strReplace" => strings::replace,
+    "strLower" => strings::to_lower,
+    "strUpper" => strings::to_upper,
+    "strRepeat" => strings::repeat,
+    "urlParse" => url::parse,
+    "urlEncode" => url::encode,
+    "urlDecode" => url::decode,
+    "whatwgParse" => url::whatwg_parse,
+    "whatwgSet" => url::whatwg_set,
+    "formParse" => url::form_parse,
+    "formSerialize" => url::form_serialize,
+    "routerMatch" => router::matches,
+    "routerParams" => router::params,
+    "routerPath" => router::path,
+    "routerUrl" => router::url,
+    "httpSend" => http::send,
+    "aiChat" => ai::chat,
+    "emailSend" => email::send,
+);
+
+/// The ops' callbacks as external references: the snapshot creator and every isolate
+/// get this list, so functions serialised into the snapshot find their callbacks.
+pub(crate) fn external_references() -> Vec<v8::ExternalReference> {
+    op_table()
+        .iter()
+        .map(|(_, f)| v8::ExternalReference { function: *f })
+        .collect()
+}
+
+/// Sets `globalThis.__lunar_ops` to an object holding every op, for the prelude to
+/// capture (and delete) when it is evaluated into the snapshot.
+pub(crate) fn install_ops(scope: &mut v8::PinScope<'_, '_>) -> Option<()> {
+    let ops = v8::Object::new(scope);
+    for (name, callback) in op_table() {
+        let f = v8::Function::new_raw(scope, *callback)?;
+        let key = v8::String::new(scope, name)?;
+        ops.set(scope, key.into(), f.into())?;
+    }
+    let key = v8::String::new(scope, "__lunar_ops")?;
+    let global = scope.get_current_context().global(scope);
+    global.set(scope, key.into(), ops.into())?;
+    Some(())
 }
 
 /// The execution state, or throws.

@@ -49,8 +49,10 @@ const $errorStackDescriptor = (e) => {
   }
 };
 
-// The per-context native ops; set by the bootstrap.
-let ops = null;
+// The native ops, installed on the global by the snapshot builder (each context gets its
+// own copy from the snapshot); the job's config is set by the per-execution bootstrap.
+const ops = globalThis.__lunar_ops;
+delete globalThis.__lunar_ops;
 let cfg = null;
 
 // `<actual>` of argument TypeErrors (SPEC §5.0).

@@ -80,6 +80,7 @@ function headerText(v) {
 // The handler's return value as {status, headers: [[name, value | [values]]], body, b64}
 // or {error}.
 function normalize(r) {
+  r = plainResponse(r);
   if (r === null || typeof r !== "object" || $isArray(r)) return { error: "handler did not return an object" };
   let status = 200;
   const sc = r.statusCode;
@@ -158,12 +159,10 @@ function lockdown() {
   }
 }
 
-// Called once per execution with the context's native ops and the job's JSON config;
-// returns [ctx, event, internals].
-function bootstrap(nativeOps, configJson) {
+// Called once per execution with the job's JSON config; returns [ctx, event, internals].
+function bootstrap(configJson) {
   delete globalThis.__lunar_bootstrap;
   lockdown();
-  ops = nativeOps;
   cfg = $jsonParse(configJson);
   const internals = { formatError, normalize, unhandledMessage, describeError };
   return [cfg.ctx, cfg.event, internals];

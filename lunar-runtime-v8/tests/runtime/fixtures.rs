@@ -220,4 +220,8 @@ fixtures!(
     url_api,
     whatwg_url,
     router_api,
+    date_utc,
+    console_error_stack,
+    timers_args,
+    atomics_wait,
 );

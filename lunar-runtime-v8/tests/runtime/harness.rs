@@ -10,7 +10,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use lunar_core::model::{Execution, LogEntry, NewFunction, PageRequest};
 use lunar_core::runtime::{Event, Limits, RunJob, RunOutcome, Runtime};
-use lunar_core::{Engine, EngineConfig, ExecuteRequest, Stores, ids};
+use lunar_core::{Engine, EngineConfig, ExecuteRequest, HttpClient, Stores, ids};
 use lunar_runtime_v8::{V8Options, V8Runtime};
 use lunar_store_sql::SqliteStore;
 use tokio_util::sync::CancellationToken;
@@ -90,6 +90,8 @@ pub(crate) struct RunOpts {
     pub(crate) version_id: Option<String>,
     /// Cancelled by the test to simulate a client disconnect.
     pub(crate) cancel: CancellationToken,
+    /// The engine's outbound HTTP client (`http`, `fetch`, `ai`, `email`).
+    pub(crate) http: Option<Arc<dyn HttpClient>>,
 }
 
 impl Default for RunOpts {
@@ -105,6 +107,7 @@ impl Default for RunOpts {
             env: BTreeMap::new(),
             version_id: None,
             cancel: CancellationToken::new(),
+            http: None,
         }
     }
 }
@@ -124,12 +127,11 @@ impl Outcome {
     /// User log lines as `level: message` (without the engine's error entry).
     pub(crate) fn log_lines(&self) -> Vec<String> {
         let mut logs: &[LogEntry] = &self.logs;
-        if self.result.is_err() {
-            if let Some((last, rest)) = logs.split_last() {
-                if Some(&last.message) == self.execution.error_message.as_ref() {
-                    logs = rest;
-                }
-            }
+        if self.result.is_err()
+            && let Some((last, rest)) = logs.split_last()
+            && Some(&last.message) == self.execution.error_message.as_ref()
+        {
+            logs = rest;
         }
         logs.iter()
             .map(|e| format!("{}: {}", e.level.as_str(), e.message))
@@ -138,10 +140,10 @@ impl Outcome {
 }
 
 async fn function_for(ts: &TestStore, code: &str, key: Option<&str>) -> String {
-    if let Some(k) = key {
-        if let Some(id) = ts.by_key.lock().expect("lock").get(k).cloned() {
-            return id;
-        }
+    if let Some(k) = key
+        && let Some(id) = ts.by_key.lock().expect("lock").get(k).cloned()
+    {
+        return id;
     }
     let id = ids::new_id();
     ts.stores
@@ -179,13 +181,15 @@ pub(crate) async fn run_on(rt: &Arc<V8Runtime>, code: &str, opts: RunOpts) -> Ou
         rt: rt.clone(),
         outcomes: Mutex::new(HashMap::new()),
     });
-    let engine = Engine::new(
-        ts.stores.clone(),
-        tee.clone(),
+    let mut builder = Engine::builder(ts.stores.clone(), tee.clone()).config(
         EngineConfig::default()
             .with_default_limits(opts.limits)
             .with_base_url(BASE_URL),
     );
+    if let Some(http) = opts.http.clone() {
+        builder = builder.http_client(http);
+    }
+    let engine = builder.build();
     let cancel = opts.cancel.clone();
     let exec = engine.execute(ExecuteRequest::http(&fid, opts.event));
     // Cancelling the token drops the request future, as a disconnecting client does.
@@ -239,10 +243,10 @@ async fn wait_finished(stores: &Stores, fid: &str) -> Execution {
             .list_executions(fid, PageRequest::new(1, 0))
             .await
             .expect("list");
-        if let Some(e) = page.items.into_iter().next() {
-            if e.status != lunar_core::model::ExecutionStatus::Pending {
-                return stores.functions.get_execution(&e.id).await.expect("row");
-            }
+        if let Some(e) = page.items.into_iter().next()
+            && e.status != lunar_core::model::ExecutionStatus::Pending
+        {
+            return stores.functions.get_execution(&e.id).await.expect("row");
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -257,4 +261,9 @@ pub(crate) async fn run(code: &str, opts: RunOpts) -> Outcome {
 /// Runs `code` with default options.
 pub(crate) async fn run_default(code: &str) -> Outcome {
     run(code, RunOpts::default()).await
+}
+
+/// The stores of this test thread's database (the one `run` records into).
+pub(crate) async fn stores() -> Stores {
+    store().await.stores.clone()
 }

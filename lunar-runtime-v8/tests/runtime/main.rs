@@ -3,3 +3,4 @@
 mod fixtures;
 mod harness;
 mod limits;
+mod net;

@@ -1,0 +1,417 @@
+// `fetch`, `Headers`, `Request`, `Response` (SPEC §5.5): a WHATWG subset with buffered
+// bodies, sent by `ops.httpSend` in fetch mode.
+const FETCH_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const FETCH_BAD_VALUE = /[\0\r\n]/;
+const FETCH_TRIM = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+const NULL_BODY_STATUS = [101, 103, 204, 205, 304];
+const REDIRECT_STATUS = [301, 302, 303, 307, 308];
+
+function headerName(api, name) {
+  const n = $String(name);
+  if (!$regexTest(FETCH_TOKEN, n)) throw new $TypeError(`${api}: "${n}" is an invalid header name.`);
+  return n.toLowerCase();
+}
+
+function headerValue(api, value) {
+  const v = $String(value).replace(FETCH_TRIM, "");
+  if ($regexTest(FETCH_BAD_VALUE, v)) throw new $TypeError(`${api}: "${v}" is an invalid header value.`);
+  return v;
+}
+
+let headersList; // (headers) => its [[lower-case name, value]] list
+
+class Headers {
+  #list = [];
+  constructor(init = undefined) {
+    if (init === undefined || init === null) return;
+    if (init instanceof Headers) {
+      for (const [n, v] of init.#list) $push(this.#list, [n, v]);
+      return;
+    }
+    if (typeof init !== "object" && typeof init !== "function") {
+      throw new $TypeError("Headers constructor: init must be an object, an array of pairs or a Headers");
+    }
+    if (typeof init[$Symbol.iterator] === "function") {
+      for (const pair of init) {
+        const p = [...pair];
+        if (p.length !== 2) throw new $TypeError("Headers constructor: expected name/value pair to be length 2");
+        this.append(p[0], p[1]);
+      }
+    } else {
+      for (const k of $keys(init)) this.append(k, init[k]);
+    }
+  }
+  append(name, value) {
+    $push(this.#list, [headerName("Headers.append", name), headerValue("Headers.append", value)]);
+  }
+  set(name, value) {
+    const n = headerName("Headers.set", name);
+    const v = headerValue("Headers.set", value);
+    const out = [];
+    let done = false;
+    for (const e of this.#list) {
+      if (e[0] !== n) $push(out, e);
+      else if (!done) {
+        $push(out, [n, v]);
+        done = true;
+      }
+    }
+    if (!done) $push(out, [n, v]);
+    this.#list = out;
+  }
+  get(name) {
+    const n = headerName("Headers.get", name);
+    const values = [];
+    for (const e of this.#list) if (e[0] === n) $push(values, e[1]);
+    return values.length === 0 ? null : $join(values, ", ");
+  }
+  getSetCookie() {
+    const values = [];
+    for (const e of this.#list) if (e[0] === "set-cookie") $push(values, e[1]);
+    return values;
+  }
+  has(name) {
+    const n = headerName("Headers.has", name);
+    for (const e of this.#list) if (e[0] === n) return true;
+    return false;
+  }
+  delete(name) {
+    const n = headerName("Headers.delete", name);
+    const out = [];
+    for (const e of this.#list) if (e[0] !== n) $push(out, e);
+    this.#list = out;
+  }
+  // Sorted by name, values combined (set-cookie kept apart), as the standard iterates.
+  *entries() {
+    const names = [];
+    for (const e of this.#list) if (!$includes(names, e[0])) $push(names, e[0]);
+    names.sort();
+    for (const n of names) {
+      if (n === "set-cookie") {
+        for (const v of this.getSetCookie()) yield [n, v];
+      } else yield [n, this.get(n)];
+    }
+  }
+  *keys() {
+    for (const [n] of this.entries()) yield n;
+  }
+  *values() {
+    for (const [, v] of this.entries()) yield v;
+  }
+  forEach(callback, thisArg = undefined) {
+    argFunction("Headers.forEach", 1, "callback", callback);
+    for (const [n, v] of this.entries()) $apply(callback, thisArg, [v, n, this]);
+  }
+  [$Symbol.iterator]() {
+    return this.entries();
+  }
+  get [$Symbol.toStringTag]() {
+    return "Headers";
+  }
+  static {
+    headersList = (h) => h.#list;
+  }
+}
+
+// [data (string | Uint8Array | null), default Content-Type or null] of a body init.
+function extractBody(body) {
+  if (body === undefined || body === null) return [null, null];
+  if (typeof body === "string") return [body, "text/plain;charset=UTF-8"];
+  if (body instanceof $ArrayBuffer) return [new $Uint8Array(body.slice(0)), null];
+  if ($isView(body)) {
+    const copy = new $Uint8Array(body.byteLength);
+    copy.set(new $Uint8Array(body.buffer, body.byteOffset, body.byteLength));
+    return [copy, null];
+  }
+  if (body instanceof URLSearchParams) return [body.toString(), "application/x-www-form-urlencoded;charset=UTF-8"];
+  return [$String(body), "text/plain;charset=UTF-8"];
+}
+
+let bodyData; // (body) => its data, without consuming it
+
+class Body {
+  #data;
+  #used = false;
+  constructor(data) {
+    this.#data = data;
+  }
+  get bodyUsed() {
+    return this.#used;
+  }
+  #take() {
+    if (this.#used) throw new $TypeError("Body is unusable: Body has already been read");
+    if (this.#data !== null) this.#used = true;
+    return this.#data;
+  }
+  async text() {
+    const d = this.#take();
+    if (d === null) return "";
+    if (typeof d === "string") return d;
+    return ops.utf8Decode(d, false, false);
+  }
+  async json() {
+    return $jsonParse(await this.text());
+  }
+  async arrayBuffer() {
+    const d = this.#take();
+    if (d === null) return new $ArrayBuffer(0);
+    if (typeof d === "string") return ops.utf8Encode(d).buffer;
+    return d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength);
+  }
+  async bytes() {
+    return new $Uint8Array(await this.arrayBuffer());
+  }
+  static {
+    bodyData = (b) => b.#data;
+  }
+}
+
+const NORMALIZED_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
+const REDIRECT_MODES = ["follow", "manual", "error"];
+
+function initObject(api, init) {
+  if (init === undefined || init === null) return {};
+  if (typeof init !== "object") throw new $TypeError(`${api}: init must be an object`);
+  return init;
+}
+
+class Request extends Body {
+  #method;
+  #url;
+  #headers;
+  #redirect;
+  constructor(input, init = undefined) {
+    const o = initObject("Failed to construct 'Request'", init);
+    let url;
+    let method = "GET";
+    let headers;
+    let data = null;
+    let redirect = "follow";
+    if (input instanceof Request) {
+      if (input.bodyUsed) throw new $TypeError("Failed to construct 'Request': Cannot construct a Request with a Request object that has already been used.");
+      url = input.url;
+      method = input.method;
+      headers = new Headers(input.headers);
+      data = bodyData(input);
+      redirect = input.redirect;
+    } else {
+      url = $String(input);
+      try {
+        url = new URL(url).href;
+      } catch {
+        // kept as given; fetch reports it
+      }
+      headers = new Headers();
+    }
+    if (o.method !== undefined) {
+      method = $String(o.method);
+      const upper = method.toUpperCase();
+      if ($includes(NORMALIZED_METHODS, upper)) method = upper;
+    }
+    if (o.headers !== undefined) headers = new Headers(o.headers);
+    if (o.body !== undefined && o.body !== null) {
+      if (method === "GET" || method === "HEAD") {
+        throw new $TypeError("Failed to construct 'Request': Request with GET/HEAD method cannot have body.");
+      }
+      const [d, type] = extractBody(o.body);
+      data = d;
+      if (type !== null && !headers.has("content-type")) headers.set("content-type", type);
+    }
+    if (o.redirect !== undefined) {
+      redirect = $String(o.redirect);
+      if (!$includes(REDIRECT_MODES, redirect)) {
+        throw new $TypeError(`Failed to construct 'Request': The provided value '${redirect}' is not a valid enum value of type RequestRedirect.`);
+      }
+    }
+    super(data);
+    this.#method = method;
+    this.#url = url;
+    this.#headers = headers;
+    this.#redirect = redirect;
+  }
+  get method() {
+    return this.#method;
+  }
+  get url() {
+    return this.#url;
+  }
+  get headers() {
+    return this.#headers;
+  }
+  get redirect() {
+    return this.#redirect;
+  }
+  clone() {
+    if (this.bodyUsed) throw new $TypeError("Failed to execute 'clone' on 'Request': Request body is already used");
+    return new Request(this);
+  }
+  get [$Symbol.toStringTag]() {
+    return "Request";
+  }
+}
+
+let responseFromNetwork; // (meta) => Response
+
+class Response extends Body {
+  #status = 200;
+  #statusText = "";
+  #headers;
+  #url = "";
+  #redirected = false;
+  #type = "default";
+  constructor(body = null, init = undefined) {
+    const o = initObject("Failed to construct 'Response'", init);
+    const status = o.status === undefined ? 200 : $Number(o.status);
+    if (!$Number.isInteger(status) || status < 200 || status > 599) {
+      throw new $RangeError(`Failed to construct 'Response': The status provided (${$String(o.status)}) is outside the range [200, 599].`);
+    }
+    const statusText = o.statusText === undefined ? "" : $String(o.statusText);
+    const headers = new Headers(o.headers);
+    const [data, type] = extractBody(body);
+    if (data !== null && $includes(NULL_BODY_STATUS, status)) {
+      throw new $TypeError("Failed to construct 'Response': Response with null body status cannot have body");
+    }
+    if (type !== null && !headers.has("content-type")) headers.set("content-type", type);
+    super(data);
+    this.#status = status;
+    this.#statusText = statusText;
+    this.#headers = headers;
+  }
+  static json(data, init = undefined) {
+    const text = $jsonStringify(data);
+    if (text === undefined) throw new $TypeError("Failed to execute 'json' on 'Response': The data is not JSON serializable");
+    const r = new Response(text, init);
+    r.#headers.set("content-type", "application/json");
+    if (init !== undefined && init !== null && init.headers !== undefined) {
+      const given = new Headers(init.headers);
+      if (given.has("content-type")) r.#headers.set("content-type", given.get("content-type"));
+    }
+    return r;
+  }
+  static redirect(url, status = 302) {
+    if (!$includes(REDIRECT_STATUS, status)) throw new $RangeError(`Failed to execute 'redirect' on 'Response': Invalid status code`);
+    const r = new Response(null, { status });
+    r.#headers.set("location", new URL($String(url)).href);
+    return r;
+  }
+  static error() {
+    const r = new Response(null, { status: 200 });
+    r.#status = 0;
+    r.#type = "error";
+    return r;
+  }
+  get status() {
+    return this.#status;
+  }
+  get ok() {
+    return this.#status >= 200 && this.#status <= 299;
+  }
+  get statusText() {
+    return this.#statusText;
+  }
+  get headers() {
+    return this.#headers;
+  }
+  get url() {
+    return this.#url;
+  }
+  get redirected() {
+    return this.#redirected;
+  }
+  get type() {
+    return this.#type;
+  }
+  clone() {
+    if (this.bodyUsed) throw new $TypeError("Failed to execute 'clone' on 'Response': Response body is already used");
+    return responseCopy(this);
+  }
+  get [$Symbol.toStringTag]() {
+    return "Response";
+  }
+  static {
+    responseFromNetwork = (m) => {
+      const data = m.body !== null ? m.body : m.bodyB64 !== null ? ops.b64Decode(m.bodyB64) : null;
+      const r = new Response(data);
+      r.#status = m.status;
+      r.#statusText = m.statusText;
+      r.#headers = new Headers();
+      for (const [n, v] of m.headers) r.#headers.append(n, v);
+      r.#url = m.url;
+      r.#redirected = m.redirected;
+      r.#type = "basic";
+      return r;
+    };
+  }
+}
+
+// A copy of a response's status, headers and body.
+function responseCopy(from) {
+  const data = bodyData(from);
+  const r = responseFromNetwork({
+    status: from.status,
+    statusText: from.statusText,
+    headers: headersList(from.headers),
+    url: from.url,
+    redirected: from.redirected,
+    body: typeof data === "string" ? data : null,
+    bodyB64: data !== null && typeof data !== "string" ? ops.b64Encode(data) : null,
+  });
+  return r;
+}
+
+async function fetch(input, init = undefined) {
+  const req = new Request(input, init);
+  const headers = [];
+  for (const [n, v] of headersList(req.headers)) $push(headers, [n, v]);
+  const spec = {
+    mode: "fetch",
+    method: req.method,
+    url: req.url,
+    headers,
+    query: null,
+    timeoutMs: null,
+    follow: req.redirect === "follow",
+  };
+  let text;
+  try {
+    text = await ops.httpSend($jsonStringify(spec), bodyData(req) ?? undefined);
+  } catch (message) {
+    throw new $TypeError($String(message));
+  }
+  const meta = $jsonParse(text);
+  if (req.redirect === "error" && $includes(REDIRECT_STATUS, meta.status)) {
+    throw new $TypeError("fetch failed: unexpected redirect");
+  }
+  return responseFromNetwork(meta);
+}
+
+// A handler's result with a `Response` (or `Headers` as headers) turned into the plain
+// response object `normalize` expects (SPEC §4.4).
+function plainResponse(r) {
+  if (r instanceof Response) {
+    const data = bodyData(r);
+    return { statusCode: r.status, headers: headersObject(r.headers), body: data === null ? "" : data };
+  }
+  if (r !== null && typeof r === "object" && r.headers instanceof Headers) {
+    const copy = {};
+    for (const k of $keys(r)) copy[k] = r[k];
+    copy.headers = headersObject(r.headers);
+    return copy;
+  }
+  return r;
+}
+
+function headersObject(h) {
+  const out = {};
+  for (const [n, v] of headersList(h)) {
+    if (!(n in out)) out[n] = v;
+    else if ($isArray(out[n])) $push(out[n], v);
+    else out[n] = [out[n], v];
+  }
+  return out;
+}
+
+define(globalThis, "Headers", Headers);
+define(globalThis, "Request", Request);
+define(globalThis, "Response", Response);
+define(globalThis, "fetch", fetch);
