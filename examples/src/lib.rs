@@ -20,7 +20,7 @@ use lunar_core::{
 use lunar_http::{Auth, LunarService};
 use lunar_runtime_v8::{ClientOptions, NetworkPolicy, ReqwestClient, V8Options, V8Runtime};
 use lunar_store_sled::SledStore;
-use lunar_store_sql::SqliteStore;
+use lunar_store_sql::{PostgresStore, SqliteStore};
 use rand::TryRngCore;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -329,7 +329,15 @@ pub fn resolve_api_key(
 #[derive(Debug, Clone)]
 enum Store {
     Sqlite(SqliteStore),
+    Postgres(PostgresStore),
     Sled(SledStore),
+}
+
+/// The six stores over one backend, with its batch writer so the engine group-commits
+/// execution writes.
+fn stores_of<B: lunar_core::Backend + lunar_core::BatchWriter>(backend: B) -> Stores {
+    let backend = Arc::new(backend);
+    Stores::from_backend(backend.clone()).with_batch_writer(backend)
 }
 
 async fn open_store(config: &ServerConfig) -> Result<(Stores, Store), StartupError> {
@@ -349,10 +357,7 @@ async fn open_store(config: &ServerConfig) -> Result<(Stores, Store), StartupErr
                 .migrate()
                 .await
                 .map_err(lunar_error("cannot migrate the SQLite database"))?;
-            Ok((
-                Stores::from_backend(Arc::new(store.clone())),
-                Store::Sqlite(store),
-            ))
+            Ok((stores_of(store.clone()), Store::Sqlite(store)))
         }
         StoreKind::Sled => {
             let path = config.data_dir.join("lunar.sled");
@@ -365,14 +370,20 @@ async fn open_store(config: &ServerConfig) -> Result<(Stores, Store), StartupErr
                 .migrate()
                 .await
                 .map_err(lunar_error("cannot migrate the sled database"))?;
-            Ok((
-                Stores::from_backend(Arc::new(store.clone())),
-                Store::Sled(store),
-            ))
+            Ok((stores_of(store.clone()), Store::Sled(store)))
         }
-        StoreKind::Postgres => Err(config_error(
-            "LUNAR_STORE=postgres is not available in this build yet",
-        )),
+        StoreKind::Postgres => {
+            // from_env() guarantees the URL for postgres.
+            let url = config.database_url.as_deref().unwrap_or_default();
+            let store = PostgresStore::connect(url)
+                .await
+                .map_err(lunar_error("cannot connect to PostgreSQL"))?;
+            store
+                .migrate()
+                .await
+                .map_err(lunar_error("cannot migrate the PostgreSQL database"))?;
+            Ok((stores_of(store.clone()), Store::Postgres(store)))
+        }
     }
 }
 
@@ -406,9 +417,10 @@ pub async fn build_app(config: ServerConfig) -> Result<App, StartupError> {
 
     let runtime: Arc<dyn Runtime> = match &config.runtime {
         Some(r) => r.clone(),
-        None => {
-            Arc::new(V8Runtime::new(V8Options::default()).map_err(lunar_error("cannot start V8"))?)
-        }
+        None => Arc::new(
+            V8Runtime::new(V8Options::default().with_timezone(config.timezone.name()))
+                .map_err(lunar_error("cannot start V8"))?,
+        ),
     };
     let limits = Limits::default().with_timeout(Duration::from_secs(config.execution_timeout));
     let mut ceilings = LimitCeilings::default();
@@ -426,7 +438,9 @@ pub async fn build_app(config: ServerConfig) -> Result<App, StartupError> {
         .http_client(Arc::new(http))
         .build();
 
-    let housekeeper = Housekeeper::new(engine.clone(), "standalone");
+    // A node name unique to this process: with PostgreSQL several servers share claims.
+    let node = format!("{}-{}", lunar_core::ids::new_id(), std::process::id());
+    let housekeeper = Housekeeper::new(engine.clone(), node.clone());
     match housekeeper.fail_stale_pending().await {
         Ok(0) => {}
         Ok(n) => tracing::warn!(count = n, "marked stale pending executions as failed"),
@@ -436,7 +450,7 @@ pub async fn build_app(config: ServerConfig) -> Result<App, StartupError> {
     let scheduler = CronScheduler::new(
         engine.clone(),
         SchedulerConfig::default()
-            .with_node("standalone")
+            .with_node(node)
             .with_timezone(config.timezone),
     );
     scheduler
@@ -539,6 +553,7 @@ impl App {
     async fn close(&self) {
         match &self.store {
             Store::Sqlite(s) => s.pool().close().await,
+            Store::Postgres(s) => s.pool().close().await,
             Store::Sled(s) => {
                 if let Err(e) = s.flush().await {
                     tracing::warn!(error = %e, "cannot flush the sled database");

@@ -166,6 +166,62 @@ async fn serves_the_readme_sequence_with_v8_and_shuts_down() {
     assert_eq!(mode(&data), 0o700);
     assert!(matches!(app.key_source, KeySource::Generated(_)));
     assert!(data.join("lunar.db").exists());
+    readme_sequence(app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_the_readme_sequence_on_sled() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = config(&[
+        ("DATA_DIR", dir.path().to_str().unwrap()),
+        ("LUNAR_STORE", "sled"),
+        ("API_KEY", "sled-key"),
+    ])
+    .unwrap();
+    let app = build_app(c).await.expect("server builds on sled");
+    assert!(dir.path().join("lunar.sled").exists());
+    readme_sequence(app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_the_readme_sequence_on_postgres() {
+    let Ok(url) = std::env::var("LUNAR_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("LUNAR_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+            "LUNAR_REQUIRE_POSTGRES=1 but LUNAR_TEST_POSTGRES_URL is not set"
+        );
+        eprintln!("skipping PostgreSQL server test: LUNAR_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    // A database of its own, dropped afterwards.
+    let admin = sqlx::PgPool::connect(&url).await.expect("postgres");
+    let name = format!("lunar_server_test_{}", std::process::id());
+    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(&admin)
+        .await;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .expect("create database");
+    let (base, _) = url.rsplit_once('/').expect("a database in the URL");
+    let db_url = format!("{base}/{name}");
+    let dir = tempfile::tempdir().unwrap();
+    let c = config(&[
+        ("DATA_DIR", dir.path().to_str().unwrap()),
+        ("LUNAR_STORE", "postgres"),
+        ("DATABASE_URL", &db_url),
+        ("API_KEY", "pg-key"),
+    ])
+    .unwrap();
+    let app = build_app(c).await.expect("server builds on PostgreSQL");
+    readme_sequence(app).await;
+    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&admin)
+        .await;
+}
+
+/// The README's curl sequence over a real socket, then a graceful shutdown.
+async fn readme_sequence(app: lunar_examples::App) {
     let key = app.api_key.clone();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
