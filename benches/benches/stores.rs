@@ -1,5 +1,5 @@
 //! Store benchmarks: the per-execution write path (insert a pending execution, append 5
-//! log lines, finish it) and a 20-row page read, on SQLite, sled and (when
+//! log lines, finish it) and a 20-row page read (of a function with 100 executions), on SQLite, sled and (when
 //! `LUNAR_TEST_POSTGRES_URL` is set) PostgreSQL. Group commit through `BatchWriter` is
 //! measured separately: 64 executions' inserts, then their finishes with 5 logs each.
 #![allow(missing_docs)]
@@ -19,7 +19,10 @@ struct Subject {
     name: &'static str,
     stores: Stores,
     batch: Option<Arc<dyn BatchWriter>>,
+    /// Receives the write benchmarks' rows.
     function_id: String,
+    /// Holds exactly 100 executions for the page read.
+    read_function_id: String,
     _guard: Option<tempfile::TempDir>,
 }
 
@@ -59,27 +62,33 @@ async fn setup(
     batch: Option<Arc<dyn BatchWriter>>,
     guard: Option<tempfile::TempDir>,
 ) -> Subject {
-    let fid = ids::new_id();
-    stores
-        .functions
-        .create_function(NewFunction {
-            id: fid.clone(),
-            name: "bench".into(),
-            description: None,
-            code: "export default () => ({})".into(),
-            now: 1_700_000_000,
-        })
-        .await
-        .expect("create");
+    let mut fids = Vec::new();
+    for _ in 0..2 {
+        let fid = ids::new_id();
+        stores
+            .functions
+            .create_function(NewFunction {
+                id: fid.clone(),
+                name: "bench".into(),
+                description: None,
+                code: "export default () => ({})".into(),
+                now: 1_700_000_000,
+            })
+            .await
+            .expect("create");
+        fids.push(fid);
+    }
     for i in 0..100 {
-        let e = new_execution(&fid, 1_700_000_000 + i);
+        let e = new_execution(&fids[1], 1_700_000_000 + i);
         stores.functions.insert_execution(e).await.expect("insert");
     }
+    let read_function_id = fids.pop().expect("two ids");
     Subject {
         name,
         stores,
         batch,
-        function_id: fid,
+        function_id: fids.pop().expect("one id"),
+        read_function_id,
         _guard: guard,
     }
 }
@@ -180,7 +189,7 @@ fn bench(c: &mut Criterion) {
                 let p = s
                     .stores
                     .functions
-                    .list_executions(&s.function_id, PageRequest::new(20, 40))
+                    .list_executions(&s.read_function_id, PageRequest::new(20, 40))
                     .await
                     .expect("page");
                 assert_eq!(p.items.len(), 20);
