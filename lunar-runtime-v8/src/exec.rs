@@ -13,7 +13,7 @@ use crate::errors;
 use crate::response;
 use crate::state::{Completion, ExecState, OpValue};
 use crate::watchdog::{self, Fired, Watch};
-use crate::worker::{CodeCache, Worker};
+use crate::worker::{CodeCache, Compiled, Worker};
 
 static NEXT_EXEC: AtomicU64 = AtomicU64::new(1);
 
@@ -27,8 +27,9 @@ pub(crate) struct Parts<'a> {
 enum Flow {
     /// A value (maybe a promise) returned by the handler.
     Returned(v8::Global<v8::Value>),
-    /// A module whose evaluation (top-level await) is pending.
-    Module(v8::Global<v8::Module>, v8::Global<v8::Promise>),
+    /// A module whose evaluation (top-level await) is pending; `true` when its V8 code
+    /// cache is still to be made (after the handler call, so that it covers the handler).
+    Module(v8::Global<v8::Module>, v8::Global<v8::Promise>, bool),
 }
 
 struct Exec<'w> {
@@ -178,9 +179,17 @@ impl Exec<'_> {
         })??;
         let returned = match flow {
             Flow::Returned(v) => v,
-            Flow::Module(module, promise) => {
+            Flow::Module(module, promise, produce) => {
                 self.drive(promise).await?;
-                self.enter(move |scope, _, handles| call_module_handler(scope, handles, &module))??
+                let code = self.job.code.clone();
+                let version = self.job.version_id.clone();
+                self.enter(move |scope, parts, handles| {
+                    let r = call_module_handler(scope, handles, &module);
+                    if produce && r.is_ok() {
+                        keep_module_code(scope, parts.cache, &module, &version, &code);
+                    }
+                    r
+                })??
             }
         };
         let value = self.settle(returned).await?;
@@ -352,9 +361,13 @@ fn setup(
     }
     let internals = handles.internals.clone();
     let source = v8_str(scope, code)?;
-    // Classic script, from the code cache when this version was compiled before.
+    // Classic script, from the code cache when this version was compiled before; a
+    // version known to be a module skips the classic compile.
     let unbound = match parts.cache.get(version, code) {
-        Some(u) => v8::Local::new(scope, &u),
+        Some(Compiled::Script(u)) => v8::Local::new(scope, &u),
+        Some(Compiled::Module(data)) => {
+            return compile_module(scope, internals.as_ref(), source, data.as_deref());
+        }
         None => {
             v8::tc_scope!(let tc, scope);
             let origin = errors::origin(tc, false);
@@ -366,9 +379,10 @@ fn setup(
                 v8::script_compiler::NoCacheReason::NoReason,
             ) {
                 Some(u) => {
+                    let u_global = v8::Global::new(tc, u);
                     parts
                         .cache
-                        .put(version, code.clone(), v8::Global::new(tc, u));
+                        .put(version, code.clone(), Compiled::Script(u_global));
                     u
                 }
                 None => {
@@ -381,7 +395,10 @@ fn setup(
                         let e = exception.unwrap_or_else(|| v8::undefined(tc).into());
                         return Err(errors::from_exception(tc, internals.as_ref(), e, message));
                     }
-                    return compile_module(tc, internals.as_ref(), source);
+                    parts
+                        .cache
+                        .put(version, code.clone(), Compiled::Module(None));
+                    return compile_module(tc, internals.as_ref(), source, None);
                 }
             }
         }
@@ -426,15 +443,41 @@ fn is_module_syntax(text: &str) -> bool {
             || text.contains("top level bodies of modules"))
 }
 
+/// Compiles, instantiates and evaluates the user's code as a module, consuming the
+/// version's V8 code cache (`cached`) when there is one.
 fn compile_module(
     scope: &mut v8::PinScope<'_, '_>,
     internals: Option<&v8::Global<v8::Object>>,
     source: v8::Local<'_, v8::String>,
+    cached: Option<&[u8]>,
 ) -> Result<Flow, RunError> {
+    use v8::script_compiler::{CachedData, CompileOptions, NoCacheReason};
     v8::tc_scope!(let tc, scope);
     let origin = errors::origin(tc, true);
-    let mut src = v8::script_compiler::Source::new(source, Some(&origin));
-    let Some(module) = v8::script_compiler::compile_module(tc, &mut src) else {
+    let (module, produce) = match cached {
+        Some(bytes) => {
+            // `src` (which points into `bytes`) is dropped at the end of this arm.
+            let mut src = v8::script_compiler::Source::new_with_cached_data(
+                source,
+                Some(&origin),
+                CachedData::new(bytes),
+            );
+            let module = v8::script_compiler::compile_module2(
+                tc,
+                &mut src,
+                CompileOptions::ConsumeCodeCache,
+                NoCacheReason::NoReason,
+            );
+            // A rejected cache (e.g. V8 flags changed) was compiled from source: remake it.
+            let rejected = src.get_cached_data().is_none_or(CachedData::rejected);
+            (module, rejected)
+        }
+        None => {
+            let mut src = v8::script_compiler::Source::new(source, Some(&origin));
+            (v8::script_compiler::compile_module(tc, &mut src), true)
+        }
+    };
+    let Some(module) = module else {
         return Err(caught(tc, internals));
     };
     let requests = module.get_module_requests();
@@ -459,7 +502,25 @@ fn compile_module(
     Ok(Flow::Module(
         v8::Global::new(tc, module),
         v8::Global::new(tc, promise),
+        produce,
     ))
+}
+
+/// Keeps the V8 code cache of a module's compiled code (its top level and the functions
+/// compiled so far, the handler included) for the version's next executions.
+fn keep_module_code(
+    scope: &mut v8::PinScope<'_, '_>,
+    cache: &mut CodeCache,
+    module: &v8::Global<v8::Module>,
+    version: &str,
+    code: &Arc<str>,
+) {
+    let module = v8::Local::new(scope, module);
+    let unbound = module.get_unbound_module_script(scope);
+    if let Some(data) = unbound.create_code_cache() {
+        let bytes: Arc<[u8]> = Arc::from(&**data);
+        cache.put(version, code.clone(), Compiled::Module(Some(bytes)));
+    }
 }
 
 fn no_imports<'s>(

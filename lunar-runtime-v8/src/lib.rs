@@ -31,7 +31,8 @@ pub use crate::net::{ClientOptions, NetworkPolicy, ReqwestClient};
 pub struct V8Options {
     /// Worker threads, each owning one isolate (default: the CPU count).
     pub workers: usize,
-    /// Compiled scripts kept per worker, by version id (default 256).
+    /// Compiled scripts (and ES modules' V8 code caches) kept per worker, by version id
+    /// (default 256).
     pub code_cache_entries: usize,
     /// IANA time zone of `Date` local time (default `UTC`). V8's default zone is
     /// process-wide: the latest [`V8Runtime::new`] sets it for every isolate created

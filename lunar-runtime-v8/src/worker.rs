@@ -118,20 +118,26 @@ extern "C" fn near_heap_limit(data: *mut c_void, current: usize, _initial: usize
     current.saturating_mul(2)
 }
 
-/// Compiled scripts kept per version (an LRU).
+/// What is kept for one version's code.
+#[derive(Debug, Clone)]
+pub(crate) enum Compiled {
+    /// A classic script, compiled once and bound to each execution's context.
+    Script(v8::Global<v8::UnboundScript>),
+    /// An ES module. A `v8::Module` belongs to the context it was instantiated in, so
+    /// what is kept is V8's code cache of its compiled code (`None` until one is made).
+    Module(Option<Arc<[u8]>>),
+}
+
+/// Compiled code kept per version (an LRU), validated against the version's code.
 #[derive(Debug, Default)]
 pub(crate) struct CodeCache {
-    entries: HashMap<String, (Arc<str>, v8::Global<v8::UnboundScript>)>,
+    entries: HashMap<String, (Arc<str>, Compiled)>,
     order: VecDeque<String>,
     cap: usize,
 }
 
 impl CodeCache {
-    pub(crate) fn get(
-        &mut self,
-        version: &str,
-        code: &Arc<str>,
-    ) -> Option<v8::Global<v8::UnboundScript>> {
+    pub(crate) fn get(&mut self, version: &str, code: &Arc<str>) -> Option<Compiled> {
         let (c, s) = self.entries.get(version)?;
         if !Arc::ptr_eq(c, code) && **c != **code {
             return None;
@@ -144,18 +150,13 @@ impl CodeCache {
         Some(s)
     }
 
-    pub(crate) fn put(
-        &mut self,
-        version: &str,
-        code: Arc<str>,
-        script: v8::Global<v8::UnboundScript>,
-    ) {
+    pub(crate) fn put(&mut self, version: &str, code: Arc<str>, compiled: Compiled) {
         if self.cap == 0 {
             return;
         }
         if self
             .entries
-            .insert(version.to_owned(), (code, script))
+            .insert(version.to_owned(), (code, compiled))
             .is_none()
         {
             self.order.push_back(version.to_owned());

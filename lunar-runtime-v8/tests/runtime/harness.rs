@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use lunar_core::model::{Execution, LogEntry, NewFunction, PageRequest};
+use lunar_core::model::{Execution, FunctionUpdate, LogEntry, NewFunction, PageRequest};
 use lunar_core::runtime::{Event, Limits, RunJob, RunOutcome, Runtime};
 use lunar_core::{Engine, EngineConfig, ExecuteRequest, HttpClient, Stores, ids};
 use lunar_runtime_v8::{V8Options, V8Runtime};
@@ -164,6 +164,30 @@ async fn function_for(ts: &TestStore, code: &str, key: Option<&str>) -> String {
             .insert(k.to_owned(), id.clone());
     }
     id
+}
+
+/// Replaces the code of the function kept for the version key `key`: a new version,
+/// activated, so later runs with that key run `code` under a new version id.
+pub(crate) async fn update_code(key: &str, code: &str) {
+    let ts = store().await;
+    let fid = ts
+        .by_key
+        .lock()
+        .expect("lock")
+        .get(key)
+        .cloned()
+        .expect("a function for this key");
+    ts.stores
+        .functions
+        .update_function(
+            &fid,
+            FunctionUpdate {
+                code: Some(code.into()),
+                ..FunctionUpdate::default()
+            },
+        )
+        .await
+        .expect("update function");
 }
 
 /// Runs `code` on `rt` through the engine and returns the outcome and the recorded rows.

@@ -1,5 +1,6 @@
 //! Integration tests of the V8 runtime (one crate: V8 is linked once).
 
+mod code_cache;
 mod fixtures;
 mod harness;
 mod limits;
