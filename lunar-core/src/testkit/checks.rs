@@ -553,15 +553,7 @@ pub async fn executions_insert_finish_get_list(s: Stores) {
     assert_not_found(s.functions.get_execution("nope").await, "get unknown");
     assert_not_found(
         s.functions
-            .finish_execution(
-                "nope",
-                Outcome {
-                    status: ExecutionStatus::Success,
-                    duration_ms: 1,
-                    error_message: None,
-                    response_json: None,
-                },
-            )
+            .finish_execution("nope", super::succeeded())
             .await,
         "finish unknown",
     );
@@ -965,15 +957,7 @@ pub async fn fail_stale_pending_marks_only_old_pending(s: Stores) {
     let recent = insert_exec(&s, &f, &v, T0 + 500).await;
     let done = insert_exec(&s, &f, &v, T0).await;
     s.functions
-        .finish_execution(
-            &done,
-            Outcome {
-                status: ExecutionStatus::Success,
-                duration_ms: 1,
-                error_message: None,
-                response_json: None,
-            },
-        )
+        .finish_execution(&done, super::succeeded())
         .await
         .expect("finish");
     let msg = "execution interrupted: server stopped before it finished";
@@ -1087,15 +1071,7 @@ pub async fn concurrent_executions_with_logs(s: Stores) {
                     .collect();
                 s.logs.append(&id, &entries).await.expect("append");
                 s.functions
-                    .finish_execution(
-                        &id,
-                        Outcome {
-                            status: ExecutionStatus::Success,
-                            duration_ms: 1,
-                            error_message: None,
-                            response_json: None,
-                        },
-                    )
+                    .finish_execution(&id, super::succeeded())
                     .await
                     .expect("finish");
                 ids.push(id);

@@ -245,12 +245,7 @@ pub async fn engine_missing_and_disabled_record_nothing(s: Stores) {
         eng.execute(ExecuteRequest::http(&fid, event())).await,
         Err(EngineError::FunctionDisabled)
     ));
-    let list = s
-        .functions
-        .list_executions(&fid, PageRequest::default())
-        .await
-        .expect("list");
-    assert_eq!(list.total, 0);
+    super::assert_no_executions(&s, &fid).await;
 }
 
 /// With `save_response`, the response is stored; large bodies are cut at 1 MiB and bytes
@@ -613,12 +608,7 @@ pub async fn engine_no_active_version_records_nothing(s: Stores) {
             .await,
         Err(EngineError::NoActiveVersion)
     ));
-    let list = s
-        .functions
-        .list_executions(&fid, PageRequest::default())
-        .await
-        .expect("list");
-    assert_eq!(list.total, 0);
+    super::assert_no_executions(&s, &fid).await;
 }
 
 /// Changes made through the engine's stores (code, env, disabling) apply to the very next

@@ -22,6 +22,26 @@
 
 mod checks;
 
+/// A successful outcome of 1 ms, the usual final state written by the checks.
+pub(crate) fn succeeded() -> crate::model::Outcome {
+    crate::model::Outcome {
+        status: crate::model::ExecutionStatus::Success,
+        duration_ms: 1,
+        error_message: None,
+        response_json: None,
+    }
+}
+
+/// Asserts the function has no recorded executions.
+pub(crate) async fn assert_no_executions(s: &crate::Stores, function_id: &str) {
+    let list = s
+        .functions
+        .list_executions(function_id, crate::model::PageRequest::default())
+        .await
+        .expect("list executions");
+    assert_eq!(list.total, 0, "nothing recorded");
+}
+
 /// What a conformance test's setup expression yields: the stores, optionally with a guard
 /// kept alive for the duration of the check (a temp dir, a database schema...).
 pub trait TestStores {

@@ -337,15 +337,7 @@ pub async fn housekeeping_retention_per_function(s: Stores) {
             if !pending {
                 stores
                     .functions
-                    .finish_execution(
-                        &id,
-                        crate::model::Outcome {
-                            status: ExecutionStatus::Success,
-                            duration_ms: 1,
-                            error_message: None,
-                            response_json: None,
-                        },
-                    )
+                    .finish_execution(&id, super::succeeded())
                     .await
                     .expect("finish");
             }
