@@ -8,9 +8,9 @@ use lunar_core::email::{EmailMessage, scheduled_at_from_unix};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::state::{OpValue, on_host};
+use crate::state::OpValue;
 
-use super::{arg_string, exec_state};
+use super::options_op;
 
 /// Options as normalised by the prelude (empty strings mean absent).
 #[derive(Debug, Deserialize)]
@@ -76,24 +76,8 @@ pub(super) fn send<'s>(
     args: v8::FunctionCallbackArguments<'s>,
     mut rv: v8::ReturnValue<'s, v8::Value>,
 ) {
-    let Some(st) = exec_state(scope) else { return };
-    let options = arg_string(scope, &args, 0);
-    let host = st.host.clone();
-    let rt = st.host_rt.clone();
-    let p = st.start_op(scope, async move {
-        let o: Options = serde_json::from_str(&options).map_err(|e| e.to_string())?;
-        let msg = o.into_message();
-        match on_host(rt.as_ref(), async move {
-            lunar_core::email::send(&host, msg).await
-        })
-        .await
-        {
-            Some(Ok(id)) => Ok(OpValue::Str(json!({ "id": id }).to_string())),
-            Some(Err(e)) => Err(e),
-            None => Err("HTTP request failed: the host task was dropped".to_owned()),
-        }
+    options_op(scope, &args, &mut rv, |host, o: Options| async move {
+        let id = lunar_core::email::send(&host, o.into_message()).await?;
+        Ok(OpValue::Str(json!({ "id": id }).to_string()))
     });
-    if let Some(p) = p {
-        rv.set(p.into());
-    }
 }

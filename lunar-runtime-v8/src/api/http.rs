@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::net::{canonical_name, parse_url};
 use crate::state::{OpValue, on_host};
 
-use super::{arg_bytes, arg_string, exec_state};
+use super::{HTTP_FAILED, arg_data, arg_string, exec_state, return_op};
 
 /// What the prelude asks for.
 #[derive(Debug, Deserialize)]
@@ -48,17 +48,11 @@ pub(super) fn send<'s>(
 ) {
     let Some(st) = exec_state(scope) else { return };
     let spec = arg_string(scope, &args, 0);
-    let b = args.get(1);
-    let body = if b.is_string() {
-        b.to_rust_string_lossy(scope).into_bytes()
-    } else {
-        arg_bytes(b).unwrap_or_default()
-    };
+    let body = arg_data(scope, &args, 1);
     let client = st.host.http.clone();
     let rt = st.host_rt.clone();
-    let p = st.start_op(scope, async move {
-        let spec: Spec =
-            serde_json::from_str(&spec).map_err(|e| format!("HTTP request failed: {e}"))?;
+    return_op(scope, &st, &mut rv, async move {
+        let spec: Spec = serde_json::from_str(&spec).map_err(|e| format!("{HTTP_FAILED}{e}"))?;
         let fetch = spec.mode == "fetch";
         let fail = move |e: OutboundError| failure(fetch, &e);
         let Some(client) = client else {
@@ -90,9 +84,6 @@ pub(super) fn send<'s>(
             ))),
         }
     });
-    if let Some(p) = p {
-        rv.set(p.into());
-    }
 }
 
 /// The rejection message of a failed call.
@@ -104,7 +95,7 @@ fn failure(fetch: bool, e: &OutboundError) -> String {
         OutboundError::InvalidUrl(d) => format!("failed to parse URL: {d}"),
         OutboundError::InvalidRequest(d) => format!("failed to create request: {d}"),
         OutboundError::Body(d) => format!("failed to read response body: {d}"),
-        other => format!("HTTP request failed: {other}"),
+        other => format!("{HTTP_FAILED}{other}"),
     }
 }
 

@@ -1,15 +1,14 @@
-//! `kv.get/set/delete` (SPEC §5.2): async ops over the function's [`KvHandle`]; argument
-//! checks and size limits live in the prelude.
+//! `kv.get` (SPEC §5.2): an async op over the function's [`KvHandle`]; argument checks and
+//! size limits live in the prelude, `set`/`delete` in [`super::store`].
 //!
 //! [`KvHandle`]: lunar_core::runtime::KvHandle
 
-use crate::state::{OpValue, on_host};
+use lunar_core::runtime::KvHandle;
 
-use super::{arg_string, exec_state};
+use crate::state::OpValue;
 
-fn failed(e: impl std::fmt::Display) -> String {
-    format!("kv operation failed: {e}")
-}
+use super::store::{Store, failed};
+use super::{arg_string, exec_state, host_op};
 
 /// `ops.kvGet(key)` → `Promise<string | null>`.
 pub(super) fn get<'s>(
@@ -20,61 +19,11 @@ pub(super) fn get<'s>(
     let Some(st) = exec_state(scope) else { return };
     let key = arg_string(scope, &args, 0);
     let kv = st.host.kv.clone();
-    let rt = st.host_rt.clone();
-    let p = st.start_op(scope, async move {
-        match on_host(rt.as_ref(), async move { kv.get(&key).await }).await {
-            Some(Ok(Some(v))) => Ok(OpValue::Str(v)),
-            Some(Ok(None)) => Ok(OpValue::Null),
-            Some(Err(e)) => Err(failed(e)),
-            None => Err(failed("the host task was dropped")),
+    host_op(scope, &st, &mut rv, KvHandle::FAILED, async move {
+        match kv.get(&key).await {
+            Ok(Some(v)) => Ok(OpValue::Str(v)),
+            Ok(None) => Ok(OpValue::Null),
+            Err(e) => Err(failed::<KvHandle>(e)),
         }
     });
-    if let Some(p) = p {
-        rv.set(p.into());
-    }
-}
-
-/// `ops.kvSet(key, value)` → `Promise<void>`.
-pub(super) fn set<'s>(
-    scope: &mut v8::PinScope<'s, '_>,
-    args: v8::FunctionCallbackArguments<'s>,
-    mut rv: v8::ReturnValue<'s, v8::Value>,
-) {
-    let Some(st) = exec_state(scope) else { return };
-    let key = arg_string(scope, &args, 0);
-    let value = arg_string(scope, &args, 1);
-    let kv = st.host.kv.clone();
-    let rt = st.host_rt.clone();
-    let p = st.start_op(scope, async move {
-        match on_host(rt.as_ref(), async move { kv.set(&key, &value).await }).await {
-            Some(Ok(())) => Ok(OpValue::True),
-            Some(Err(e)) => Err(failed(e)),
-            None => Err(failed("the host task was dropped")),
-        }
-    });
-    if let Some(p) = p {
-        rv.set(p.into());
-    }
-}
-
-/// `ops.kvDelete(key)` → `Promise<void>`.
-pub(super) fn delete<'s>(
-    scope: &mut v8::PinScope<'s, '_>,
-    args: v8::FunctionCallbackArguments<'s>,
-    mut rv: v8::ReturnValue<'s, v8::Value>,
-) {
-    let Some(st) = exec_state(scope) else { return };
-    let key = arg_string(scope, &args, 0);
-    let kv = st.host.kv.clone();
-    let rt = st.host_rt.clone();
-    let p = st.start_op(scope, async move {
-        match on_host(rt.as_ref(), async move { kv.delete(&key).await }).await {
-            Some(Ok(())) => Ok(OpValue::True),
-            Some(Err(e)) => Err(failed(e)),
-            None => Err(failed("the host task was dropped")),
-        }
-    });
-    if let Some(p) = p {
-        rv.set(p.into());
-    }
 }

@@ -6,7 +6,10 @@
 
 use std::sync::LazyLock;
 
-use crate::state::{self, ExecState};
+use lunar_core::runtime::{EnvHandle, Host, KvHandle};
+use serde::de::DeserializeOwned;
+
+use crate::state::{self, ExecState, OpValue, on_host};
 
 mod ai;
 mod base64;
@@ -24,6 +27,7 @@ mod kv;
 mod log;
 mod random;
 mod router;
+mod store;
 mod strings;
 mod text;
 mod time;
@@ -45,11 +49,11 @@ macro_rules! op_table {
 op_table!(
     "log" => log::log,
     "kvGet" => kv::get,
-    "kvSet" => kv::set,
-    "kvDelete" => kv::delete,
+    "kvSet" => store::set::<KvHandle>,
+    "kvDelete" => store::delete::<KvHandle>,
     "envGet" => env::get,
-    "envSet" => env::set,
-    "envDelete" => env::delete,
+    "envSet" => store::set::<EnvHandle>,
+    "envDelete" => store::delete::<EnvHandle>,
     "now" => time::now,
     "sleep" => time::sleep,
     "utf8Encode" => text::utf8_encode,
@@ -128,6 +132,60 @@ pub(crate) fn exec_state(scope: &mut v8::PinScope<'_, '_>) -> Option<std::rc::Rc
     st
 }
 
+/// The prefix of outbound HTTP failures (`ai.chat`, `email.send`, `http.*`).
+pub(crate) const HTTP_FAILED: &str = "HTTP request failed: ";
+
+/// Starts async op `fut` (see [`ExecState::start_op`]) and returns its promise.
+pub(crate) fn return_op<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    st: &ExecState,
+    rv: &mut v8::ReturnValue<'s, v8::Value>,
+    fut: impl Future<Output = Result<OpValue, String>> + 'static,
+) {
+    if let Some(p) = st.start_op(scope, fut) {
+        rv.set(p.into());
+    }
+}
+
+/// Starts an async op running `call` on the host runtime (see [`on_host`]) and returns its
+/// promise, which settles with `call`'s result; a dropped host task rejects it with
+/// `"{prefix}the host task was dropped"`.
+pub(crate) fn host_op<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    st: &ExecState,
+    rv: &mut v8::ReturnValue<'s, v8::Value>,
+    prefix: &'static str,
+    call: impl Future<Output = Result<OpValue, String>> + Send + 'static,
+) {
+    let rt = st.host_rt.clone();
+    return_op(scope, st, rv, async move {
+        on_host(rt.as_ref(), call)
+            .await
+            .unwrap_or_else(|| Err(format!("{prefix}the host task was dropped")))
+    });
+}
+
+/// Starts an async op (see [`host_op`]) calling `call` with the host services and the
+/// options JSON of argument 0 parsed as `O` (a parse error rejects with its message); a
+/// dropped host task rejects as a failed HTTP request.
+pub(crate) fn options_op<'s, O, F>(
+    scope: &mut v8::PinScope<'s, '_>,
+    args: &v8::FunctionCallbackArguments<'s>,
+    rv: &mut v8::ReturnValue<'s, v8::Value>,
+    call: impl FnOnce(Host, O) -> F + Send + 'static,
+) where
+    O: DeserializeOwned,
+    F: Future<Output = Result<OpValue, String>> + Send,
+{
+    let Some(st) = exec_state(scope) else { return };
+    let options = arg_string(scope, args, 0);
+    let host = st.host.clone();
+    host_op(scope, &st, rv, HTTP_FAILED, async move {
+        let o: O = serde_json::from_str(&options).map_err(|e| e.to_string())?;
+        call(host, o).await
+    });
+}
+
 /// Throws an `Error`.
 pub(crate) fn throw_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
     let msg = v8::String::new(scope, message).unwrap_or_else(|| v8::String::empty(scope));
@@ -185,6 +243,31 @@ pub(crate) fn arg_string(
     i: i32,
 ) -> String {
     args.get(i).to_rust_string_lossy(scope)
+}
+
+/// The pairs of a flat `[name, value, name, value, ...]` array of strings (a trailing odd
+/// element is ignored; a non-array gives none).
+pub(crate) fn flat_pairs<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    v: v8::Local<'s, v8::Value>,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Ok(arr) = v8::Local::<v8::Array>::try_from(v) {
+        let mut i = 0;
+        while i + 1 < arr.length() {
+            let k = arr
+                .get_index(scope, i)
+                .map(|v| v.to_rust_string_lossy(scope))
+                .unwrap_or_default();
+            let v = arr
+                .get_index(scope, i + 1)
+                .map(|v| v.to_rust_string_lossy(scope))
+                .unwrap_or_default();
+            out.push((k, v));
+            i += 2;
+        }
+    }
+    out
 }
 
 /// The bytes of a Uint8Array/ArrayBuffer/view argument.

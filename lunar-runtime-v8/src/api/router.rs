@@ -4,31 +4,9 @@ use std::collections::BTreeMap;
 
 use lunar_core::router as core;
 
-use super::{arg_string, exec_state, return_string};
+use crate::state::ExecState;
 
-/// Params passed from JS as a flat `[name, value, ...]` array of strings.
-fn arg_params<'s>(
-    scope: &mut v8::PinScope<'s, '_>,
-    v: v8::Local<'s, v8::Value>,
-) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    if let Ok(arr) = v8::Local::<v8::Array>::try_from(v) {
-        let mut i = 0;
-        while i + 1 < arr.length() {
-            let k = arr
-                .get_index(scope, i)
-                .map(|v| v.to_rust_string_lossy(scope))
-                .unwrap_or_default();
-            let v = arr
-                .get_index(scope, i + 1)
-                .map(|v| v.to_rust_string_lossy(scope))
-                .unwrap_or_default();
-            out.insert(k, v);
-            i += 2;
-        }
-    }
-    out
-}
+use super::{arg_string, exec_state, flat_pairs, return_string};
 
 /// `ops.routerMatch(path, pattern)` → boolean.
 pub(super) fn matches<'s>(
@@ -63,21 +41,31 @@ fn base_path(base_url: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
+/// A link built from the configured base, the function id, `pattern` (argument 0) and the
+/// params (argument 1, a flat `[name, value, ...]` array of strings).
+fn link<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    args: &v8::FunctionCallbackArguments<'s>,
+    rv: &mut v8::ReturnValue<'s, v8::Value>,
+    build: impl FnOnce(&ExecState, &str, &BTreeMap<String, String>) -> String,
+) {
+    let Some(st) = exec_state(scope) else { return };
+    let pattern = arg_string(scope, args, 0);
+    let params = flat_pairs(scope, args.get(1)).into_iter().collect();
+    let out = build(&st, &pattern, &params);
+    return_string(scope, rv, &out);
+}
+
 /// `ops.routerPath(pattern, params)`.
 pub(super) fn path<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     args: v8::FunctionCallbackArguments<'s>,
     mut rv: v8::ReturnValue<'s, v8::Value>,
 ) {
-    let Some(st) = exec_state(scope) else { return };
-    let pattern = arg_string(scope, &args, 0);
-    let params = arg_params(scope, args.get(1));
-    let base = base_path(st.base_url.as_deref());
-    return_string(
-        scope,
-        &mut rv,
-        &core::path(&base, &st.function_id, &pattern, &params),
-    );
+    link(scope, &args, &mut rv, |st, pattern, params| {
+        let base = base_path(st.base_url.as_deref());
+        core::path(&base, &st.function_id, pattern, params)
+    });
 }
 
 /// `ops.routerUrl(pattern, params)`.
@@ -86,13 +74,8 @@ pub(super) fn url<'s>(
     args: v8::FunctionCallbackArguments<'s>,
     mut rv: v8::ReturnValue<'s, v8::Value>,
 ) {
-    let Some(st) = exec_state(scope) else { return };
-    let pattern = arg_string(scope, &args, 0);
-    let params = arg_params(scope, args.get(1));
-    let base = st.base_url.clone().unwrap_or_else(|| base_path(None));
-    return_string(
-        scope,
-        &mut rv,
-        &core::url(&base, &st.function_id, &pattern, &params),
-    );
+    link(scope, &args, &mut rv, |st, pattern, params| {
+        let base = st.base_url.clone().unwrap_or_else(|| base_path(None));
+        core::url(&base, &st.function_id, pattern, params)
+    });
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use crate::state::OpValue;
 
-use super::{arg_i64, arg_string, exec_state, gotime, return_string, throw_error};
+use super::{arg_i64, arg_string, exec_state, gotime, return_op, return_string, throw_error};
 
 /// `ops.now()` → Unix seconds from the host clock.
 pub(super) fn now<'s>(
@@ -31,7 +31,7 @@ pub(super) fn sleep<'s>(
     } else {
         0
     };
-    let p = st.start_op(scope, async move {
+    return_op(scope, &st, &mut rv, async move {
         if ms > 0 {
             tokio::time::sleep(Duration::from_millis(ms)).await;
         } else {
@@ -39,9 +39,6 @@ pub(super) fn sleep<'s>(
         }
         Ok(OpValue::Undefined)
     });
-    if let Some(p) = p {
-        rv.set(p.into());
-    }
 }
 
 /// `ops.timeFormat(ts, layout)` in the job's time zone (Go layouts).

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{arg_string, gourl, return_string, throw_error};
+use super::{arg_string, flat_pairs, gourl, return_string, throw_error};
 
 /// `url.parse`'s result, in the spec's key order.
 #[derive(Serialize)]
@@ -211,20 +211,8 @@ pub(super) fn form_serialize<'s>(
     mut rv: v8::ReturnValue<'s, v8::Value>,
 ) {
     let mut ser = url::form_urlencoded::Serializer::new(String::new());
-    if let Ok(arr) = v8::Local::<v8::Array>::try_from(args.get(0)) {
-        let mut i = 0;
-        while i + 1 < arr.length() {
-            let k = arr
-                .get_index(scope, i)
-                .map(|v| v.to_rust_string_lossy(scope))
-                .unwrap_or_default();
-            let v = arr
-                .get_index(scope, i + 1)
-                .map(|v| v.to_rust_string_lossy(scope))
-                .unwrap_or_default();
-            ser.append_pair(&k, &v);
-            i += 2;
-        }
+    for (k, v) in flat_pairs(scope, args.get(0)) {
+        ser.append_pair(&k, &v);
     }
     return_string(scope, &mut rv, &ser.finish());
 }

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Response, StatusCode};
-use lunar_core::HttpClient;
-use lunar_core::model::{CallStatus, PageRequest};
+use lunar_core::model::{CallStatus, Page, PageRequest};
+use lunar_core::{HttpClient, Stores};
 use lunar_runtime_v8::{ClientOptions, NetworkPolicy, ReqwestClient};
 use serde_json::{Value, json};
 
@@ -52,6 +52,20 @@ impl Upstream {
     fn last(&self) -> Seen {
         self.seen().pop().expect("a request reached the upstream")
     }
+
+    /// [`opts`] for this upstream with the default client.
+    fn opts(&self) -> RunOpts {
+        self.opts_with(&[])
+    }
+
+    /// [`Upstream::opts`] with the environment variables `vars` added.
+    fn opts_with(&self, vars: &[(&str, &str)]) -> RunOpts {
+        let mut o = opts(&self.base(), client());
+        for (k, v) in vars {
+            o.env.insert((*k).into(), (*v).into());
+        }
+        o
+    }
 }
 
 fn reply(status: u16, headers: &[(&str, &str)], body: impl Into<Body>) -> Response<Body> {
@@ -60,6 +74,10 @@ fn reply(status: u16, headers: &[(&str, &str)], body: impl Into<Body>) -> Respon
         b = b.header(*n, *v);
     }
     b.body(body.into()).unwrap()
+}
+
+fn reply_json(status: u16, body: impl Into<Body>) -> Response<Body> {
+    reply(status, &[("content-type", "application/json")], body)
 }
 
 fn query_param(uri: &axum::http::Uri, key: &str) -> Option<String> {
@@ -71,7 +89,7 @@ fn query_param(uri: &axum::http::Uri, key: &str) -> Option<String> {
 
 async fn route(parts: axum::http::request::Parts, body: Vec<u8>) -> Response<Body> {
     let path = parts.uri.path().to_owned();
-    let json_type = [("content-type", "application/json")];
+    let req: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     if let Some(code) = path.strip_prefix("/status/") {
         return reply(code.parse().unwrap(), &[], format!("status {code}"));
     }
@@ -133,15 +151,13 @@ async fn route(parts: axum::http::request::Parts, body: Vec<u8>) -> Response<Bod
         "/cookies" => reply(200, &[("set-cookie", "a=1"), ("set-cookie", "b=2")], "ok"),
         // Fake OpenAI.
         "/v1/chat/completions" => {
-            let req: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
             let model = req["model"].as_str().unwrap_or_default();
             match model {
-                "broken" => reply(500, &json_type, r#"{"error":{"message":"model is broken"}}"#),
-                "empty" => reply(200, &json_type, r#"{"model":"empty","choices":[]}"#),
+                "broken" => reply_json(500, r#"{"error":{"message":"model is broken"}}"#),
+                "empty" => reply_json(200, r#"{"model":"empty","choices":[]}"#),
                 "garbage" => reply(200, &[], "not json"),
-                _ => reply(
+                _ => reply_json(
                     200,
-                    &json_type,
                     json!({
                         "model": format!("{model}-2024"),
                         "choices": [{"message": {"role": "assistant", "content": "Hello from OpenAI"}}],
@@ -153,20 +169,17 @@ async fn route(parts: axum::http::request::Parts, body: Vec<u8>) -> Response<Bod
         }
         // Fake Anthropic.
         "/v1/messages" => {
-            let req: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
             if req["model"] == "broken" {
-                return reply(
+                return reply_json(
                     400,
-                    &json_type,
                     r#"{"type":"error","error":{"type":"invalid_request_error","message":"bad model"}}"#,
                 );
             }
             if req["model"] == "empty" {
-                return reply(200, &json_type, r#"{"model":"empty","content":[]}"#);
+                return reply_json(200, r#"{"model":"empty","content":[]}"#);
             }
-            reply(
+            reply_json(
                 200,
-                &json_type,
                 json!({
                     "model": req["model"],
                     "content": [{"type": "text", "text": "Hello "}, {"type": "tool_use"}, {"type": "text", "text": "from Claude"}],
@@ -177,18 +190,16 @@ async fn route(parts: axum::http::request::Parts, body: Vec<u8>) -> Response<Bod
         }
         // Fake Resend.
         "/emails" => {
-            let req: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
             if req["subject"] == "fail" {
-                return reply(
+                return reply_json(
                     422,
-                    &json_type,
                     r#"{"statusCode":422,"message":"Invalid `to` field","name":"validation_error"}"#,
                 );
             }
             if req["subject"] == "fail-plain" {
                 return reply(503, &[], "down");
             }
-            reply(200, &json_type, r#"{"id":"email-123"}"#)
+            reply_json(200, r#"{"id":"email-123"}"#)
         }
         _ => reply(404, &[], "not found"),
     }
@@ -256,6 +267,20 @@ async fn js_run(body: &str, opts: RunOpts) -> (Value, String) {
     )
 }
 
+/// [`js_run`], with the first page of the execution's rows that `list` reads.
+async fn js_tracked<T>(
+    body: &str,
+    opts: RunOpts,
+    list: impl AsyncFnOnce(&Stores, &str, PageRequest) -> lunar_core::Result<Page<T>>,
+) -> (Value, Vec<T>) {
+    let (v, id) = js_run(body, opts).await;
+    let rows = list(&stores().await, &id, PageRequest::new(100, 0))
+        .await
+        .unwrap()
+        .items;
+    (v, rows)
+}
+
 fn err(v: &Value) -> &str {
     v["err"]
         .as_str()
@@ -271,7 +296,7 @@ async fn http_get_sends_headers_and_sorted_query() {
     let up = upstream().await;
     let v = js(
         r#"return await http.get(B + "/echo?z=1&c=a%20b", { headers: { "X-Test": "yes", "X-Num": 5 }, query: { b: "x y", a: [1, "2"] }, body: "ignored" });"#,
-        opts(&up.base(), client()),
+        up.opts(),
     )
     .await;
     let r = &v["ok"];
@@ -295,7 +320,7 @@ async fn http_get_sends_headers_and_sorted_query() {
 #[tokio::test]
 async fn http_post_put_patch_delete_bodies() {
     let up = upstream().await;
-    let o = || opts(&up.base(), client());
+    let o = || up.opts();
     let v = js(
         r#"return (await http.post(B + "/echo", { body: { k: 1, s: "é" } })).statusCode;"#,
         o(),
@@ -360,7 +385,7 @@ async fn http_non_2xx_statuses_are_results() {
     let v = js(
         r#"const a = await http.get(B + "/status/404"); const b = await http.post(B + "/status/503");
            return [a.statusCode, a.body, b.statusCode, b.body];"#,
-        opts(&up.base(), client()),
+        up.opts(),
     )
     .await;
     assert_eq!(v["ok"], json!([404, "status 404", 503, "status 503"]));
@@ -369,7 +394,7 @@ async fn http_non_2xx_statuses_are_results() {
 #[tokio::test]
 async fn http_argument_and_request_errors() {
     let up = upstream().await;
-    let o = || opts(&up.base(), client());
+    let o = || up.opts();
     for (code, want) in [
         (
             "await http.get();",
@@ -426,7 +451,7 @@ async fn http_argument_and_request_errors() {
 #[tokio::test]
 async fn http_follows_redirects_with_browser_method_rules() {
     let up = upstream().await;
-    let o = || opts(&up.base(), client());
+    let o = || up.opts();
     let v = js(r#"const r = await http.get(B + "/redirect/3"); return [r.statusCode, JSON.parse(r.body).uri];"#, o()).await;
     assert_eq!(v["ok"], json!([200, "/echo"]));
     assert_eq!(up.seen().len(), 5);
@@ -459,7 +484,7 @@ async fn http_redirect_to_a_denied_address_is_refused() {
     let up = upstream().await;
     let v = js(
         r#"await http.get(B + "/redirect-to?url=http%3A%2F%2F169.254.169.254%2Flatest%2Fmeta-data");"#,
-        opts(&up.base(), client()),
+        up.opts(),
     )
     .await;
     assert_eq!(
@@ -495,7 +520,7 @@ async fn http_timeout_fails_the_call_not_the_execution() {
     let start = Instant::now();
     let v = js(
         r#"await http.get(B + "/slow?ms=3000", { timeoutMs: 200 });"#,
-        opts(&up.base(), client()),
+        up.opts(),
     )
     .await;
     assert_eq!(
@@ -524,7 +549,7 @@ async fn http_timeout_fails_the_call_not_the_execution() {
 #[tokio::test]
 async fn an_execution_ending_drops_its_request() {
     let up = upstream().await;
-    let mut o = opts(&up.base(), client());
+    let mut o = up.opts();
     o.limits = o.limits.with_timeout(Duration::from_millis(300));
     let start = Instant::now();
     let out = run(r#"async function handler() { await http.get(env.get("BASE") + "/slow?ms=5000"); return {}; }"#, o).await;
@@ -574,7 +599,7 @@ async fn network_policy_defaults_deny_private_and_allow_lists() {
     let up = upstream().await;
     let v = js(
         r#"await http.get("http://169.254.169.254/latest/meta-data/");"#,
-        opts(&up.base(), client()),
+        up.opts(),
     )
     .await;
     assert_eq!(
@@ -588,11 +613,7 @@ async fn network_policy_defaults_deny_private_and_allow_lists() {
         ),
         ("http://224.0.0.1/", "224.0.0.1 resolves to 224.0.0.1"),
     ] {
-        let v = js(
-            &format!("await http.get({url:?});"),
-            opts(&up.base(), client()),
-        )
-        .await;
+        let v = js(&format!("await http.get({url:?});"), up.opts()).await;
         assert_eq!(
             err(&v),
             format!("Error: HTTP request failed: {shown}, which the network policy does not allow")
@@ -601,7 +622,7 @@ async fn network_policy_defaults_deny_private_and_allow_lists() {
     // Loopback is allowed by default...
     let v = js(
         r#"return (await http.get(B + "/status/204")).statusCode;"#,
-        opts(&up.base(), client()),
+        up.opts(),
     )
     .await;
     assert_eq!(v["ok"], 204);
@@ -670,7 +691,7 @@ async fn network_policy_defaults_deny_private_and_allow_lists() {
 #[tokio::test]
 async fn without_a_client_calls_fail() {
     let up = upstream().await;
-    let mut o = opts(&up.base(), client());
+    let mut o = up.opts();
     o.http = None;
     let v = js(r#"await http.get(B);"#, o).await;
     assert_eq!(
@@ -706,7 +727,7 @@ async fn fifty_concurrent_executions_await_a_one_second_upstream() {
 #[tokio::test]
 async fn fetch_reads_status_headers_and_bodies() {
     let up = upstream().await;
-    let o = || opts(&up.base(), client());
+    let o = || up.opts();
     let v = js(
         r#"const r = await fetch(B + "/echo?q=1", { method: "post", headers: { "X-A": "1" }, body: "hello" });
            const j = await r.json();
@@ -776,7 +797,7 @@ async fn fetch_reads_status_headers_and_bodies() {
 #[tokio::test]
 async fn fetch_redirect_modes_and_failures() {
     let up = upstream().await;
-    let o = || opts(&up.base(), client());
+    let o = || up.opts();
     let v = js(
         r#"const r = await fetch(B + "/redirect/2"); return [r.status, r.redirected, r.url];"#,
         o(),
@@ -900,28 +921,17 @@ async fn a_handler_may_return_a_response() {
 // --- ai.chat ------------------------------------------------------------------------------
 
 fn ai_opts(up: &Upstream) -> RunOpts {
-    let mut o = opts(&up.base(), client());
-    o.env
-        .insert("OPENAI_API_KEY".into(), "sk-openai-test".into());
-    o.env
-        .insert("OPENAI_ENDPOINT".into(), format!("{}/v1", up.base()));
-    o.env
-        .insert("ANTHROPIC_API_KEY".into(), "sk-ant-test".into());
-    o.env.insert("ANTHROPIC_ENDPOINT".into(), up.base());
-    o
+    up.opts_with(&[
+        ("OPENAI_API_KEY", "sk-openai-test"),
+        ("OPENAI_ENDPOINT", &format!("{}/v1", up.base())),
+        ("ANTHROPIC_API_KEY", "sk-ant-test"),
+        ("ANTHROPIC_ENDPOINT", &up.base()),
+    ])
 }
 
 /// Runs `body` and returns its value and the execution's AI rows.
 async fn js_ai(body: &str, opts: RunOpts) -> (Value, Vec<lunar_core::model::AiRequest>) {
-    let (v, id) = js_run(body, opts).await;
-    let rows = stores()
-        .await
-        .ai
-        .list(&id, PageRequest::new(100, 0))
-        .await
-        .unwrap()
-        .items;
-    (v, rows)
+    js_tracked(body, opts, async |s, id, page| s.ai.list(id, page).await).await
 }
 
 #[tokio::test]
@@ -1094,24 +1104,15 @@ async fn ai_chat_errors() {
 // --- email.send ---------------------------------------------------------------------------
 
 fn email_opts(up: &Upstream) -> RunOpts {
-    let mut o = opts(&up.base(), client());
-    o.env
-        .insert("RESEND_API_KEY".into(), " 're_test_key' ".into());
-    o.env
-        .insert("RESEND_BASE_URL".into(), format!("{}/", up.base()));
-    o
+    up.opts_with(&[
+        ("RESEND_API_KEY", " 're_test_key' "),
+        ("RESEND_BASE_URL", &format!("{}/", up.base())),
+    ])
 }
 
+/// Runs `body` and returns its value and the execution's e-mail rows.
 async fn js_email(body: &str, opts: RunOpts) -> (Value, Vec<lunar_core::model::EmailRequest>) {
-    let (v, id) = js_run(body, opts).await;
-    let rows = stores()
-        .await
-        .email
-        .list(&id, PageRequest::new(100, 0))
-        .await
-        .unwrap()
-        .items;
-    (v, rows)
+    js_tracked(body, opts, async |s, id, page| s.email.list(id, page).await).await
 }
 
 #[tokio::test]
