@@ -5,9 +5,18 @@
 
 use std::collections::BTreeMap;
 
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{OpenApi as Document, ServerBuilder};
-use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+use utoipa::openapi::path::{
+    HttpMethod, Operation, OperationBuilder, Parameter, ParameterBuilder, ParameterIn,
+};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
+use utoipa::openapi::{
+    Components, ContentBuilder, OpenApi as Document, Ref, RefOr, Required, ResponseBuilder,
+    ResponsesBuilder, Schema, ServerBuilder,
+};
+use utoipa::{IntoParams, Modify, OpenApi, PartialSchema, ToSchema};
 
 /// `{"error": message}`.
 #[derive(ToSchema)]
@@ -283,197 +292,336 @@ struct PageQuery {
     offset: Option<i64>,
 }
 
-#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
-    responses(
-        (status = 200, description = "Logged in; sets the `auth_token` cookie", body = LoginResponse),
-        (status = 400, description = "Invalid request body", body = LoginResponse),
-        (status = 401, description = "Invalid API key", body = LoginResponse)))]
-fn login() {}
+/// A JSON body of mirror type `T`: its `$ref`, registering `T` (and what it refers to) as
+/// components of the document.
+fn json<T: ToSchema>(components: &mut Components) -> RefOr<Schema> {
+    let mut schemas = vec![(T::name().into_owned(), T::schema())];
+    T::schemas(&mut schemas);
+    components.schemas.extend(schemas);
+    Ref::from_schema_name(T::name()).into()
+}
 
-#[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
-    responses((status = 200, description = "Clears the cookie", body = LoginResponse)))]
-fn logout() {}
+/// A mirror type's body, as [`json`] instantiated for it.
+type Body = fn(&mut Components) -> RefOr<Schema>;
 
-#[utoipa::path(get, path = "/docs", tag = "docs",
-    responses((status = 200, description = "API reference page", content_type = "text/html")))]
-fn docs_html() {}
+/// What a response carries.
+#[derive(Clone, Copy)]
+enum Content {
+    /// No content.
+    None,
+    /// `application/json` of a mirror type.
+    Json(Body),
+    /// A media type without a schema.
+    Media(&'static str),
+}
 
-#[utoipa::path(get, path = "/docs/openapi.yaml", tag = "docs",
-    responses((status = 200, description = "This document", content_type = "application/yaml")))]
-fn docs_yaml() {}
+/// One response: status, description and content.
+type Reply = (&'static str, &'static str, Content);
 
-#[utoipa::path(get, path = "/docs/openapi.json", tag = "docs",
-    responses((status = 200, description = "This document", content_type = "application/json")))]
-fn docs_json() {}
+/// A response with a `T` body.
+const fn reply<T: ToSchema>(status: &'static str, description: &'static str) -> Reply {
+    (status, description, Content::Json(json::<T>))
+}
 
-#[utoipa::path(post, path = "/api/functions", tag = "functions", request_body = CreateFunctionRequest,
-    security(("bearer" = []), ("cookie" = [])),
-    responses(
-        (status = 201, description = "Created", body = FunctionWithActiveVersion),
-        (status = 400, description = "Invalid body or validation failure", body = ErrorBody),
-        (status = 401, description = "Authentication required", body = ErrorBody)))]
-fn create_function() {}
+/// A 200 response with a `T` body.
+const fn ok<T: ToSchema>(description: &'static str) -> Reply {
+    reply::<T>("200", description)
+}
 
-#[utoipa::path(get, path = "/api/functions", tag = "functions", params(PageQuery),
-    security(("bearer" = []), ("cookie" = [])),
-    responses(
-        (status = 200, description = "Functions, newest first", body = FunctionList),
-        (status = 401, description = "Authentication required", body = ErrorBody)))]
-fn list_functions() {}
+/// A response with an [`ErrorBody`].
+const fn error(status: &'static str, description: &'static str) -> Reply {
+    reply::<ErrorBody>(status, description)
+}
 
-#[utoipa::path(get, path = "/api/functions/{id}", tag = "functions",
-    params(("id" = String, Path, description = "Function id")),
-    security(("bearer" = []), ("cookie" = [])),
-    responses(
-        (status = 200, description = "The function with its env vars", body = FunctionWithActiveVersion),
-        (status = 404, description = "Function not found", body = ErrorBody)))]
-fn get_function() {}
+/// A response without content.
+const fn bare(status: &'static str, description: &'static str) -> Reply {
+    (status, description, Content::None)
+}
 
-#[utoipa::path(put, path = "/api/functions/{id}", tag = "functions",
-    params(("id" = String, Path, description = "Function id")),
-    request_body = UpdateFunctionRequest,
-    security(("bearer" = []), ("cookie" = [])),
-    responses(
-        (status = 200, description = "Updated (empty body)"),
-        (status = 400, description = "Invalid body or validation failure", body = ErrorBody),
-        (status = 404, description = "Function not found", body = ErrorBody)))]
-fn update_function() {}
+/// A 200 response of `media_type`, without a schema.
+const fn media(description: &'static str, media_type: &'static str) -> Reply {
+    ("200", description, Content::Media(media_type))
+}
 
-#[utoipa::path(delete, path = "/api/functions/{id}", tag = "functions",
-    params(("id" = String, Path, description = "Function id")),
-    security(("bearer" = []), ("cookie" = [])),
-    responses(
-        (status = 204, description = "Deleted with everything it owns"),
-        (status = 404, description = "Function not found", body = ErrorBody)))]
-fn delete_function() {}
+const INVALID_BODY: Reply = error("400", "Invalid body or validation failure");
+const INVALID_VERSION: Reply = error("400", "Invalid version number");
+const UNAUTHENTICATED: Reply = error("401", "Authentication required");
+const FUNCTION_NOT_FOUND: Reply = error("404", "Function not found");
+const VERSION_NOT_FOUND: Reply = error("404", "Version not found");
+const EXECUTION_NOT_FOUND: Reply = error("404", "Execution not found");
 
-#[utoipa::path(put, path = "/api/functions/{id}/env", tag = "functions",
-    params(("id" = String, Path, description = "Function id")),
-    request_body = EnvVarsRequest,
-    security(("bearer" = []), ("cookie" = [])),
-    responses(
-        (status = 200, description = "The function with its new env vars", body = FunctionWithActiveVersion),
-        (status = 400, description = "Invalid body or validation failure", body = ErrorBody),
-        (status = 404, description = "Function not found", body = ErrorBody)))]
-fn set_env() {}
+/// The responses of both `/fn` routes.
+const FN_REPLIES: &[Reply] = &[
+    bare(
+        "200",
+        "The function's response, with `X-Function-Id`, `X-Function-Version-Id`, \
+         `X-Execution-Id` and `X-Execution-Duration-Ms`",
+    ),
+    error("403", "Function is disabled"),
+    FUNCTION_NOT_FOUND,
+    error("413", "Request body too large"),
+    error("500", "Function execution failed"),
+];
 
-#[utoipa::path(get, path = "/api/functions/{id}/next-run", tag = "functions",
-    params(("id" = String, Path, description = "Function id")),
-    security(("bearer" = []), ("cookie" = [])),
-    responses(
-        (status = 200, description = "Next cron fire", body = NextRun),
-        (status = 400, description = "Invalid cron schedule", body = ErrorBody),
-        (status = 404, description = "Function not found", body = ErrorBody)))]
-fn next_run() {}
+/// A path parameter: name, whether it is an integer (else a string), description.
+type Param = (&'static str, bool, &'static str);
 
-#[utoipa::path(get, path = "/api/functions/{id}/versions", tag = "versions",
-    params(("id" = String, Path, description = "Function id"), PageQuery),
-    security(("bearer" = []), ("cookie" = [])),
-    responses(
-        (status = 200, description = "Versions, highest first", body = VersionList),
-        (status = 404, description = "Function not found", body = ErrorBody)))]
-fn list_versions() {}
+const FUNCTION_ID: Param = ("id", false, "Function id");
+const EXECUTION_ID: Param = ("id", false, "Execution id");
+const VERSION_ID: Param = ("version", false, "Version id (`ver_{id}_v{n}`)");
+const FN_ID: Param = ("function_id", false, "Function id");
 
-#[utoipa::path(get, path = "/api/functions/{id}/versions/{version}", tag = "versions",
-    params(("id" = String, Path, description = "Function id"),
-           ("version" = i64, Path, description = "Version number")),
-    security(("bearer" = []), ("cookie" = [])),
-    responses(
-        (status = 200, description = "The version", body = FunctionVersion),
-        (status = 400, description = "Invalid version number", body = ErrorBody),
-        (status = 404, description = "Version not found", body = ErrorBody)))]
-fn get_version() {}
+/// One operation of the document, served under one or more methods.
+struct Route {
+    methods: &'static [HttpMethod],
+    path: &'static str,
+    tag: &'static str,
+    operation_id: &'static str,
+    params: &'static [Param],
+    /// Followed by the [`PageQuery`] parameters.
+    paged: bool,
+    request: Option<Body>,
+    /// Requires the bearer token or the session cookie.
+    secured: bool,
+    replies: &'static [Reply],
+}
 
-#[utoipa::path(post, path = "/api/functions/{id}/versions/{version}/activate", tag = "versions",
-    params(("id" = String, Path, description = "Function id"),
-           ("version" = String, Path, description = "Version id (`ver_{id}_v{n}`)")),
-    security(("bearer" = []), ("cookie" = [])),
-    responses(
-        (status = 200, description = "Activated (empty body)"),
-        (status = 404, description = "Version not found", body = ErrorBody)))]
-fn activate_version() {}
+const GET: &[HttpMethod] = &[HttpMethod::Get];
+const POST: &[HttpMethod] = &[HttpMethod::Post];
+const PUT: &[HttpMethod] = &[HttpMethod::Put];
+const DELETE: &[HttpMethod] = &[HttpMethod::Delete];
+const ANY: &[HttpMethod] = &[
+    HttpMethod::Get,
+    HttpMethod::Head,
+    HttpMethod::Post,
+    HttpMethod::Put,
+    HttpMethod::Patch,
+    HttpMethod::Delete,
+];
 
-#[utoipa::path(delete, path = "/api/functions/{id}/versions/{version}", tag = "versions",
-    params(("id" = String, Path, description = "Function id"),
-           ("version" = String, Path, description = "Version id (`ver_{id}_v{n}`)")),
-    security(("bearer" = []), ("cookie" = [])),
-    responses(
-        (status = 204, description = "Deleted with its executions"),
-        (status = 400, description = "Cannot delete active version", body = ErrorBody),
-        (status = 404, description = "Version not found", body = ErrorBody)))]
-fn delete_version() {}
+impl Route {
+    /// An unauthenticated route without parameters or request body.
+    const fn public(
+        methods: &'static [HttpMethod],
+        path: &'static str,
+        tag: &'static str,
+        operation_id: &'static str,
+        replies: &'static [Reply],
+    ) -> Self {
+        Route {
+            methods,
+            path,
+            tag,
+            operation_id,
+            params: &[],
+            paged: false,
+            request: None,
+            secured: false,
+            replies,
+        }
+    }
 
-#[utoipa::path(get, path = "/api/functions/{id}/diff/{v1}/{v2}", tag = "versions",
-    params(("id" = String, Path, description = "Function id"),
-           ("v1" = i64, Path, description = "Old version number"),
-           ("v2" = i64, Path, description = "New version number")),
-    security(("bearer" = []), ("cookie" = [])),
-    responses(
-        (status = 200, description = "Line diff", body = DiffResponse),
-        (status = 400, description = "Invalid version number", body = ErrorBody),
-        (status = 404, description = "Version not found", body = ErrorBody)))]
-fn diff() {}
+    /// An authenticated `/api` route.
+    const fn api(
+        methods: &'static [HttpMethod],
+        path: &'static str,
+        tag: &'static str,
+        operation_id: &'static str,
+        replies: &'static [Reply],
+    ) -> Self {
+        Route {
+            secured: true,
+            ..Route::public(methods, path, tag, operation_id, replies)
+        }
+    }
 
-#[utoipa::path(get, path = "/api/functions/{id}/executions", tag = "executions",
-    params(("id" = String, Path, description = "Function id"), PageQuery),
-    security(("bearer" = []), ("cookie" = [])),
-    responses(
-        (status = 200, description = "Executions, newest first", body = ExecutionList),
-        (status = 404, description = "Function not found", body = ErrorBody)))]
-fn list_executions() {}
+    const fn params(self, params: &'static [Param]) -> Self {
+        Route { params, ..self }
+    }
 
-#[utoipa::path(get, path = "/api/executions/{id}", tag = "executions",
-    params(("id" = String, Path, description = "Execution id")),
-    security(("bearer" = []), ("cookie" = [])),
-    responses(
-        (status = 200, description = "The execution", body = Execution),
-        (status = 404, description = "Execution not found", body = ErrorBody)))]
-fn get_execution() {}
+    const fn paged(self) -> Self {
+        Route {
+            paged: true,
+            ..self
+        }
+    }
 
-#[utoipa::path(get, path = "/api/executions/{id}/logs", tag = "executions",
-    params(("id" = String, Path, description = "Execution id"), PageQuery),
-    security(("bearer" = []), ("cookie" = [])),
-    responses(
-        (status = 200, description = "The execution with its logs, oldest first", body = ExecutionWithLogs),
-        (status = 404, description = "Execution not found", body = ErrorBody)))]
-fn execution_logs() {}
+    /// A required `application/json` request body of `T`.
+    const fn request<T: ToSchema>(self) -> Self {
+        Route {
+            request: Some(json::<T>),
+            ..self
+        }
+    }
 
-#[utoipa::path(get, path = "/api/executions/{id}/ai-requests", tag = "executions",
-    params(("id" = String, Path, description = "Execution id"), PageQuery),
-    security(("bearer" = []), ("cookie" = [])),
-    responses(
-        (status = 200, description = "AI calls of the execution", body = AiRequestList),
-        (status = 404, description = "Execution not found", body = ErrorBody)))]
-fn ai_requests() {}
+    fn operation(&self, components: &mut Components) -> Operation {
+        let mut parameters: Vec<Parameter> = self
+            .params
+            .iter()
+            .map(|&(name, integer, description)| {
+                ParameterBuilder::new()
+                    .name(name)
+                    .parameter_in(ParameterIn::Path)
+                    .description(Some(description))
+                    .required(Required::True)
+                    .schema(Some(if integer {
+                        i64::schema()
+                    } else {
+                        String::schema()
+                    }))
+                    .build()
+            })
+            .collect();
+        if self.paged {
+            parameters.extend(PageQuery::into_params(|| None));
+        }
+        let mut responses = ResponsesBuilder::new();
+        for &(status, description, content) in self.replies {
+            let response = ResponseBuilder::new().description(description);
+            let response = match content {
+                Content::None => response,
+                Content::Json(body) => response.content(JSON, schema(body, components)),
+                Content::Media(media_type) => response.content(media_type, Default::default()),
+            };
+            responses = responses.response(status, response.build());
+        }
+        let mut operation = OperationBuilder::new()
+            .tag(self.tag)
+            .operation_id(Some(self.operation_id))
+            .responses(responses.build());
+        if !parameters.is_empty() {
+            operation = operation.parameters(Some(parameters));
+        }
+        if let Some(body) = self.request {
+            operation = operation.request_body(Some(
+                RequestBodyBuilder::new()
+                    .content(JSON, schema(body, components))
+                    .required(Some(Required::True))
+                    .build(),
+            ));
+        }
+        if self.secured {
+            operation = operation.securities(Some(
+                ["bearer", "cookie"]
+                    .map(|name| SecurityRequirement::new(name, Vec::<String>::new())),
+            ));
+        }
+        operation.build()
+    }
+}
 
-#[utoipa::path(get, path = "/api/executions/{id}/email-requests", tag = "executions",
-    params(("id" = String, Path, description = "Execution id"), PageQuery),
-    security(("bearer" = []), ("cookie" = [])),
-    responses(
-        (status = 200, description = "E-mails of the execution", body = EmailRequestList),
-        (status = 404, description = "Execution not found", body = ErrorBody)))]
-fn email_requests() {}
+const JSON: &str = "application/json";
 
-#[utoipa::path(method(get, head, post, put, patch, delete), path = "/fn/{function_id}", tag = "fn",
-    params(("function_id" = String, Path, description = "Function id")),
-    responses(
-        (status = 200, description = "The function's response, with `X-Function-Id`, `X-Function-Version-Id`, `X-Execution-Id` and `X-Execution-Duration-Ms`"),
-        (status = 403, description = "Function is disabled", body = ErrorBody),
-        (status = 404, description = "Function not found", body = ErrorBody),
-        (status = 413, description = "Request body too large", body = ErrorBody),
-        (status = 500, description = "Function execution failed", body = ErrorBody)))]
-fn call_function() {}
+/// The content of a JSON body.
+fn schema(body: Body, components: &mut Components) -> utoipa::openapi::Content {
+    ContentBuilder::new().schema(Some(body(components))).build()
+}
 
-#[utoipa::path(method(get, head, post, put, patch, delete), path = "/fn/{function_id}/{path}", tag = "fn",
-    params(("function_id" = String, Path, description = "Function id"),
-           ("path" = String, Path, description = "Sub-path, passed as `event.relativePath`")),
-    responses(
-        (status = 200, description = "The function's response, with `X-Function-Id`, `X-Function-Version-Id`, `X-Execution-Id` and `X-Execution-Duration-Ms`"),
-        (status = 403, description = "Function is disabled", body = ErrorBody),
-        (status = 404, description = "Function not found", body = ErrorBody),
-        (status = 413, description = "Request body too large", body = ErrorBody),
-        (status = 500, description = "Function execution failed", body = ErrorBody)))]
-fn call_function_path() {}
+/// Every operation of the API.
+#[rustfmt::skip]
+const ROUTES: &[Route] = &[
+    Route::public(POST, "/api/auth/login", "auth", "login", &[
+        ok::<LoginResponse>("Logged in; sets the `auth_token` cookie"),
+        reply::<LoginResponse>("400", "Invalid request body"),
+        reply::<LoginResponse>("401", "Invalid API key"),
+    ]).request::<LoginRequest>(),
+    Route::public(POST, "/api/auth/logout", "auth", "logout", &[
+        ok::<LoginResponse>("Clears the cookie"),
+    ]),
+    Route::public(GET, "/docs", "docs", "docs_html", &[
+        media("API reference page", "text/html"),
+    ]),
+    Route::public(GET, "/docs/openapi.yaml", "docs", "docs_yaml", &[
+        media("This document", "application/yaml"),
+    ]),
+    Route::public(GET, "/docs/openapi.json", "docs", "docs_json", &[
+        media("This document", "application/json"),
+    ]),
+    Route::api(POST, "/api/functions", "functions", "create_function", &[
+        reply::<FunctionWithActiveVersion>("201", "Created"),
+        INVALID_BODY,
+        UNAUTHENTICATED,
+    ]).request::<CreateFunctionRequest>(),
+    Route::api(GET, "/api/functions", "functions", "list_functions", &[
+        ok::<FunctionList>("Functions, newest first"),
+        UNAUTHENTICATED,
+    ]).paged(),
+    Route::api(GET, "/api/functions/{id}", "functions", "get_function", &[
+        ok::<FunctionWithActiveVersion>("The function with its env vars"),
+        FUNCTION_NOT_FOUND,
+    ]).params(&[FUNCTION_ID]),
+    Route::api(PUT, "/api/functions/{id}", "functions", "update_function", &[
+        bare("200", "Updated (empty body)"),
+        INVALID_BODY,
+        FUNCTION_NOT_FOUND,
+    ]).params(&[FUNCTION_ID]).request::<UpdateFunctionRequest>(),
+    Route::api(DELETE, "/api/functions/{id}", "functions", "delete_function", &[
+        bare("204", "Deleted with everything it owns"),
+        FUNCTION_NOT_FOUND,
+    ]).params(&[FUNCTION_ID]),
+    Route::api(PUT, "/api/functions/{id}/env", "functions", "set_env", &[
+        ok::<FunctionWithActiveVersion>("The function with its new env vars"),
+        INVALID_BODY,
+        FUNCTION_NOT_FOUND,
+    ]).params(&[FUNCTION_ID]).request::<EnvVarsRequest>(),
+    Route::api(GET, "/api/functions/{id}/next-run", "functions", "next_run", &[
+        ok::<NextRun>("Next cron fire"),
+        error("400", "Invalid cron schedule"),
+        FUNCTION_NOT_FOUND,
+    ]).params(&[FUNCTION_ID]),
+    Route::api(GET, "/api/functions/{id}/versions", "versions", "list_versions", &[
+        ok::<VersionList>("Versions, highest first"),
+        FUNCTION_NOT_FOUND,
+    ]).params(&[FUNCTION_ID]).paged(),
+    Route::api(GET, "/api/functions/{id}/versions/{version}", "versions", "get_version", &[
+        ok::<FunctionVersion>("The version"),
+        INVALID_VERSION,
+        VERSION_NOT_FOUND,
+    ]).params(&[FUNCTION_ID, ("version", true, "Version number")]),
+    Route::api(
+        POST, "/api/functions/{id}/versions/{version}/activate", "versions", "activate_version", &[
+        bare("200", "Activated (empty body)"),
+        VERSION_NOT_FOUND,
+    ]).params(&[FUNCTION_ID, VERSION_ID]),
+    Route::api(DELETE, "/api/functions/{id}/versions/{version}", "versions", "delete_version", &[
+        bare("204", "Deleted with its executions"),
+        error("400", "Cannot delete active version"),
+        VERSION_NOT_FOUND,
+    ]).params(&[FUNCTION_ID, VERSION_ID]),
+    Route::api(GET, "/api/functions/{id}/diff/{v1}/{v2}", "versions", "diff", &[
+        ok::<DiffResponse>("Line diff"),
+        INVALID_VERSION,
+        VERSION_NOT_FOUND,
+    ]).params(&[
+        FUNCTION_ID,
+        ("v1", true, "Old version number"),
+        ("v2", true, "New version number"),
+    ]),
+    Route::api(GET, "/api/functions/{id}/executions", "executions", "list_executions", &[
+        ok::<ExecutionList>("Executions, newest first"),
+        FUNCTION_NOT_FOUND,
+    ]).params(&[FUNCTION_ID]).paged(),
+    Route::api(GET, "/api/executions/{id}", "executions", "get_execution", &[
+        ok::<Execution>("The execution"),
+        EXECUTION_NOT_FOUND,
+    ]).params(&[EXECUTION_ID]),
+    Route::api(GET, "/api/executions/{id}/logs", "executions", "execution_logs", &[
+        ok::<ExecutionWithLogs>("The execution with its logs, oldest first"),
+        EXECUTION_NOT_FOUND,
+    ]).params(&[EXECUTION_ID]).paged(),
+    Route::api(GET, "/api/executions/{id}/ai-requests", "executions", "ai_requests", &[
+        ok::<AiRequestList>("AI calls of the execution"),
+        EXECUTION_NOT_FOUND,
+    ]).params(&[EXECUTION_ID]).paged(),
+    Route::api(GET, "/api/executions/{id}/email-requests", "executions", "email_requests", &[
+        ok::<EmailRequestList>("E-mails of the execution"),
+        EXECUTION_NOT_FOUND,
+    ]).params(&[EXECUTION_ID]).paged(),
+    Route::public(ANY, "/fn/{function_id}", "fn", "call_function", FN_REPLIES)
+        .params(&[FN_ID]),
+    Route::public(ANY, "/fn/{function_id}/{path}", "fn", "call_function_path", FN_REPLIES)
+        .params(&[FN_ID, ("path", false, "Sub-path, passed as `event.relativePath`")]),
+];
 
 struct Security;
 
@@ -502,12 +650,6 @@ impl Modify for Security {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Lunar", description = "Lunar FaaS HTTP API"),
-    paths(
-        login, logout, docs_html, docs_yaml, docs_json, create_function, list_functions,
-        get_function, update_function, delete_function, set_env, next_run, list_versions,
-        get_version, activate_version, delete_version, diff, list_executions, get_execution,
-        execution_logs, ai_requests, email_requests, call_function, call_function_path
-    ),
     modifiers(&Security)
 )]
 struct ApiDoc;
@@ -515,6 +657,12 @@ struct ApiDoc;
 /// The document, with `base_url` as its server when given.
 pub(crate) fn document(base_url: Option<&str>) -> Document {
     let mut doc = ApiDoc::openapi();
+    let components = doc.components.get_or_insert_with(Default::default);
+    for route in ROUTES {
+        let operation = route.operation(components);
+        doc.paths
+            .add_path_operation(route.path, route.methods.to_vec(), operation);
+    }
     if let Some(url) = base_url {
         doc.servers = Some(vec![ServerBuilder::new().url(url).build()]);
     }

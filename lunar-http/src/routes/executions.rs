@@ -2,20 +2,14 @@
 
 use axum::extract::{RawQuery, State};
 use http::StatusCode;
-use lunar_core::model::{AiRequest, EmailRequest, Execution, LogEntry, Page, Pagination};
+use lunar_core::model::{Execution, LogEntry, Page, Pagination};
 use serde::Serialize;
 
-use super::Params;
 use super::functions::load_function;
+use super::{Params, paged};
 use crate::json::{ApiError, ApiResult, INTERNAL, json};
 use crate::state::AppState;
 use crate::uri::page;
-
-#[derive(Serialize)]
-struct ExecutionList {
-    executions: Vec<Execution>,
-    pagination: Pagination,
-}
 
 /// `GET /api/functions/{id}/executions`.
 pub(crate) async fn list(
@@ -25,21 +19,14 @@ pub(crate) async fn list(
 ) -> ApiResult {
     let id = params.get(0);
     load_function(&state, id).await?;
-    let p = page(q.as_deref());
-    let found = state
-        .engine
-        .stores()
-        .functions
-        .list_executions(id, p)
-        .await
-        .map_err(|e| ApiError::internal("Failed to list executions", &e))?;
-    Ok(json(
-        StatusCode::OK,
-        &ExecutionList {
-            executions: found.items,
-            pagination: p.pagination(found.total),
-        },
-    ))
+    paged(q.as_deref(), "executions", async |p| {
+        let functions = &state.engine.stores().functions;
+        functions
+            .list_executions(id, p)
+            .await
+            .map_err(|e| ApiError::internal("Failed to list executions", &e))
+    })
+    .await
 }
 
 async fn load(state: &AppState, id: &str) -> Result<Execution, ApiError> {
@@ -97,18 +84,6 @@ pub(crate) async fn logs(
     ))
 }
 
-#[derive(Serialize)]
-struct AiList {
-    ai_requests: Vec<AiRequest>,
-    pagination: Pagination,
-}
-
-#[derive(Serialize)]
-struct EmailList {
-    email_requests: Vec<EmailRequest>,
-    pagination: Pagination,
-}
-
 /// A tracker page, or an empty one when the read fails.
 fn or_empty<T>(r: lunar_core::Result<Page<T>>) -> Page<T> {
     r.unwrap_or_else(|e| {
@@ -124,15 +99,12 @@ pub(crate) async fn ai_requests(
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let execution = load(&state, params.get(0)).await?;
-    let p = page(q.as_deref());
-    let found = or_empty(state.engine.stores().ai.list(&execution.id, p).await);
-    Ok(json(
-        StatusCode::OK,
-        &AiList {
-            ai_requests: found.items,
-            pagination: p.pagination(found.total),
-        },
-    ))
+    paged(q.as_deref(), "ai_requests", async |p| {
+        Ok(or_empty(
+            state.engine.stores().ai.list(&execution.id, p).await,
+        ))
+    })
+    .await
 }
 
 /// `GET /api/executions/{id}/email-requests`.
@@ -142,13 +114,10 @@ pub(crate) async fn email_requests(
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let execution = load(&state, params.get(0)).await?;
-    let p = page(q.as_deref());
-    let found = or_empty(state.engine.stores().email.list(&execution.id, p).await);
-    Ok(json(
-        StatusCode::OK,
-        &EmailList {
-            email_requests: found.items,
-            pagination: p.pagination(found.total),
-        },
-    ))
+    paged(q.as_deref(), "email_requests", async |p| {
+        Ok(or_empty(
+            state.engine.stores().email.list(&execution.id, p).await,
+        ))
+    })
+    .await
 }

@@ -4,14 +4,12 @@ use axum::extract::{RawQuery, State};
 use http::StatusCode;
 use lunar_core::Error;
 use lunar_core::cron_scheduler::next_run_info;
-use lunar_core::model::{Function, FunctionWithActiveVersion, Pagination};
+use lunar_core::model::{Function, FunctionWithActiveVersion};
 use lunar_core::validate::{CreateFunctionRequest, EnvVarsRequest, UpdateFunctionRequest};
-use serde::Serialize;
 
-use super::Params;
+use super::{Params, paged};
 use crate::json::{ApiError, ApiResult, JsonBody, empty, json};
 use crate::state::AppState;
-use crate::uri::page;
 
 pub(crate) const FUNCTION_NOT_FOUND: &str = "Function not found";
 const NO_ACTIVE_VERSION: &str = "No active version found";
@@ -62,29 +60,16 @@ pub(crate) async fn create(
     Ok(json(StatusCode::CREATED, &created))
 }
 
-#[derive(Serialize)]
-struct FunctionList {
-    functions: Vec<FunctionWithActiveVersion>,
-    pagination: Pagination,
-}
-
 /// `GET /api/functions`.
 pub(crate) async fn list(State(state): State<AppState>, RawQuery(q): RawQuery) -> ApiResult {
-    let p = page(q.as_deref());
-    let found = state
-        .engine
-        .stores()
-        .functions
-        .list_functions(p)
-        .await
-        .map_err(|e| ApiError::internal("Failed to list functions", &e))?;
-    Ok(json(
-        StatusCode::OK,
-        &FunctionList {
-            functions: found.items,
-            pagination: p.pagination(found.total),
-        },
-    ))
+    paged(q.as_deref(), "functions", async |p| {
+        let functions = &state.engine.stores().functions;
+        functions
+            .list_functions(p)
+            .await
+            .map_err(|e| ApiError::internal("Failed to list functions", &e))
+    })
+    .await
 }
 
 /// The function with its active version and all its env vars.

@@ -12,10 +12,13 @@ use axum::extract::{FromRequestParts, MatchedPath};
 use axum::routing::{MethodFilter, MethodRouter};
 use http::StatusCode;
 use http::request::Parts;
+use lunar_core::model::{Page, PageRequest, Pagination};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::auth::{AuthMode, require};
-use crate::json::{ApiError, error};
+use crate::json::{ApiError, ApiResult, error, json};
 use crate::state::AppState;
+use crate::uri::page;
 
 /// One (method, path) the service answers, relative to the mount point.
 ///
@@ -271,4 +274,38 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
         values.reverse();
         Ok(Self(values))
     }
+}
+
+/// A list response: `{"<key>": items, "pagination": …}`.
+struct Listed<T> {
+    key: &'static str,
+    items: Vec<T>,
+    pagination: Pagination,
+}
+
+impl<T: Serialize> Serialize for Listed<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry(self.key, &self.items)?;
+        map.serialize_entry("pagination", &self.pagination)?;
+        map.end()
+    }
+}
+
+/// Answers the page of items the query asks for, listed under `key`: `fetch` reads it.
+pub(crate) async fn paged<T: Serialize>(
+    query: Option<&str>,
+    key: &'static str,
+    fetch: impl AsyncFnOnce(PageRequest) -> Result<Page<T>, ApiError>,
+) -> ApiResult {
+    let p = page(query);
+    let found = fetch(p).await?;
+    Ok(json(
+        StatusCode::OK,
+        &Listed {
+            key,
+            items: found.items,
+            pagination: p.pagination(found.total),
+        },
+    ))
 }

@@ -3,22 +3,15 @@
 use axum::extract::{RawQuery, State};
 use http::StatusCode;
 use lunar_core::Error;
-use lunar_core::model::{DiffLine, FunctionVersion, Pagination};
+use lunar_core::model::DiffLine;
 use serde::Serialize;
 
-use super::Params;
 use super::functions::load_function;
+use super::{Params, paged};
 use crate::json::{ApiError, ApiResult, INTERNAL, empty, json};
 use crate::state::AppState;
-use crate::uri::page;
 
 const VERSION_NOT_FOUND: &str = "Version not found";
-
-#[derive(Serialize)]
-struct VersionList {
-    versions: Vec<FunctionVersion>,
-    pagination: Pagination,
-}
 
 /// `GET /api/functions/{id}/versions`.
 pub(crate) async fn list(
@@ -28,21 +21,14 @@ pub(crate) async fn list(
 ) -> ApiResult {
     let id = params.get(0);
     load_function(&state, id).await?;
-    let p = page(q.as_deref());
-    let found = state
-        .engine
-        .stores()
-        .functions
-        .list_versions(id, p)
-        .await
-        .map_err(|e| ApiError::internal("Failed to list versions", &e))?;
-    Ok(json(
-        StatusCode::OK,
-        &VersionList {
-            versions: found.items,
-            pagination: p.pagination(found.total),
-        },
-    ))
+    paged(q.as_deref(), "versions", async |p| {
+        let functions = &state.engine.stores().functions;
+        functions
+            .list_versions(id, p)
+            .await
+            .map_err(|e| ApiError::internal("Failed to list versions", &e))
+    })
+    .await
 }
 
 /// A version number as Go's `strconv.Atoi` reads it.

@@ -117,7 +117,7 @@ async fn list_functions_empty_and_paginated() {
         assert_eq!(f["active_version"]["version"], 1);
     }
     // Newest first (same second: id desc).
-    let all = h.api("GET", "/api/functions", None).await.json();
+    let all = h.get_json("/api/functions").await;
     let listed: Vec<&str> = all["functions"]
         .as_array()
         .unwrap()
@@ -149,10 +149,7 @@ async fn pagination_is_normalised() {
         ("?limit=2.5", 20, 0),
     ];
     for (q, limit, offset) in cases {
-        let v = h
-            .api("GET", &format!("/api/functions{q}"), None)
-            .await
-            .json();
+        let v = h.get_json(&format!("/api/functions{q}")).await;
         assert_eq!(
             v["pagination"],
             json!({"total": 0, "limit": limit, "offset": offset}),
@@ -262,7 +259,7 @@ async fn update_function_rules() {
     assert_eq!(r.status, 200);
     assert!(r.body.is_empty());
     assert_eq!(r.header("content-type"), None);
-    let v = h.api("GET", &path, None).await.json();
+    let v = h.get_json(&path).await;
     assert_eq!(v["active_version"]["version"], 2);
     assert_eq!(v["active_version"]["code"], "v2");
     assert_eq!(v["description"], "");
@@ -273,13 +270,7 @@ async fn update_function_rules() {
     assert!(h.scheduler.take().is_empty());
     // `{}` limits clears all overrides.
     h.api("PUT", &path, Some(r#"{"limits":{}}"#)).await;
-    assert!(
-        h.api("GET", &path, None)
-            .await
-            .json()
-            .get("limits")
-            .is_none()
-    );
+    assert!(h.get_json(&path).await.get("limits").is_none());
 }
 
 #[tokio::test]
@@ -392,10 +383,7 @@ async fn env_vars_rules() {
     // `{}` deletes all.
     let r = h.api("PUT", &path, Some(r#"{"env_vars":{}}"#)).await;
     assert_eq!(r.json()["env_vars"], json!({}));
-    let v = h
-        .api("GET", &format!("/api/functions/{id}"), None)
-        .await
-        .json();
+    let v = h.get_json(&format!("/api/functions/{id}")).await;
     assert_eq!(v["env_vars"], json!({}));
 }
 
@@ -440,7 +428,7 @@ async fn next_run_shapes() {
         )
         .await
         .unwrap();
-    let v = h.api("GET", &path, None).await.json();
+    let v = h.get_json(&path).await;
     assert_eq!(v["has_schedule"], true);
     assert_eq!(v["cron_status"], "active");
     let next = v["next_run"].as_i64().expect("next_run");
@@ -525,10 +513,7 @@ async fn versions_list_get_activate_delete() {
         .await;
     assert_eq!(r.status, 200);
     assert!(r.body.is_empty());
-    let v = h
-        .api("GET", &format!("/api/functions/{id}"), None)
-        .await
-        .json();
+    let v = h.get_json(&format!("/api/functions/{id}")).await;
     assert_eq!(v["active_version"]["version"], 1);
 
     // Delete: active → 400; other function's → 404; inactive → 204.
@@ -629,10 +614,7 @@ async fn executions_list_get_logs_and_trackers() {
     assert_eq!(call.status, 200);
     let exec = call.header("x-execution-id").unwrap().to_owned();
 
-    let v = h
-        .api("GET", &format!("/api/functions/{id}/executions"), None)
-        .await
-        .json();
+    let v = h.get_json(&format!("/api/functions/{id}/executions")).await;
     assert_eq!(v["pagination"]["total"], 1);
     let e = &v["executions"][0];
     assert_eq!(e["id"], exec.as_str());
@@ -667,13 +649,8 @@ async fn executions_list_get_logs_and_trackers() {
         json!({"total": 2, "limit": 20, "offset": 0})
     );
     let v = h
-        .api(
-            "GET",
-            &format!("/api/executions/{exec}/logs?limit=1&offset=1"),
-            None,
-        )
-        .await
-        .json();
+        .get_json(&format!("/api/executions/{exec}/logs?limit=1&offset=1"))
+        .await;
     assert_eq!(v["logs"].as_array().unwrap().len(), 1);
     assert_eq!(v["logs"][0]["message"], "second line");
     h.api("GET", "/api/executions/nope/logs", None)

@@ -259,6 +259,27 @@ impl Harness {
         r.json()["id"].as_str().unwrap().to_owned()
     }
 
+    /// The JSON body of an authenticated `GET /lunar{path}`.
+    pub(crate) async fn get_json(&self, path: &str) -> Value {
+        self.api("GET", path, None).await.json()
+    }
+
+    /// The stored execution whose id a `/fn` response carries in `X-Execution-Id`.
+    pub(crate) async fn execution_of(&self, r: &Resp) -> Value {
+        let exec = r.header("x-execution-id").unwrap();
+        self.get_json(&format!("/api/executions/{exec}")).await
+    }
+
+    /// Disables function `id` (`PUT {"disabled":true}`).
+    pub(crate) async fn disable(&self, id: &str) {
+        self.api(
+            "PUT",
+            &format!("/api/functions/{id}"),
+            Some(r#"{"disabled":true}"#),
+        )
+        .await;
+    }
+
     /// Calls a function through `/lunar/fn/...`.
     pub(crate) async fn call(&self, method: &str, path: &str, body: Option<&str>) -> Resp {
         self.raw(method, &format!("/lunar{path}"), body, &[]).await

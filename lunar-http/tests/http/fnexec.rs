@@ -45,11 +45,7 @@ async fn event_is_built_from_the_request() {
     // X-Trigger has no effect.
     assert_eq!(v["ctx"]["trigger"], "http");
     assert_eq!(v["ctx"]["functionId"], id.as_str());
-    let exec = r.header("x-execution-id").unwrap();
-    let stored = h
-        .api("GET", &format!("/api/executions/{exec}"), None)
-        .await
-        .json();
+    let stored = h.execution_of(&r).await;
     assert_eq!(stored["trigger"], "http");
 }
 
@@ -135,11 +131,7 @@ async fn response_headers_status_and_body() {
     let r = h.call("GET", &format!("/fn/{id}/status/418"), None).await;
     assert_eq!(r.status, 418);
     assert_eq!(r.text(), "status");
-    let exec = r.header("x-execution-id").unwrap();
-    let e = h
-        .api("GET", &format!("/api/executions/{exec}"), None)
-        .await
-        .json();
+    let e = h.execution_of(&r).await;
     assert_eq!(e["status"], "error");
     assert!(e.get("error_message").is_none());
 }
@@ -153,30 +145,18 @@ async fn error_mapping() {
     assert_eq!(r.header("x-function-id"), Some(id.as_str()));
     assert!(r.header("x-function-version-id").is_some());
     assert!(r.header("x-execution-duration-ms").is_some());
-    let exec = r.header("x-execution-id").unwrap();
-    let e = h
-        .api("GET", &format!("/api/executions/{exec}"), None)
-        .await
-        .json();
+    let e = h.execution_of(&r).await;
     assert_eq!(e["status"], "error");
     assert!(e["error_message"].as_str().unwrap().contains("boom"));
 
     h.call("GET", "/fn/unknown", None)
         .await
         .assert_error(404, "Function not found");
-    h.api(
-        "PUT",
-        &format!("/api/functions/{id}"),
-        Some(r#"{"disabled":true}"#),
-    )
-    .await;
+    h.disable(&id).await;
     let r = h.call("GET", &format!("/fn/{id}"), None).await;
     r.assert_error(403, "Function is disabled");
     assert!(r.header("x-execution-id").is_none());
-    let execs = h
-        .api("GET", &format!("/api/functions/{id}/executions"), None)
-        .await
-        .json();
+    let execs = h.get_json(&format!("/api/functions/{id}/executions")).await;
     assert_eq!(execs["pagination"]["total"], 1, "403 is not recorded");
 }
 
@@ -189,11 +169,7 @@ async fn masked_event_is_recorded() {
         .body(Body::from("plain"))
         .unwrap();
     let r = h.send(req).await;
-    let exec = r.header("x-execution-id").unwrap();
-    let e = h
-        .api("GET", &format!("/api/executions/{exec}"), None)
-        .await
-        .json();
+    let e = h.execution_of(&r).await;
     let event: serde_json::Value = serde_json::from_str(e["event_json"].as_str().unwrap()).unwrap();
     assert_eq!(event["method"], "POST");
     assert_eq!(event["path"], format!("/lunar/fn/{id}"));

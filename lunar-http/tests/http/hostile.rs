@@ -139,10 +139,7 @@ async fn per_function_request_body_limit() {
         .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["event"]["body"], "1234567890");
-    let execs = h
-        .api("GET", &format!("/api/functions/{id}/executions"), None)
-        .await
-        .json();
+    let execs = h.get_json(&format!("/api/functions/{id}/executions")).await;
     assert_eq!(execs["pagination"]["total"], 1, "the 413 was not executed");
     // The default limit (10 MiB) for other functions.
     let other = h.create("g", "c").await;
@@ -154,12 +151,7 @@ async fn per_function_request_body_limit() {
     h.call("POST", "/fn/nope", Some("body"))
         .await
         .assert_error(404, "Function not found");
-    h.api(
-        "PUT",
-        &format!("/api/functions/{other}"),
-        Some(r#"{"disabled":true}"#),
-    )
-    .await;
+    h.disable(&other).await;
     h.call("POST", &format!("/fn/{other}"), Some(&big))
         .await
         .assert_error(403, "Function is disabled");

@@ -146,10 +146,7 @@ async fn head_runs_the_handler_without_a_body() {
     assert_eq!(r.status, 200);
     assert!(r.body.is_empty());
     assert!(r.header("x-execution-id").is_some());
-    let execs = h
-        .api("GET", &format!("/api/functions/{id}/executions"), None)
-        .await
-        .json();
+    let execs = h.get_json(&format!("/api/functions/{id}/executions")).await;
     assert_eq!(execs["pagination"]["total"], 1);
     let event: serde_json::Value =
         serde_json::from_str(execs["executions"][0]["event_json"].as_str().unwrap()).unwrap();

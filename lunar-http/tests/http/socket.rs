@@ -94,6 +94,11 @@ async fn send(
     reply
 }
 
+/// A `GET` without a body.
+async fn get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Reply {
+    send(addr, "GET", path, headers, "").await
+}
+
 fn dechunk(mut s: &str) -> String {
     let mut out = String::new();
     while let Some((size, rest)) = s.split_once("\r\n") {
@@ -149,29 +154,20 @@ async fn full_scenario_over_a_socket() {
     assert_eq!(r.status, 200);
     assert!(r.body.is_empty());
 
-    let r = send(
+    let r = get(
         addr,
-        "GET",
         &format!("/lunar/api/functions/{id}/executions"),
         &auth,
-        "",
     )
     .await;
     assert_eq!(r.json()["pagination"]["total"], 2);
-    let r = send(
-        addr,
-        "GET",
-        &format!("/lunar/api/executions/{exec}/logs"),
-        &auth,
-        "",
-    )
-    .await;
+    let r = get(addr, &format!("/lunar/api/executions/{exec}/logs"), &auth).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["status"], "success");
 
     let r = send(addr, "OPTIONS", "/lunar/anything", &[], "").await;
     assert_eq!(r.status, 204);
-    let r = send(addr, "GET", "/lunar/api/functions", &[], "").await;
+    let r = get(addr, "/lunar/api/functions", &[]).await;
     assert_eq!(r.status, 401);
     assert_eq!(r.body, "{\"error\":\"Authentication required\"}\n");
 }
@@ -198,29 +194,20 @@ async fn readme_curl_sequence() {
     assert_eq!(r.status, 201);
     let id = r.json()["id"].as_str().unwrap().to_owned();
     // curl "$LUNAR/fn/$ID?name=Lunar"
-    let r = send(addr, "GET", &format!("/lunar/fn/{id}?name=Lunar"), &[], "").await;
+    let r = get(addr, &format!("/lunar/fn/{id}?name=Lunar"), &[]).await;
     assert_eq!(r.status, 200);
     let exec = r.header("x-execution-id").unwrap().to_owned();
     // curl "$LUNAR/api/functions/$ID/executions" -H "Authorization: Bearer $KEY"
-    let r = send(
+    let r = get(
         addr,
-        "GET",
         &format!("/lunar/api/functions/{id}/executions"),
         &auth,
-        "",
     )
     .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["executions"][0]["id"], exec.as_str());
     // curl "$LUNAR/api/executions/$EXEC/logs" -H "Authorization: Bearer $KEY"
-    let r = send(
-        addr,
-        "GET",
-        &format!("/lunar/api/executions/{exec}/logs"),
-        &auth,
-        "",
-    )
-    .await;
+    let r = get(addr, &format!("/lunar/api/executions/{exec}/logs"), &auth).await;
     assert_eq!(r.status, 200);
     assert!(r.json()["logs"].is_array());
 }
@@ -239,10 +226,7 @@ async fn client_disconnect_is_recorded() {
     let mut status = String::new();
     for _ in 0..50 {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let v = h
-            .api("GET", &format!("/api/functions/{id}/executions"), None)
-            .await
-            .json();
+        let v = h.get_json(&format!("/api/functions/{id}/executions")).await;
         if let Some(e) = v["executions"].get(0)
             && e["status"] != "pending"
         {
