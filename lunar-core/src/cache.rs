@@ -18,6 +18,9 @@ use crate::model::{
 };
 use crate::store::{EnvStore, FunctionStore};
 
+/// Most functions kept at once; loaded code can be large, so the cache stays bounded.
+const MAX_ENTRIES: usize = 4096;
+
 /// A function ready to run.
 #[derive(Debug, Clone)]
 pub(crate) struct Runnable {
@@ -80,6 +83,14 @@ impl FunctionCache {
             return;
         }
         let mut st = self.state();
+        if st.entries.len() >= MAX_ENTRIES {
+            // Expired entries go first; a cache still full of live ones starts over.
+            let ttl = self.ttl;
+            st.entries.retain(|_, e| e.at.elapsed() < ttl);
+            if st.entries.len() >= MAX_ENTRIES {
+                st.entries.clear();
+            }
+        }
         if st.generation == generation {
             st.entries.insert(
                 id.to_owned(),
@@ -219,5 +230,62 @@ impl EnvStore for InvalidatingEnv {
         let r = self.inner.delete_all(fid).await;
         self.cache.invalidate(fid);
         r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runnable(id: &str) -> Arc<Runnable> {
+        Arc::new(Runnable {
+            function: Function {
+                id: id.to_owned(),
+                name: "f".into(),
+                description: None,
+                env_vars: BTreeMap::new(),
+                disabled: false,
+                retention_days: None,
+                cron_schedule: None,
+                cron_status: None,
+                save_response: false,
+                created_at: 0,
+                updated_at: 0,
+                limits: crate::model::FunctionLimits::default(),
+            },
+            version: FunctionVersion::default(),
+            code: Arc::from("x"),
+            env: BTreeMap::new(),
+        })
+    }
+
+    #[test]
+    fn a_write_during_a_load_keeps_the_load_out() {
+        let c = FunctionCache::new(Duration::from_secs(60));
+        let g = c.generation();
+        c.invalidate("a");
+        c.put("a", g, runnable("a"));
+        assert!(
+            c.get("a").is_none(),
+            "a load older than the write is not cached"
+        );
+        let g = c.generation();
+        c.put("a", g, runnable("a"));
+        assert!(c.get("a").is_some());
+        c.invalidate("a");
+        assert!(c.get("a").is_none());
+    }
+
+    #[test]
+    fn stays_bounded_and_zero_ttl_disables() {
+        let c = FunctionCache::new(Duration::from_secs(60));
+        for i in 0..=MAX_ENTRIES {
+            let id = i.to_string();
+            c.put(&id, c.generation(), runnable(&id));
+        }
+        assert!(c.state().entries.len() <= MAX_ENTRIES);
+        let off = FunctionCache::new(Duration::ZERO);
+        off.put("a", off.generation(), runnable("a"));
+        assert!(off.get("a").is_none());
     }
 }
