@@ -71,7 +71,24 @@ pub enum OutboundError {
     Body(String),
 }
 
-/// Sends outbound requests under the server's network policy.
+/// Sends outbound requests under the server's network policy. lunar-runtime-v8 ships a
+/// reqwest-based implementation; a host may supply its own:
+///
+/// ```
+/// use async_trait::async_trait;
+/// use lunar_core::http_client::{HttpClient, OutboundError, OutboundRequest, OutboundResponse};
+///
+/// /// Refuses every call (a host that allows no outbound network).
+/// #[derive(Debug)]
+/// struct NoNetwork;
+///
+/// #[async_trait]
+/// impl HttpClient for NoNetwork {
+///     async fn send(&self, r: OutboundRequest) -> Result<OutboundResponse, OutboundError> {
+///         Err(OutboundError::Request(format!("{} is not reachable from functions", r.url)))
+///     }
+/// }
+/// ```
 #[async_trait]
 pub trait HttpClient: Debug + Send + Sync + 'static {
     /// Sends a request and reads the whole response.

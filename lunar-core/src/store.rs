@@ -199,6 +199,39 @@ pub trait KvStore: Debug + Send + Sync + 'static {
 ///
 /// Implement `all`, `set`, `delete`, `replace_all`, `delete_all`; `get` has a default that
 /// reads `all`, which a backend may override with a point lookup.
+///
+/// ```
+/// use std::{collections::{BTreeMap, HashMap}, sync::Mutex};
+/// use async_trait::async_trait;
+/// use lunar_core::{EnvStore, Result};
+///
+/// #[derive(Debug, Default)]
+/// struct MemEnv(Mutex<HashMap<String, BTreeMap<String, String>>>);
+///
+/// #[async_trait]
+/// impl EnvStore for MemEnv {
+///     async fn all(&self, f: &str) -> Result<BTreeMap<String, String>> {
+///         Ok(self.0.lock().unwrap().get(f).cloned().unwrap_or_default())
+///     }
+///     async fn set(&self, f: &str, k: &str, v: &str) -> Result<()> {
+///         self.0.lock().unwrap().entry(f.into()).or_default().insert(k.into(), v.into());
+///         Ok(())
+///     }
+///     async fn delete(&self, f: &str, k: &str) -> Result<()> {
+///         if let Some(m) = self.0.lock().unwrap().get_mut(f) { m.remove(k); }
+///         Ok(())
+///     }
+///     async fn replace_all(&self, f: &str, vars: &BTreeMap<String, String>) -> Result<()> {
+///         // One lock: readers see the old or the new set, never a mix.
+///         self.0.lock().unwrap().insert(f.into(), vars.clone());
+///         Ok(())
+///     }
+///     async fn delete_all(&self, f: &str) -> Result<()> {
+///         self.0.lock().unwrap().remove(f);
+///         Ok(())
+///     }
+/// }
+/// ```
 #[async_trait]
 pub trait EnvStore: Debug + Send + Sync + 'static {
     /// One variable.
@@ -221,6 +254,36 @@ pub trait EnvStore: Debug + Send + Sync + 'static {
 ///
 /// A backend keeps insertion order within an execution (an autoincrement key, a sequence
 /// number) so that entries with the same `created_at` list in the order written.
+///
+/// ```
+/// use std::{collections::HashMap, sync::Mutex};
+/// use async_trait::async_trait;
+/// use lunar_core::{LogStore, Result, model::{LogEntry, Page, PageRequest}};
+///
+/// #[derive(Debug, Default)]
+/// struct MemLogs(Mutex<HashMap<String, Vec<LogEntry>>>);
+///
+/// #[async_trait]
+/// impl LogStore for MemLogs {
+///     async fn append(&self, e: &str, entries: &[LogEntry]) -> Result<()> {
+///         self.0.lock().unwrap().entry(e.into()).or_default().extend_from_slice(entries);
+///         Ok(())
+///     }
+///     async fn list(&self, e: &str, p: PageRequest) -> Result<Page<LogEntry>> {
+///         let map = self.0.lock().unwrap();
+///         let mut all = map.get(e).cloned().unwrap_or_default();
+///         all.sort_by_key(|l| l.created_at); // stable: insertion order within a second
+///         let total = all.len() as u64;
+///         let items = all.into_iter().skip(p.offset as usize).take(p.limit as usize).collect();
+///         Ok(Page { items, total })
+///     }
+///     async fn delete_for_executions(&self, ids: &[String]) -> Result<()> {
+///         let mut map = self.0.lock().unwrap();
+///         for id in ids { map.remove(id); }
+///         Ok(())
+///     }
+/// }
+/// ```
 #[async_trait]
 pub trait LogStore: Debug + Send + Sync + 'static {
     /// Appends one execution's buffered entries, in order.
@@ -232,6 +295,35 @@ pub trait LogStore: Debug + Send + Sync + 'static {
 }
 
 /// Tracked AI provider calls.
+///
+/// ```
+/// use std::sync::Mutex;
+/// use async_trait::async_trait;
+/// use lunar_core::{AiTracker, Result, model::{AiRequest, Page, PageRequest}};
+///
+/// #[derive(Debug, Default)]
+/// struct MemAi(Mutex<Vec<AiRequest>>);
+///
+/// #[async_trait]
+/// impl AiTracker for MemAi {
+///     async fn record(&self, r: &AiRequest) -> Result<()> {
+///         self.0.lock().unwrap().push(r.clone());
+///         Ok(())
+///     }
+///     async fn list(&self, e: &str, p: PageRequest) -> Result<Page<AiRequest>> {
+///         let mut rows: Vec<AiRequest> =
+///             self.0.lock().unwrap().iter().filter(|r| r.execution_id == e).cloned().collect();
+///         rows.sort_by_key(|r| r.created_at);
+///         let total = rows.len() as u64;
+///         let items = rows.into_iter().skip(p.offset as usize).take(p.limit as usize).collect();
+///         Ok(Page { items, total })
+///     }
+///     async fn delete_for_executions(&self, ids: &[String]) -> Result<()> {
+///         self.0.lock().unwrap().retain(|r| !ids.contains(&r.execution_id));
+///         Ok(())
+///     }
+/// }
+/// ```
 #[async_trait]
 pub trait AiTracker: Debug + Send + Sync + 'static {
     /// Stores one call.
@@ -242,7 +334,36 @@ pub trait AiTracker: Debug + Send + Sync + 'static {
     async fn delete_for_executions(&self, execution_ids: &[String]) -> Result<()>;
 }
 
-/// Tracked e-mail sends.
+/// Tracked e-mail sends. Implemented like [`AiTracker`], over [`EmailRequest`] rows:
+///
+/// ```
+/// use std::sync::Mutex;
+/// use async_trait::async_trait;
+/// use lunar_core::{EmailTracker, Result, model::{EmailRequest, Page, PageRequest}};
+///
+/// #[derive(Debug, Default)]
+/// struct MemEmail(Mutex<Vec<EmailRequest>>);
+///
+/// #[async_trait]
+/// impl EmailTracker for MemEmail {
+///     async fn record(&self, r: &EmailRequest) -> Result<()> {
+///         self.0.lock().unwrap().push(r.clone());
+///         Ok(())
+///     }
+///     async fn list(&self, e: &str, p: PageRequest) -> Result<Page<EmailRequest>> {
+///         let mut rows: Vec<EmailRequest> =
+///             self.0.lock().unwrap().iter().filter(|r| r.execution_id == e).cloned().collect();
+///         rows.sort_by_key(|r| r.created_at);
+///         let total = rows.len() as u64;
+///         let items = rows.into_iter().skip(p.offset as usize).take(p.limit as usize).collect();
+///         Ok(Page { items, total })
+///     }
+///     async fn delete_for_executions(&self, ids: &[String]) -> Result<()> {
+///         self.0.lock().unwrap().retain(|r| !ids.contains(&r.execution_id));
+///         Ok(())
+///     }
+/// }
+/// ```
 #[async_trait]
 pub trait EmailTracker: Debug + Send + Sync + 'static {
     /// Stores one send.
@@ -274,6 +395,36 @@ pub enum ExecutionWrite {
 ///
 /// The writes are applied in order, all or nothing; a finish of an unknown execution is
 /// `NotFound("execution")`.
+///
+/// A backend implements it next to its other traits and hands it to the engine:
+///
+/// ```ignore
+/// let store = Arc::new(MyStore::open().await?);
+/// let stores = Stores::from_backend(store.clone()).with_batch_writer(store);
+/// ```
+///
+/// ```
+/// use async_trait::async_trait;
+/// use lunar_core::{BatchWriter, ExecutionWrite, Result};
+///
+/// #[derive(Debug)]
+/// struct MyStore;
+///
+/// #[async_trait]
+/// impl BatchWriter for MyStore {
+///     async fn write_batch(&self, writes: &[ExecutionWrite]) -> Result<()> {
+///         // BEGIN; for each write: insert the pending row, or update it and append its
+///         // logs; COMMIT (roll back everything on the first error).
+///         for w in writes {
+///             match w {
+///                 ExecutionWrite::Insert(_row) => {}
+///                 ExecutionWrite::Finish { .. } => {}
+///             }
+///         }
+///         Ok(())
+///     }
+/// }
+/// ```
 #[async_trait]
 pub trait BatchWriter: Debug + Send + Sync + 'static {
     /// Applies `writes` in one transaction.
