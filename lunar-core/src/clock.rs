@@ -7,7 +7,27 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
-/// A source of the current time.
+/// A source of the current time. [`SystemClock`] is the real one and [`ManualClock`]
+/// drives tests; a host may bring its own:
+///
+/// ```
+/// use async_trait::async_trait;
+/// use chrono::{DateTime, Utc};
+/// use lunar_core::Clock;
+///
+/// /// The system clock, shifted (e.g. to replay a recorded day).
+/// #[derive(Debug)]
+/// struct Shifted(chrono::Duration);
+///
+/// #[async_trait]
+/// impl Clock for Shifted {
+///     fn now(&self) -> DateTime<Utc> { Utc::now() + self.0 }
+///     async fn sleep_until(&self, at: DateTime<Utc>) {
+///         let wait = (at - self.now()).to_std().unwrap_or_default();
+///         tokio::time::sleep(wait).await;
+///     }
+/// }
+/// ```
 #[async_trait]
 pub trait Clock: Debug + Send + Sync + 'static {
     /// The current time.
