@@ -230,17 +230,16 @@ pub async fn engine_missing_and_disabled_record_nothing(s: Stores) {
         eng.execute(ExecuteRequest::http("nope", event())).await,
         Err(EngineError::FunctionNotFound)
     ));
-    s.functions
-        .update_function(
-            &fid,
-            FunctionUpdate {
-                disabled: Some(true),
-                now: 1_700_000_001,
-                ..FunctionUpdate::default()
-            },
-        )
-        .await
-        .expect("disable");
+    super::update(
+        &s,
+        &fid,
+        FunctionUpdate {
+            disabled: Some(true),
+            now: 1_700_000_001,
+            ..FunctionUpdate::default()
+        },
+    )
+    .await;
     assert!(matches!(
         eng.execute(ExecuteRequest::http(&fid, event())).await,
         Err(EngineError::FunctionDisabled)
@@ -252,17 +251,16 @@ pub async fn engine_missing_and_disabled_record_nothing(s: Stores) {
 /// are stored base64-encoded.
 pub async fn engine_save_response(s: Stores) {
     let fid = function(&s).await;
-    s.functions
-        .update_function(
-            &fid,
-            FunctionUpdate {
-                save_response: Some(true),
-                now: 1_700_000_001,
-                ..FunctionUpdate::default()
-            },
-        )
-        .await
-        .expect("enable");
+    super::update(
+        &s,
+        &fid,
+        FunctionUpdate {
+            save_response: Some(true),
+            now: 1_700_000_001,
+            ..FunctionUpdate::default()
+        },
+    )
+    .await;
     let rt = FnRuntime::new(|job: RunJob| async move {
         let mut r = match job.event.relative_path.as_str() {
             "/big" => FunctionResponse::text(200, "é".repeat(600_000)),
@@ -324,20 +322,19 @@ async fn s_get(eng: &Engine, id: &str) -> String {
 /// A runtime timeout is recorded with the timeout text and tip.
 pub async fn engine_timeout_from_runtime(s: Stores) {
     let fid = function(&s).await;
-    s.functions
-        .update_function(
-            &fid,
-            FunctionUpdate {
-                limits: Some(FunctionLimits {
-                    timeout_seconds: Some(1),
-                    ..FunctionLimits::default()
-                }),
-                now: 1_700_000_001,
-                ..FunctionUpdate::default()
-            },
-        )
-        .await
-        .expect("limits");
+    super::update(
+        &s,
+        &fid,
+        FunctionUpdate {
+            limits: Some(FunctionLimits {
+                timeout_seconds: Some(1),
+                ..FunctionLimits::default()
+            }),
+            now: 1_700_000_001,
+            ..FunctionUpdate::default()
+        },
+    )
+    .await;
     let rt = FnRuntime::new(|job: RunJob| async move {
         // The effective limit reaches the runtime.
         let ms = job.limits.timeout.as_millis();
@@ -441,20 +438,19 @@ pub async fn engine_shutdown_cancels_in_flight(s: Stores) {
 pub async fn engine_host_kv_env_and_log_limit(s: Stores) {
     let fid = function(&s).await;
     s.env.set(&fid, "GREETING", "hi").await.expect("env");
-    s.functions
-        .update_function(
-            &fid,
-            FunctionUpdate {
-                limits: Some(FunctionLimits {
-                    max_log_entries: Some(2),
-                    ..FunctionLimits::default()
-                }),
-                now: 1_700_000_001,
-                ..FunctionUpdate::default()
-            },
-        )
-        .await
-        .expect("limits");
+    super::update(
+        &s,
+        &fid,
+        FunctionUpdate {
+            limits: Some(FunctionLimits {
+                max_log_entries: Some(2),
+                ..FunctionLimits::default()
+            }),
+            now: 1_700_000_001,
+            ..FunctionUpdate::default()
+        },
+    )
+    .await;
     let rt = FnRuntime::new(|job: RunJob| async move {
         let greeting = job.host.env.get("GREETING").unwrap_or_default();
         job.host
@@ -634,18 +630,17 @@ pub async fn engine_sees_updates_immediately(s: Stores) {
     let run = || eng.execute(ExecuteRequest::http(&fid, event()));
     assert_eq!(body(run().await.expect("run")), "1:engine-fn:");
     let st = eng.stores().clone();
-    st.functions
-        .update_function(
-            &fid,
-            FunctionUpdate {
-                code: Some("v2".into()),
-                name: Some("renamed".into()),
-                now: 1_700_000_002,
-                ..FunctionUpdate::default()
-            },
-        )
-        .await
-        .expect("update");
+    super::update(
+        &st,
+        &fid,
+        FunctionUpdate {
+            code: Some("v2".into()),
+            name: Some("renamed".into()),
+            now: 1_700_000_002,
+            ..FunctionUpdate::default()
+        },
+    )
+    .await;
     assert_eq!(body(run().await.expect("run")), "2:renamed:");
     st.env.set(&fid, "MODE", "on").await.expect("env");
     assert_eq!(body(run().await.expect("run")), "2:renamed:on");
@@ -654,17 +649,16 @@ pub async fn engine_sees_updates_immediately(s: Stores) {
         .await
         .expect("activate");
     assert_eq!(body(run().await.expect("run")), "1:renamed:on");
-    st.functions
-        .update_function(
-            &fid,
-            FunctionUpdate {
-                disabled: Some(true),
-                now: 1_700_000_003,
-                ..FunctionUpdate::default()
-            },
-        )
-        .await
-        .expect("disable");
+    super::update(
+        &st,
+        &fid,
+        FunctionUpdate {
+            disabled: Some(true),
+            now: 1_700_000_003,
+            ..FunctionUpdate::default()
+        },
+    )
+    .await;
     assert!(matches!(run().await, Err(EngineError::FunctionDisabled)));
     st.delete_function(&fid).await.expect("delete");
     assert!(matches!(run().await, Err(EngineError::FunctionNotFound)));

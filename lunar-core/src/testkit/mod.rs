@@ -32,6 +32,11 @@ pub(crate) fn succeeded() -> crate::model::Outcome {
     }
 }
 
+/// Applies an update the check expects to succeed.
+pub(crate) async fn update(s: &crate::Stores, id: &str, u: crate::model::FunctionUpdate) {
+    s.functions.update_function(id, u).await.expect("update");
+}
+
 /// Asserts the function has no recorded executions.
 pub(crate) async fn assert_no_executions(s: &crate::Stores, function_id: &str) {
     let list = s

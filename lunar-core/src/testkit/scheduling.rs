@@ -6,6 +6,7 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use tokio_util::sync::CancellationToken;
 
 use super::engine::FnRuntime;
+use super::update;
 use crate::clock::ManualClock;
 use crate::cron_scheduler::{CronScheduler, SchedulerConfig, next_run_info};
 use crate::housekeeping::{Housekeeper, INTERRUPTED};
@@ -84,10 +85,6 @@ fn schedule_update(
         now: start().timestamp(),
         ..FunctionUpdate::default()
     }
-}
-
-async fn update(s: &Stores, id: &str, u: FunctionUpdate) {
-    s.functions.update_function(id, u).await.expect("update");
 }
 
 async fn cron_runs(s: &Stores, id: &str) -> usize {
