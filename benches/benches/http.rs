@@ -10,7 +10,7 @@ use axum::body::Body;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use lunar_core::model::{NewFunction, PageRequest};
+use lunar_core::model::{Isolation, NewFunction, PageRequest};
 use lunar_core::{Engine, EngineConfig, Stores, ids};
 use lunar_http::{Auth, LunarService};
 use lunar_runtime_v8::{V8Options, V8Runtime};
@@ -50,6 +50,7 @@ async fn rig() -> Rig {
             name: "hello".into(),
             description: None,
             code: HELLO.into(),
+            isolation: Isolation::Warm,
             now: 1_700_000_000,
         })
         .await

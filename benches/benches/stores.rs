@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use lunar_core::model::{
-    ExecutionStatus, LogEntry, LogLevel, NewExecution, NewFunction, Outcome, PageRequest, Trigger,
+    ExecutionStatus, Isolation, LogEntry, LogLevel, NewExecution, NewFunction, Outcome,
+    PageRequest, Trigger,
 };
 use lunar_core::{BatchWriter, ExecutionWrite, Stores, ids};
 use lunar_store_sled::SledStore;
@@ -72,6 +73,7 @@ async fn setup(
                 name: "bench".into(),
                 description: None,
                 code: "export default () => ({})".into(),
+                isolation: Isolation::Warm,
                 now: 1_700_000_000,
             })
             .await

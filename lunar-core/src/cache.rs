@@ -252,6 +252,7 @@ mod tests {
                 created_at: 0,
                 updated_at: 0,
                 limits: crate::model::FunctionLimits::default(),
+                isolation: crate::model::Isolation::Warm,
             },
             version: FunctionVersion::default(),
             code: Arc::from("x"),

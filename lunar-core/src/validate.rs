@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::model::{CronStatus, FunctionLimits, FunctionUpdate, NewFunction, Timestamp};
+use crate::model::{CronStatus, FunctionLimits, FunctionUpdate, Isolation, NewFunction, Timestamp};
 use crate::{Error, Result};
 
 /// Longest name (trimmed, bytes).
@@ -37,28 +37,38 @@ pub struct CreateFunctionRequest {
     /// Code of version 1 (required).
     #[serde(default)]
     pub code: String,
+    /// `warm` / `fresh`; absent means `warm`.
+    #[serde(default)]
+    pub isolation: Option<String>,
 }
 
 impl CreateFunctionRequest {
-    /// Validates name, description and code, in that order.
+    /// Validates name, description, code and isolation, in that order.
     pub fn validate(&self) -> Result<()> {
-        validate_name(&self.name)?;
-        if let Some(d) = &self.description {
-            validate_description(d)?;
-        }
-        validate_code(&self.code)
+        self.checked().map(|_| ())
     }
 
     /// Validates and turns the request into a [`NewFunction`].
     pub fn into_new_function(self, id: String, now: Timestamp) -> Result<NewFunction> {
-        self.validate()?;
+        let isolation = self.checked()?;
         Ok(NewFunction {
             id,
             name: self.name,
             description: self.description,
             code: self.code,
+            isolation,
             now,
         })
+    }
+
+    /// Validates and returns the isolation mode to store.
+    fn checked(&self) -> Result<Isolation> {
+        validate_name(&self.name)?;
+        if let Some(d) = &self.description {
+            validate_description(d)?;
+        }
+        validate_code(&self.code)?;
+        Ok(parse_isolation(self.isolation.as_deref())?.unwrap_or_default())
     }
 }
 
@@ -186,6 +196,9 @@ pub struct UpdateFunctionRequest {
     /// Limit overrides (replace the whole set).
     #[serde(default)]
     pub limits: Option<LimitsRequest>,
+    /// `warm` / `fresh`.
+    #[serde(default)]
+    pub isolation: Option<String>,
 }
 
 impl UpdateFunctionRequest {
@@ -196,7 +209,7 @@ impl UpdateFunctionRequest {
     }
 
     /// Validates in the order presence, name, description, code, retention_days,
-    /// cron_schedule, cron_status, limits, and converts to a [`FunctionUpdate`].
+    /// cron_schedule, cron_status, limits, isolation, and converts to a [`FunctionUpdate`].
     pub fn validate(&self, ceilings: &LimitCeilings, now: Timestamp) -> Result<FunctionUpdate> {
         let none = self.name.is_none()
             && self.description.is_none()
@@ -206,7 +219,8 @@ impl UpdateFunctionRequest {
             && self.cron_schedule.is_none()
             && self.cron_status.is_none()
             && self.save_response.is_none()
-            && self.limits.is_none();
+            && self.limits.is_none()
+            && self.isolation.is_none();
         if none {
             return Err(Error::invalid(
                 "request",
@@ -238,6 +252,7 @@ impl UpdateFunctionRequest {
             Some(l) => Some(l.validate(ceilings)?),
             None => None,
         };
+        let isolation = parse_isolation(self.isolation.as_deref())?;
         Ok(FunctionUpdate {
             name: self.name.clone(),
             description: self.description.clone(),
@@ -248,6 +263,7 @@ impl UpdateFunctionRequest {
             cron_status,
             save_response: self.save_response,
             limits,
+            isolation,
             now,
         })
     }
@@ -334,6 +350,17 @@ pub fn validate_retention_days(days: i64) -> Result<()> {
     }
 }
 
+/// `isolation` rules: exactly `warm` or `fresh` when given.
+pub fn parse_isolation(value: Option<&str>) -> Result<Option<Isolation>> {
+    value
+        .map(|s| {
+            Isolation::parse(s).ok_or_else(|| {
+                Error::invalid("isolation", "isolation must be one of: [warm fresh]")
+            })
+        })
+        .transpose()
+}
+
 /// `cron_schedule` rules: empty clears; anything else must parse.
 pub fn validate_cron_schedule(expr: &str) -> Result<()> {
     if expr.is_empty() {
@@ -400,6 +427,7 @@ mod tests {
             name: name.into(),
             description: desc.map(Into::into),
             code: code.into(),
+            isolation: None,
         }
     }
 
@@ -448,6 +476,46 @@ mod tests {
         assert!(serde_json::from_str::<CreateFunctionRequest>(r#"{"name":1}"#).is_err());
     }
 
+    fn new_function(json: &str) -> Result<NewFunction> {
+        let r: CreateFunctionRequest = serde_json::from_str(json).expect("decode");
+        r.into_new_function("id".into(), 5)
+    }
+
+    #[test]
+    fn create_isolation() {
+        let f = new_function(r#"{"name":"a","code":"x"}"#).expect("ok");
+        assert_eq!(f.isolation, Isolation::Warm, "absent means warm");
+        let f = new_function(r#"{"name":"a","code":"x","isolation":null}"#).expect("ok");
+        assert_eq!(f.isolation, Isolation::Warm, "null means warm");
+        let f = new_function(r#"{"name":"a","code":"x","isolation":"fresh"}"#).expect("ok");
+        assert_eq!(f.isolation, Isolation::Fresh);
+        let f = new_function(r#"{"name":"a","code":"x","isolation":"warm"}"#).expect("ok");
+        assert_eq!(f.isolation, Isolation::Warm);
+        for bad in ["", "Fresh", "cold", " warm"] {
+            let body = serde_json::json!({"name": "a", "code": "x", "isolation": bad});
+            assert_eq!(
+                msg(new_function(&body.to_string())),
+                "isolation: isolation must be one of: [warm fresh]",
+                "{bad:?}"
+            );
+        }
+        let r: CreateFunctionRequest =
+            serde_json::from_str(r#"{"name":"a","code":"x","isolation":"cold"}"#).expect("decode");
+        assert_eq!(
+            msg(r.validate()),
+            "isolation: isolation must be one of: [warm fresh]"
+        );
+        // Order: code before isolation.
+        assert_eq!(
+            msg(new_function(r#"{"name":"a","code":"","isolation":"cold"}"#)),
+            "code: code cannot be empty"
+        );
+        assert!(
+            serde_json::from_str::<CreateFunctionRequest>(r#"{"isolation":true}"#).is_err(),
+            "not a string"
+        );
+    }
+
     fn update(json: &str) -> Result<FunctionUpdate> {
         let r: UpdateFunctionRequest = serde_json::from_str(json).expect("decode");
         r.validate(&LimitCeilings::default(), 5)
@@ -488,6 +556,40 @@ mod tests {
         assert_eq!(
             msg(update(r#"{"retention_days":8,"name":" "}"#)),
             "name: name cannot be empty"
+        );
+    }
+
+    #[test]
+    fn update_isolation() {
+        assert_eq!(
+            msg(update(r#"{"isolation":"hot"}"#)),
+            "isolation: isolation must be one of: [warm fresh]"
+        );
+        assert_eq!(
+            msg(update(r#"{"isolation":""}"#)),
+            "isolation: isolation must be one of: [warm fresh]"
+        );
+        assert_eq!(
+            msg(update(r#"{"isolation":"Warm"}"#)),
+            "isolation: isolation must be one of: [warm fresh]"
+        );
+        assert_eq!(
+            msg(update(r#"{"isolation":null}"#)),
+            "request: at least one field must be provided for update"
+        );
+        // Isolation alone counts as a field.
+        let u = update(r#"{"isolation":"fresh"}"#).expect("ok");
+        assert_eq!(u.isolation, Some(Isolation::Fresh));
+        assert!(!u.is_empty());
+        assert_eq!(
+            update(r#"{"isolation":"warm"}"#).expect("ok").isolation,
+            Some(Isolation::Warm)
+        );
+        assert_eq!(update(r#"{"name":"n"}"#).expect("ok").isolation, None);
+        // Order: limits before isolation.
+        assert_eq!(
+            msg(update(r#"{"isolation":"hot","limits":{"memory_mb":8}}"#)),
+            "limits: memory_mb must be between 16 and 1024"
         );
     }
 

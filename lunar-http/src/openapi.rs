@@ -34,6 +34,17 @@ struct FunctionLimits {
     max_log_entries: Option<u64>,
 }
 
+/// How a function's executions share V8 state. `warm` (the default): a version's code is
+/// evaluated once per worker into a context that serves many executions, so top-level code
+/// runs once and module-scope state persists between the function's own executions.
+/// `fresh`: every execution gets a new context and nothing survives between runs.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+enum Isolation {
+    Warm,
+    Fresh,
+}
+
 /// A stored function.
 #[derive(ToSchema)]
 struct Function {
@@ -54,6 +65,8 @@ struct Function {
     /// Unix seconds.
     updated_at: i64,
     limits: Option<FunctionLimits>,
+    #[schema(default = "warm")]
+    isolation: Isolation,
 }
 
 /// One version of a function's code.
@@ -84,6 +97,8 @@ struct FunctionWithActiveVersion {
     created_at: i64,
     updated_at: i64,
     limits: Option<FunctionLimits>,
+    #[schema(default = "warm")]
+    isolation: Isolation,
     active_version: FunctionVersion,
 }
 
@@ -241,6 +256,9 @@ struct CreateFunctionRequest {
     name: String,
     description: Option<String>,
     code: String,
+    /// Absent or null means `warm`.
+    #[schema(default = "warm")]
+    isolation: Option<Isolation>,
 }
 
 /// Limit overrides as sent; null members mean "no override".
@@ -265,6 +283,8 @@ struct UpdateFunctionRequest {
     cron_status: Option<String>,
     save_response: Option<bool>,
     limits: Option<LimitsRequest>,
+    /// Absent or null keeps the current mode (new functions are `warm`).
+    isolation: Option<Isolation>,
 }
 
 #[derive(ToSchema)]

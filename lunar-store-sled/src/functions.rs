@@ -241,6 +241,7 @@ impl Inner {
             created_at: f.now,
             updated_at: f.now,
             limits: lunar_core::model::FunctionLimits::default(),
+            isolation: f.isolation,
             active_version: Some(1),
             next_version: 2,
             executions: 0,
@@ -347,6 +348,9 @@ impl Inner {
             }
             if let Some(v) = u.limits {
                 rec.limits = v;
+            }
+            if let Some(v) = u.isolation {
+                rec.isolation = v;
             }
             if !u.is_empty() {
                 rec.updated_at = u.now;

@@ -8,7 +8,8 @@
 use std::collections::BTreeMap;
 
 use lunar_core::model::{
-    CronStatus, Execution, ExecutionStatus, Function, FunctionLimits, FunctionVersion, Trigger,
+    CronStatus, Execution, ExecutionStatus, Function, FunctionLimits, FunctionVersion, Isolation,
+    Trigger,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -52,6 +53,10 @@ pub(crate) struct FunctionRec {
     pub(crate) updated_at: i64,
     #[serde(default)]
     pub(crate) limits: FunctionLimits,
+    /// Absent in records written before the setting existed; an unknown spelling reads as
+    /// the default too.
+    #[serde(default, deserialize_with = "isolation_or_default")]
+    pub(crate) isolation: Isolation,
     /// Number of the active version.
     #[serde(default)]
     pub(crate) active_version: Option<i64>,
@@ -78,8 +83,18 @@ impl FunctionRec {
             created_at: self.created_at,
             updated_at: self.updated_at,
             limits: self.limits,
+            isolation: self.isolation,
         }
     }
+}
+
+/// Decodes a stored isolation mode, reading anything but a known spelling as the default.
+fn isolation_or_default<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Isolation, D::Error> {
+    let stored = Option::<String>::deserialize(d)?;
+    Ok(stored
+        .as_deref()
+        .and_then(Isolation::parse)
+        .unwrap_or_default())
 }
 
 /// A version as stored in `versions` (whether it is active lives on the function).
@@ -151,4 +166,39 @@ impl ExecutionRec {
 pub(crate) struct ClaimRec {
     pub(crate) node: String,
     pub(crate) claimed_at: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn function_rec(extra: &str) -> FunctionRec {
+        let json = format!(
+            r#"{{"id":"f","name":"n","disabled":false,"save_response":false,"created_at":1,"updated_at":2,"next_version":2{extra}}}"#
+        );
+        decode("function", json.as_bytes()).expect("decode")
+    }
+
+    #[test]
+    fn isolation_of_old_and_unknown_records_reads_as_warm() {
+        assert_eq!(function_rec("").isolation, Isolation::Warm, "absent");
+        assert_eq!(
+            function_rec(r#","isolation":null"#).isolation,
+            Isolation::Warm
+        );
+        assert_eq!(
+            function_rec(r#","isolation":"lukewarm""#).isolation,
+            Isolation::Warm,
+            "unknown"
+        );
+        let fresh = function_rec(r#","isolation":"fresh""#);
+        assert_eq!(fresh.isolation, Isolation::Fresh);
+        assert_eq!(fresh.to_model().isolation, Isolation::Fresh);
+        // Written in its wire spelling, and read back.
+        let bytes = encode("function", &fresh).expect("encode");
+        let text = String::from_utf8(bytes.clone()).expect("utf-8");
+        assert!(text.contains(r#""isolation":"fresh""#), "{text}");
+        let back: FunctionRec = decode("function", &bytes).expect("decode");
+        assert_eq!(back.isolation, Isolation::Fresh);
+    }
 }

@@ -4,8 +4,8 @@
 
 use lunar_core::model::{
     AiRequest, CallStatus, CronStatus, EmailRequest, Execution, ExecutionStatus, Function,
-    FunctionLimits, FunctionVersion, FunctionWithActiveVersion, LogEntry, LogLevel, PageRequest,
-    Trigger,
+    FunctionLimits, FunctionVersion, FunctionWithActiveVersion, Isolation, LogEntry, LogLevel,
+    PageRequest, Trigger,
 };
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
@@ -116,6 +116,8 @@ pub(crate) fn function(row: &impl Columns) -> SqlResult<Function> {
             max_response_body_bytes: limit(row, "limit_max_response_body_bytes")?,
             max_log_entries: limit(row, "limit_max_log_entries")?,
         },
+        // A mode this build does not know reads as the default.
+        isolation: Isolation::parse(&row.text("isolation")?).unwrap_or_default(),
     })
 }
 

@@ -8,7 +8,8 @@ macro_rules! function_columns {
     () => {
         "id, name, description, disabled, retention_days, cron_schedule, cron_status, \
          save_response, limit_timeout_seconds, limit_memory_mb, limit_max_request_body_bytes, \
-         limit_max_response_body_bytes, limit_max_log_entries, created_at, updated_at"
+         limit_max_response_body_bytes, limit_max_log_entries, created_at, updated_at, \
+         isolation"
     };
 }
 
@@ -20,8 +21,8 @@ macro_rules! version_columns {
 }
 
 pub(crate) const INSERT_FUNCTION: &str = "INSERT INTO functions \
-    (id, name, description, disabled, cron_status, save_response, created_at, updated_at) \
-    VALUES ($1, $2, $3, FALSE, 'paused', FALSE, $4, $4)";
+    (id, name, description, disabled, cron_status, save_response, created_at, updated_at, \
+    isolation) VALUES ($1, $2, $3, FALSE, 'paused', FALSE, $4, $4, $5)";
 
 pub(crate) const GET_FUNCTION: &str = concat!(
     "SELECT ",
@@ -36,14 +37,15 @@ pub(crate) const LIST_FUNCTIONS: &str = "SELECT f.id, f.name, f.description, f.d
     f.retention_days, f.cron_schedule, f.cron_status, f.save_response, \
     f.limit_timeout_seconds, f.limit_memory_mb, f.limit_max_request_body_bytes, \
     f.limit_max_response_body_bytes, f.limit_max_log_entries, f.created_at, f.updated_at, \
-    v.id AS v_id, v.version AS v_version, v.code AS v_code, v.created_at AS v_created_at, \
-    v.created_by AS v_created_by \
+    f.isolation, v.id AS v_id, v.version AS v_version, v.code AS v_code, \
+    v.created_at AS v_created_at, v.created_by AS v_created_by \
     FROM functions f \
     LEFT JOIN function_versions v ON v.function_id = f.id AND v.is_active = TRUE \
     ORDER BY f.created_at DESC, f.id DESC LIMIT $1 OFFSET $2";
 
 /// `$2..$8` are the optional scalar fields (NULL keeps the column); `$9` says whether the
-/// limits are replaced, `$10..$14` are the new limits; `$15` is `updated_at`.
+/// limits are replaced, `$10..$14` are the new limits; `$15` is `updated_at`; `$16` is the
+/// optional isolation mode (NULL keeps it).
 pub(crate) const UPDATE_FUNCTION: &str = concat!(
     "UPDATE functions SET \
     name = COALESCE($2, name), \
@@ -58,7 +60,8 @@ pub(crate) const UPDATE_FUNCTION: &str = concat!(
     limit_max_request_body_bytes = CASE WHEN $9 THEN $12 ELSE limit_max_request_body_bytes END, \
     limit_max_response_body_bytes = CASE WHEN $9 THEN $13 ELSE limit_max_response_body_bytes END, \
     limit_max_log_entries = CASE WHEN $9 THEN $14 ELSE limit_max_log_entries END, \
-    updated_at = $15 \
+    updated_at = $15, \
+    isolation = COALESCE($16, isolation) \
     WHERE id = $1 RETURNING ",
     function_columns!()
 );

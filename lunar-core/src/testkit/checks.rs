@@ -1,10 +1,11 @@
 //! The checks themselves; each takes an empty store.
 
+use super::update;
 use crate::ids::{new_id, new_id_at, version_id};
 use crate::model::{
     AiRequest, CallStatus, CronStatus, EmailRequest, ExecutionStatus, FunctionLimits,
-    FunctionUpdate, FunctionVersion, LogEntry, LogLevel, NewExecution, NewFunction, Outcome,
-    PageRequest, Timestamp, Trigger,
+    FunctionUpdate, FunctionVersion, Isolation, LogEntry, LogLevel, NewExecution, NewFunction,
+    Outcome, PageRequest, Timestamp, Trigger,
 };
 use crate::{Error, Stores};
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,6 +18,7 @@ fn new_function(name: &str, code: &str, now: Timestamp) -> NewFunction {
         name: name.to_owned(),
         description: None,
         code: code.to_owned(),
+        isolation: Isolation::Warm,
         now,
     }
 }
@@ -295,6 +297,97 @@ pub async fn update_function_fields(s: Stores) {
     assert!(!f.disabled);
     assert_eq!(f.name, "renamed", "fields not given stay");
     assert_eq!(f.updated_at, T0 + 120);
+}
+
+/// `isolation` defaults to warm, is stored by create and update, and survives updates of
+/// other fields.
+pub async fn isolation_is_stored_and_kept(s: Stores) {
+    let id = create(&s, "iso", T0).await;
+    let got = s.functions.get_function(&id).await.expect("get");
+    assert_eq!(got.isolation, Isolation::Warm, "new functions are warm");
+
+    let f = s
+        .functions
+        .update_function(
+            &id,
+            FunctionUpdate {
+                isolation: Some(Isolation::Fresh),
+                now: T0 + 10,
+                ..FunctionUpdate::default()
+            },
+        )
+        .await
+        .expect("update isolation");
+    assert_eq!(f.isolation, Isolation::Fresh, "returned by update");
+    assert_eq!(f.updated_at, T0 + 10, "an isolation change is a change");
+    let got = s.functions.get_function(&id).await.expect("get");
+    assert_eq!(got.isolation, Isolation::Fresh, "read back by get");
+    let listed = s.functions.list_functions(page(10, 0)).await.expect("list");
+    assert_eq!(listed.items.len(), 1);
+    assert_eq!(
+        listed.items[0].function.isolation,
+        Isolation::Fresh,
+        "listed"
+    );
+
+    // Other fields, code and an empty update leave it alone.
+    let f = s
+        .functions
+        .update_function(
+            &id,
+            FunctionUpdate {
+                name: Some("renamed".into()),
+                save_response: Some(true),
+                now: T0 + 20,
+                ..FunctionUpdate::default()
+            },
+        )
+        .await
+        .expect("update name");
+    assert_eq!(f.isolation, Isolation::Fresh, "kept by a name update");
+    update(
+        &s,
+        &id,
+        code_update("function handler(){ return 2 }", T0 + 30),
+    )
+    .await;
+    update(&s, &id, FunctionUpdate::default()).await;
+    let got = s.functions.get_function(&id).await.expect("get");
+    assert_eq!(got.name, "renamed");
+    assert_eq!(
+        got.isolation,
+        Isolation::Fresh,
+        "kept by code and empty updates"
+    );
+
+    // Back to warm.
+    let f = s
+        .functions
+        .update_function(
+            &id,
+            FunctionUpdate {
+                isolation: Some(Isolation::Warm),
+                now: T0 + 40,
+                ..FunctionUpdate::default()
+            },
+        )
+        .await
+        .expect("update back");
+    assert_eq!(f.isolation, Isolation::Warm);
+    let got = s.functions.get_function(&id).await.expect("get");
+    assert_eq!(got.isolation, Isolation::Warm);
+
+    // Created fresh: stored as given.
+    let mut nf = new_function("born-fresh", "x", T0);
+    nf.isolation = Isolation::Fresh;
+    let created = s.functions.create_function(nf).await.expect("create fresh");
+    assert_eq!(created.function.isolation, Isolation::Fresh);
+    let got = s
+        .functions
+        .get_function(&created.function.id)
+        .await
+        .expect("get fresh");
+    assert_eq!(got.isolation, Isolation::Fresh);
 }
 
 /// Updating an unknown function is `NotFound` and creates nothing.

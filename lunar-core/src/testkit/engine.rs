@@ -10,7 +10,8 @@ use async_trait::async_trait;
 
 use crate::engine::{CLIENT_DISCONNECTED, SAVED_RESPONSE_TRUNCATED, SERVER_SHUTTING_DOWN};
 use crate::model::{
-    ExecutionStatus, FunctionLimits, FunctionUpdate, LogLevel, NewFunction, PageRequest, Trigger,
+    ExecutionStatus, FunctionLimits, FunctionUpdate, Isolation, LogLevel, NewFunction, PageRequest,
+    Trigger,
 };
 use crate::runtime::{
     Ctx, Event, FunctionResponse, HeaderValues, ResponseBody, RunError, RunErrorKind, RunJob,
@@ -65,6 +66,7 @@ async fn function(s: &Stores) -> String {
             name: "engine-fn".into(),
             description: None,
             code: CODE.into(),
+            isolation: Isolation::Warm,
             now: 1_700_000_000,
         })
         .await

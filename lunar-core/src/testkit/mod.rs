@@ -84,6 +84,7 @@ macro_rules! store_conformance_tests {
             create_duplicate_id_is_already_exists,
             list_functions_order_and_pagination,
             update_function_fields,
+            isolation_is_stored_and_kept,
             update_unknown_function_changes_nothing,
             code_updates_create_numbered_versions,
             activate_version_rules,

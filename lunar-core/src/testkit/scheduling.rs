@@ -12,8 +12,8 @@ use crate::cron_scheduler::{CronScheduler, SchedulerConfig, next_run_info};
 use crate::housekeeping::{Housekeeper, INTERRUPTED};
 use crate::ids;
 use crate::model::{
-    CronStatus, ExecutionStatus, FunctionUpdate, LogEntry, LogLevel, NewExecution, NewFunction,
-    PageRequest, Trigger,
+    CronStatus, ExecutionStatus, FunctionUpdate, Isolation, LogEntry, LogLevel, NewExecution,
+    NewFunction, PageRequest, Trigger,
 };
 use crate::runtime::{Event, FunctionResponse, RunJob};
 use crate::{Engine, EngineConfig, Scheduler, Stores};
@@ -60,6 +60,7 @@ async fn cron_function(s: &Stores, name: &str, schedule: &str) -> String {
             name: name.into(),
             description: None,
             code: "function handler(){}".into(),
+            isolation: Isolation::Warm,
             now: start().timestamp(),
         })
         .await

@@ -31,6 +31,14 @@ async fn create_function_answers_201_with_the_stored_function() {
         r#"{{"id":"{id}","name":" My Fn ","description":"","env_vars":{{}},"disabled":false,"cron_status":"paused","save_response":false,"created_at":"#
     )));
     assert_eq!(v["created_at"], v["updated_at"]);
+    // `isolation` (always present) follows `limits` (absent here), before the version.
+    assert!(
+        text.contains(&format!(
+            r#","updated_at":{},"isolation":"warm","active_version":{{"#,
+            v["updated_at"]
+        )),
+        "{text}"
+    );
     assert!(v.get("retention_days").is_none() && v.get("cron_schedule").is_none());
     assert!(v.get("limits").is_none());
     let av = &v["active_version"];
@@ -90,6 +98,97 @@ async fn create_function_validation_messages() {
         .await;
     assert_eq!(r.status, 201);
     assert!(r.json().get("description").is_none());
+}
+
+#[tokio::test]
+async fn isolation_on_create_and_update() {
+    let h = Harness::new().await;
+    let r = h
+        .api(
+            "POST",
+            "/api/functions",
+            Some(r#"{"name":"f","code":"x","isolation":"fresh"}"#),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    let v = r.json();
+    assert_eq!(v["isolation"], "fresh");
+    let id = v["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/functions/{id}");
+    assert_eq!(h.get_json(&path).await["isolation"], "fresh");
+    let listed = h.get_json("/api/functions").await;
+    assert_eq!(listed["functions"][0]["isolation"], "fresh");
+
+    // After `limits` when both are present.
+    h.api("PUT", &path, Some(r#"{"limits":{"memory_mb":64}}"#))
+        .await;
+    let text = h.api("GET", &path, None).await.text();
+    assert!(
+        text.contains(r#""limits":{"memory_mb":64},"isolation":"fresh","active_version":"#),
+        "{text}"
+    );
+
+    // Other fields leave it; an update to warm stores warm (200, empty body).
+    h.api("PUT", &path, Some(r#"{"name":"g"}"#)).await;
+    assert_eq!(h.get_json(&path).await["isolation"], "fresh");
+    let r = h.api("PUT", &path, Some(r#"{"isolation":"warm"}"#)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.body.is_empty());
+    let v = h.get_json(&path).await;
+    assert_eq!(v["isolation"], "warm");
+    assert_eq!(v["name"], "g");
+    // Isolation does not touch the scheduler.
+    assert!(h.scheduler.take().is_empty());
+    h.api("PUT", &path, Some(r#"{"isolation":"fresh"}"#)).await;
+    assert_eq!(h.get_json(&path).await["isolation"], "fresh");
+
+    // Null on create means warm; null alone on update is no field.
+    let r = h
+        .api(
+            "POST",
+            "/api/functions",
+            Some(r#"{"name":"f","code":"x","isolation":null}"#),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    assert_eq!(r.json()["isolation"], "warm");
+    h.api("PUT", &path, Some(r#"{"isolation":null}"#))
+        .await
+        .assert_error(
+            400,
+            "request: at least one field must be provided for update",
+        );
+
+    // Invalid values.
+    for bad in ["", "Warm", "cold"] {
+        let body = json!({"name": "f", "code": "x", "isolation": bad}).to_string();
+        h.api("POST", "/api/functions", Some(&body))
+            .await
+            .assert_error(400, "isolation: isolation must be one of: [warm fresh]");
+        let body = json!({"isolation": bad}).to_string();
+        h.api("PUT", &path, Some(&body))
+            .await
+            .assert_error(400, "isolation: isolation must be one of: [warm fresh]");
+    }
+    h.api("PUT", &path, Some(r#"{"isolation":1}"#))
+        .await
+        .assert_error(400, "Invalid request body");
+    // Validation comes before the lookup.
+    h.api(
+        "PUT",
+        "/api/functions/nope",
+        Some(r#"{"isolation":"cold"}"#),
+    )
+    .await
+    .assert_error(400, "isolation: isolation must be one of: [warm fresh]");
+    h.api(
+        "PUT",
+        "/api/functions/nope",
+        Some(r#"{"isolation":"warm"}"#),
+    )
+    .await
+    .assert_error(404, "Function not found");
+    assert_eq!(h.get_json(&path).await["isolation"], "fresh", "unchanged");
 }
 
 #[tokio::test]

@@ -117,3 +117,65 @@ async fn openapi_matches_the_routes_served() {
         }
     }
 }
+
+#[tokio::test]
+async fn openapi_documents_isolation() {
+    let v = serde_json::to_value(lunar_http::openapi()).unwrap();
+    let schemas = &v["components"]["schemas"];
+    assert_eq!(schemas["Isolation"]["type"], "string");
+    assert_eq!(
+        schemas["Isolation"]["enum"],
+        serde_json::json!(["warm", "fresh"])
+    );
+    let refers_to_isolation = |p: &serde_json::Value| {
+        p["oneOf"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["$ref"] == "#/components/schemas/Isolation")
+    };
+    for (schema, default) in [
+        ("FunctionWithActiveVersion", Some("warm")),
+        ("CreateFunctionRequest", Some("warm")),
+        // Absent keeps the current mode, so no default there.
+        ("UpdateFunctionRequest", None),
+    ] {
+        let p = &schemas[schema]["properties"]["isolation"];
+        assert!(refers_to_isolation(p), "{schema}: {p}");
+        assert_eq!(
+            p.get("default").and_then(|d| d.as_str()),
+            default,
+            "{schema}"
+        );
+    }
+    // Always in a function's JSON; optional in both request bodies.
+    let required = |schema: &str| {
+        schemas[schema]["required"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|f| f == "isolation"))
+    };
+    assert!(required("FunctionWithActiveVersion"));
+    assert!(!required("CreateFunctionRequest"));
+    assert!(!required("UpdateFunctionRequest"));
+    // The function responses and both request bodies use those schemas.
+    let body_ref = |method: &str, path: &str| {
+        v["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            .clone()
+    };
+    assert_eq!(
+        body_ref("post", "/api/functions"),
+        "#/components/schemas/CreateFunctionRequest"
+    );
+    assert_eq!(
+        body_ref("put", "/api/functions/{id}"),
+        "#/components/schemas/UpdateFunctionRequest"
+    );
+
+    // And the served YAML carries it.
+    let h = Harness::new().await;
+    let yaml = h
+        .raw("GET", "/lunar/docs/openapi.yaml", None, &[])
+        .await
+        .text();
+    assert!(yaml.contains("isolation:"), "isolation in the served YAML");
+}

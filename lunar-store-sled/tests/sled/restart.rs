@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use lunar_core::ids::{new_id_at, version_id};
 use lunar_core::model::{
-    ExecutionStatus, FunctionUpdate, LogEntry, LogLevel, NewExecution, NewFunction, Outcome,
-    PageRequest, Trigger,
+    ExecutionStatus, FunctionUpdate, Isolation, LogEntry, LogLevel, NewExecution, NewFunction,
+    Outcome, PageRequest, Trigger,
 };
 use lunar_core::{Error, Stores};
 use lunar_store_sled::SledStore;
@@ -36,6 +36,7 @@ async fn data_survives_reopening_the_database() {
                 name: "persist".into(),
                 description: Some("d".into()),
                 code: "// v1".into(),
+                isolation: Isolation::Warm,
                 now: T0,
             })
             .await

@@ -8,8 +8,8 @@ macro_rules! function_store {
             use ::async_trait::async_trait;
             use ::lunar_core::model::{
                 CronStatus, Execution, Function, FunctionUpdate, FunctionVersion,
-                FunctionWithActiveVersion, NewExecution, NewFunction, Outcome, Page, PageRequest,
-                Timestamp,
+                FunctionWithActiveVersion, Isolation, NewExecution, NewFunction, Outcome, Page,
+                PageRequest, Timestamp,
             };
             use ::lunar_core::{Error, FunctionStore, Result, ids};
             use ::sqlx::{Database, Encode, Executor, Transaction, Type};
@@ -176,6 +176,7 @@ macro_rules! function_store {
                         .bind(&f.name)
                         .bind(&f.description)
                         .bind(f.now)
+                        .bind(f.isolation.as_str())
                         .execute(&mut *tx)
                         .await
                         .map_err(|e| db(SqlError::from(e).unique_as("function")))?;
@@ -246,6 +247,7 @@ macro_rules! function_store {
                             .bind(rows::limit_bind(limits.max_response_body_bytes).map_err(db)?)
                             .bind(rows::limit_bind(limits.max_log_entries).map_err(db)?)
                             .bind(u.now)
+                            .bind(u.isolation.map(Isolation::as_str))
                             .fetch_optional(&mut *tx)
                             .await
                     }

@@ -2,7 +2,9 @@
 //! itself. Each test crate includes this file, implements [`RawSql`] for its store with
 //! [`raw_sql!`] and stamps the checks out as tests with [`schema_checks!`].
 
-use lunar_core::model::{LogEntry, LogLevel, NewExecution, NewFunction, PageRequest, Trigger};
+use lunar_core::model::{
+    Isolation, LogEntry, LogLevel, NewExecution, NewFunction, PageRequest, Trigger,
+};
 use lunar_core::{Error, FunctionStore, KvStore, LogStore, ids};
 
 pub(crate) const T0: i64 = 1_700_000_000;
@@ -13,6 +15,8 @@ pub(crate) trait RawSql {
     async fn count_rows(&self, table: &str) -> i64;
     /// Inserts version 2 of `function_id` as active, behind the store's back.
     async fn insert_active_version_2(&self, function_id: &str) -> Result<(), sqlx::Error>;
+    /// Runs `sql` with `$1` bound to `function_id`, behind the store's back.
+    async fn execute_for(&self, sql: &str, function_id: &str);
 }
 
 /// Implements [`RawSql`] for a store type with a `pool()`.
@@ -37,6 +41,14 @@ macro_rules! raw_sql {
                 .execute(self.pool())
                 .await
                 .map(drop)
+            }
+
+            async fn execute_for(&self, sql: &str, function_id: &str) {
+                sqlx::query(sql)
+                    .bind(function_id)
+                    .execute(self.pool())
+                    .await
+                    .expect("raw statement");
             }
         }
     };
@@ -65,6 +77,7 @@ macro_rules! schema_checks {
             missing_parents_are_not_found,
             one_active_version_is_a_constraint,
             large_log_batch_keeps_order,
+            isolation_defaults_and_unknown_values_read_as_warm,
         );
     };
 }
@@ -80,6 +93,7 @@ pub(crate) async fn function(store: &impl FunctionStore) -> String {
             name: "f".into(),
             description: None,
             code: "x".into(),
+            isolation: Isolation::Warm,
             now: T0,
         })
         .await
@@ -207,4 +221,49 @@ pub(crate) async fn large_log_batch_keeps_order(store: &(impl FunctionStore + Lo
         .await
         .expect("list");
     assert_eq!(left.total, 0);
+}
+
+/// A row written without `isolation` (as rows from before the column existed) gets the
+/// column default `warm`; a value this build does not know also reads as `warm`.
+pub(crate) async fn isolation_defaults_and_unknown_values_read_as_warm(
+    store: &(impl FunctionStore + RawSql),
+) {
+    let old = ids::new_id();
+    store
+        .execute_for(
+            "INSERT INTO functions (id, name, created_at, updated_at) VALUES ($1, 'old', 0, 0)",
+            &old,
+        )
+        .await;
+    let got = store.get_function(&old).await.expect("get old");
+    assert_eq!(got.isolation, Isolation::Warm, "column default");
+
+    let fid = function(store).await;
+    store
+        .execute_for(
+            "UPDATE functions SET isolation = 'fresh' WHERE id = $1",
+            &fid,
+        )
+        .await;
+    let got = store.get_function(&fid).await.expect("get fresh");
+    assert_eq!(got.isolation, Isolation::Fresh, "stored spelling");
+    store
+        .execute_for(
+            "UPDATE functions SET isolation = 'lukewarm' WHERE id = $1",
+            &fid,
+        )
+        .await;
+    let got = store.get_function(&fid).await.expect("get unknown");
+    assert_eq!(got.isolation, Isolation::Warm, "unknown reads as warm");
+    let listed = store
+        .list_functions(PageRequest::new(10, 0))
+        .await
+        .expect("list");
+    assert!(
+        listed
+            .items
+            .iter()
+            .all(|f| f.function.isolation == Isolation::Warm),
+        "listed as warm"
+    );
 }

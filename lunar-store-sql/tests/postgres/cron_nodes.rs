@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chrono::{TimeDelta, TimeZone, Utc};
-use lunar_core::model::{CronStatus, FunctionUpdate, NewFunction, PageRequest, Trigger};
+use lunar_core::model::{CronStatus, FunctionUpdate, Isolation, NewFunction, PageRequest, Trigger};
 use lunar_core::runtime::{FunctionResponse, RunJob};
 use lunar_core::testkit::FnRuntime;
 use lunar_core::{
@@ -48,6 +48,7 @@ async fn three_schedulers_fire_each_minute_exactly_once() {
                 name: "cron".into(),
                 description: None,
                 code: "function handler() {}".into(),
+                isolation: Isolation::Warm,
                 now: start.timestamp(),
             })
             .await

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use lunar_core::model::{FunctionUpdate, NewFunction, PageRequest};
+use lunar_core::model::{FunctionUpdate, Isolation, NewFunction, PageRequest};
 use lunar_core::{Error, FunctionStore, ids};
 use lunar_store_sql::PostgresStore;
 
@@ -34,6 +34,7 @@ async fn create(store: &PostgresStore) -> String {
             name: "shared".into(),
             description: None,
             code: "// v1".into(),
+            isolation: Isolation::Warm,
             now: T0,
         })
         .await
@@ -215,6 +216,7 @@ async fn concurrent_creates_of_one_id() {
                     name: "same".into(),
                     description: None,
                     code: "// v1".into(),
+                    isolation: Isolation::Warm,
                     now: T0,
                 })
                 .await

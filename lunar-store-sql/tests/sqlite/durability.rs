@@ -4,7 +4,8 @@ use std::path::Path;
 use std::process::Command;
 
 use lunar_core::model::{
-    ExecutionStatus, LogEntry, LogLevel, NewExecution, NewFunction, Outcome, PageRequest, Trigger,
+    ExecutionStatus, Isolation, LogEntry, LogLevel, NewExecution, NewFunction, Outcome,
+    PageRequest, Trigger,
 };
 use lunar_core::{FunctionStore, KvStore, LogStore, ids};
 use tempfile::TempDir;
@@ -27,6 +28,7 @@ async fn write_sample(path: &Path) -> (String, String) {
             name: "durable".into(),
             description: None,
             code: "function handler(){}".into(),
+            isolation: Isolation::Warm,
             now: T0,
         })
         .await
