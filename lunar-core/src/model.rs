@@ -38,6 +38,41 @@ impl CronStatus {
     }
 }
 
+/// How a function's executions share V8 state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Isolation {
+    /// The version's code is evaluated once per worker into a context that then serves
+    /// many executions (top-level code runs once; module-scope state persists between the
+    /// function's own executions, as on Workers and Lambda).
+    #[default]
+    Warm,
+    /// Every execution gets a fresh context: top-level code runs each time and nothing
+    /// survives between executions.
+    Fresh,
+}
+
+impl Isolation {
+    /// The wire and storage spelling.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Warm => "warm",
+            Self::Fresh => "fresh",
+        }
+    }
+
+    /// Parses the exact spelling (`warm` / `fresh`).
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "warm" => Some(Self::Warm),
+            "fresh" => Some(Self::Fresh),
+            _ => None,
+        }
+    }
+}
+
 /// Per-function limit overrides; each `None` member means "use the server default".
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FunctionLimits {
@@ -99,6 +134,9 @@ pub struct Function {
     /// Limit overrides; omitted when none.
     #[serde(default, skip_serializing_if = "FunctionLimits::is_empty")]
     pub limits: FunctionLimits,
+    /// Whether executions share a warm context (default) or each get a fresh one.
+    #[serde(default)]
+    pub isolation: Isolation,
 }
 
 impl Function {
@@ -548,6 +586,8 @@ pub struct NewFunction {
     pub description: Option<String>,
     /// Code of version 1.
     pub code: String,
+    /// How its executions share V8 state.
+    pub isolation: Isolation,
     /// `created_at` and `updated_at`.
     pub now: Timestamp,
 }
@@ -573,6 +613,8 @@ pub struct FunctionUpdate {
     pub save_response: Option<bool>,
     /// Replaces the whole override set.
     pub limits: Option<FunctionLimits>,
+    /// Isolation mode.
+    pub isolation: Option<Isolation>,
     /// The `updated_at` (and new version's `created_at`) to write.
     pub now: Timestamp,
 }
@@ -590,6 +632,7 @@ impl FunctionUpdate {
             && self.cron_status.is_none()
             && self.save_response.is_none()
             && self.limits.is_none()
+            && self.isolation.is_none()
     }
 }
 
