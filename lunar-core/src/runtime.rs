@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::Result;
 use crate::clock::Clock;
 use crate::logger::Logger;
-use crate::model::Trigger;
+use crate::model::{Isolation, Trigger};
 use crate::store::{EnvStore, KvStore};
 
 /// The event passed to a handler (SPEC.md §4.3).
@@ -420,6 +420,9 @@ pub struct RunJob {
     pub host: Host,
     /// Fires on client disconnect or shutdown.
     pub cancel: CancellationToken,
+    /// Whether the version's warm context may serve this execution (default), or it gets
+    /// a fresh one.
+    pub isolation: Isolation,
 }
 
 impl RunJob {
@@ -444,7 +447,15 @@ impl RunJob {
             timezone,
             host,
             cancel,
+            isolation: Isolation::Warm,
         }
+    }
+
+    /// Returns this job with another isolation mode.
+    #[must_use]
+    pub fn with_isolation(mut self, isolation: Isolation) -> Self {
+        self.isolation = isolation;
+        self
     }
 }
 

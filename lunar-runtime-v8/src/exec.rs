@@ -1,35 +1,49 @@
-//! One execution: a fresh context, the user's code, the handler call, and the loop that
-//! resumes the execution as its host ops complete, until it settles or is stopped.
+//! One execution: its context (the version's warm context, or a fresh one), the handler
+//! call with this execution's `ctx` and `event`, and the loop that resumes the execution as
+//! its host ops complete, until it settles or is stopped.
 
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use lunar_core::runtime::{RunError, RunErrorKind, RunJob, RunOutcome};
+use lunar_core::model::Isolation;
+use lunar_core::runtime::{FunctionResponse, RunError, RunErrorKind, RunJob, RunOutcome};
 use tokio::sync::mpsc;
 
 use crate::errors;
 use crate::response;
-use crate::state::{Completion, ExecState, OpValue};
+use crate::state::{self, Completion, ExecState, OpValue};
 use crate::watchdog::{self, Fired, Watch};
-use crate::worker::{CodeCache, Compiled, Worker};
+use crate::worker::{CodeCache, Compiled, WarmContext, WarmContexts, Worker};
 
 static NEXT_EXEC: AtomicU64 = AtomicU64::new(1);
 
 /// Per-isolate things an entry may use.
 pub(crate) struct Parts<'a> {
     pub(crate) cache: &'a mut CodeCache,
+    pub(crate) warm: &'a mut WarmContexts,
     pub(crate) lookup: &'a v8::Global<v8::UnboundScript>,
 }
 
-/// What the setup produced.
-enum Flow {
-    /// A value (maybe a promise) returned by the handler.
-    Returned(v8::Global<v8::Value>),
+/// Where an execution stands after its first entry into JavaScript.
+enum Step {
+    /// The handler returned a plain value: the response.
+    Done(Result<FunctionResponse, RunError>),
+    /// The handler returned a promise.
+    Await(v8::Global<v8::Promise>),
     /// A module whose evaluation (top-level await) is pending; `true` when its V8 code
     /// cache is still to be made (after the handler call, so that it covers the handler).
     Module(v8::Global<v8::Module>, v8::Global<v8::Promise>, bool),
+}
+
+/// Handles an entry may read or set.
+#[derive(Default)]
+pub(crate) struct Handles {
+    /// The execution's context.
+    pub(crate) context: Option<v8::Global<v8::Context>>,
+    /// The prelude's internal functions (of that context).
+    pub(crate) internals: Option<v8::Global<v8::Object>>,
 }
 
 struct Exec<'w> {
@@ -37,12 +51,13 @@ struct Exec<'w> {
     id: u64,
     watch: Arc<Watch>,
     state: Rc<ExecState>,
+    _registration: state::Registration,
     rx: mpsc::UnboundedReceiver<Completion>,
     deadline: Instant,
     job: RunJob,
-    context: Option<v8::Global<v8::Context>>,
-    internals: Option<v8::Global<v8::Object>>,
-    args: Option<(v8::Global<v8::Value>, v8::Global<v8::Value>)>,
+    handles: Handles,
+    /// The warm context this execution runs in, when it runs in one.
+    warm: Option<Rc<WarmContext>>,
 }
 
 /// Runs one job on this worker.
@@ -58,26 +73,28 @@ pub(crate) async fn run(
     let deadline = Instant::now() + job.limits.timeout;
     let watch = watchdog::watch(id, deadline, job.cancel.clone(), worker.gate.clone());
     let (tx, rx) = mpsc::unbounded_channel();
-    let base_url = job.ctx.base_url.clone();
+    let timezone = job.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
     let state = Rc::new(ExecState::new(
+        &job.limits,
         job.host.clone(),
         host_rt,
         job.ctx.function_id.clone(),
-        base_url,
-        job.timezone.parse().unwrap_or(chrono_tz::Tz::UTC),
+        job.ctx.base_url.clone(),
+        timezone,
         tx,
     ));
+    let registration = state::register(id, state.clone());
     let mut exec = Exec {
         worker,
         id,
         watch,
         state,
+        _registration: registration,
         rx,
         deadline,
         job,
-        context: None,
-        internals: None,
-        args: None,
+        handles: Handles::default(),
+        warm: None,
     };
     let out = exec.execute().await;
     exec.finish();
@@ -99,8 +116,9 @@ impl Exec<'_> {
         RunError::new(RunErrorKind::Cancelled, "execution cancelled")
     }
 
-    /// Runs `f` inside the execution's context (created on first use), then the microtask
-    /// checkpoint and the unhandled-rejection report; maps a termination to its error.
+    /// Runs `f` inside the execution's context (a fresh one made on first use), as this
+    /// execution, then the microtask checkpoint and the unhandled-rejection report; maps a
+    /// termination to its error. A terminated execution's warm context is retired.
     fn enter<R>(
         &mut self,
         f: impl for<'s, 'i> FnOnce(&mut v8::PinScope<'s, 'i>, &mut Parts<'_>, &mut Handles) -> R,
@@ -114,13 +132,10 @@ impl Exec<'_> {
         };
         let mut parts = Parts {
             cache: &mut engine.cache,
+            warm: &mut engine.warm,
             lookup: &engine.lookup,
         };
-        let mut handles = Handles {
-            internals: self.internals.take(),
-            args: self.args.take(),
-        };
-        let spare = if self.context.is_none() {
+        let spare = if self.handles.context.is_none() {
             engine.spare.take()
         } else {
             None
@@ -128,7 +143,7 @@ impl Exec<'_> {
         self.worker.gate.enter(self.id);
         let r = {
             v8::scope!(let scope, &mut engine.isolate);
-            let context = match &self.context {
+            let context = match &self.handles.context {
                 Some(c) => v8::Local::new(scope, c),
                 None => {
                     // The spare (made while idle) when there is one: a fresh context
@@ -137,24 +152,30 @@ impl Exec<'_> {
                         Some(s) => v8::Local::new(scope, s),
                         None => v8::Context::new(scope, Default::default()),
                     };
-                    c.set_slot(self.state.clone());
-                    self.context = Some(v8::Global::new(scope, c));
+                    self.handles.context = Some(v8::Global::new(scope, c));
                     c
                 }
             };
             let mut cs = v8::ContextScope::new(scope, context);
-            let r = f(&mut cs, &mut parts, &mut handles);
+            state::enter_execution(&mut cs, self.id);
+            let r = f(&mut cs, &mut parts, &mut self.handles);
             cs.perform_microtask_checkpoint();
-            report_rejections(&mut cs, &self.state, handles.internals.as_ref());
+            report_rejections(&mut cs, &self.state, self.handles.internals.as_ref());
             r
         };
         self.worker.gate.leave();
-        self.internals = handles.internals;
-        self.args = handles.args;
         let heap_hit = engine.heap.hit.swap(false, Ordering::AcqRel);
         let fired = self.watch.fired();
         if heap_hit || fired.is_some() {
             engine.isolate.cancel_terminate_execution();
+            // Code was stopped mid-way: the warm context's state cannot be trusted any
+            // more, so the next execution gets a new one (those in flight finish in it).
+            self.warm = None;
+            if self.job.isolation == Isolation::Warm {
+                engine
+                    .warm
+                    .retire(&self.job.ctx.function_id, &self.job.version_id);
+            }
         }
         if heap_hit {
             self.worker.poisoned.set(true);
@@ -171,57 +192,97 @@ impl Exec<'_> {
     }
 
     async fn execute(&mut self) -> RunOutcome {
-        let job_config = config_json(&self.job);
-        let code = self.job.code.clone();
-        let version = self.job.version_id.clone();
-        let flow = self.enter(move |scope, parts, handles| {
-            setup(scope, parts, handles, &job_config, &code, &version)
-        })??;
-        let returned = match flow {
-            Flow::Returned(v) => v,
-            Flow::Module(module, promise, produce) => {
-                self.drive(promise).await?;
-                let code = self.job.code.clone();
-                let version = self.job.version_id.clone();
-                self.enter(move |scope, parts, handles| {
-                    let r = call_module_handler(scope, handles, &module);
-                    if produce && r.is_ok() {
-                        keep_module_code(scope, parts.cache, &module, &version, &code);
-                    }
-                    r
-                })??
+        let limit = self.job.limits.max_response_body_bytes;
+        let warm = self.job.isolation == Isolation::Warm;
+        let hit = if warm {
+            let mut guard = self.worker.isolate.borrow_mut();
+            guard.as_mut().and_then(|e| {
+                e.warm.get(
+                    &self.job.ctx.function_id,
+                    &self.job.version_id,
+                    &self.job.code,
+                )
+            })
+        } else {
+            None
+        };
+        let (ctx, event) = (self.job.ctx.clone(), self.job.event.clone());
+        let step = if let Some(w) = hit {
+            self.handles.context = Some(w.context.clone());
+            self.handles.internals = Some(w.internals.clone());
+            let handler = w.handler.clone();
+            self.warm = Some(w);
+            self.enter(move |scope, _, handles| {
+                v8::tc_scope!(let tc, scope);
+                let handler = v8::Local::new(tc, &handler);
+                let r = call_handler(tc, handles, handler, &ctx, &event);
+                first_step(tc, handles, r, limit)
+            })??
+        } else {
+            let key = WarmKey::of(&self.job, warm);
+            let (step, kept) = self.enter(move |scope, parts, handles| {
+                let mut kept = None;
+                let step =
+                    setup(scope, parts, handles, &key, &mut kept).and_then(|init| match init {
+                        Init::Script(handler) => {
+                            v8::tc_scope!(let tc, scope);
+                            let h = v8::Local::new(tc, &handler);
+                            let r = call_handler(tc, handles, h, &ctx, &event);
+                            first_step(tc, handles, r, limit)
+                        }
+                        Init::Module(m, p, produce) => Ok(Step::Module(m, p, produce)),
+                    });
+                (step, kept)
+            })?;
+            self.warm = kept;
+            step?
+        };
+        let promise = match step {
+            Step::Done(r) => return r,
+            Step::Await(p) => p,
+            Step::Module(module, promise, produce) => {
+                self.drive(promise, |_, _, _| ()).await?;
+                let key = WarmKey::of(&self.job, warm);
+                let (ctx, event) = (self.job.ctx.clone(), self.job.event.clone());
+                let (step, kept) = self.enter(move |scope, parts, handles| {
+                    let mut kept = None;
+                    let step = module_handler(scope, parts, handles, &module, &key, &mut kept)
+                        .and_then(|handler| {
+                            v8::tc_scope!(let tc, scope);
+                            let h = v8::Local::new(tc, &handler);
+                            let r = call_handler(tc, handles, h, &ctx, &event);
+                            if produce && r.is_ok() {
+                                keep_module_code(tc, parts.cache, &module, &key);
+                            }
+                            first_step(tc, handles, r, limit)
+                        });
+                    (step, kept)
+                })?;
+                self.warm = kept;
+                match step? {
+                    Step::Done(r) => return r,
+                    Step::Await(p) => p,
+                    Step::Module(..) => return Err(internal("unexpected module step")),
+                }
             }
         };
-        let value = self.settle(returned).await?;
-        let limit = self.job.limits.max_response_body_bytes;
-        self.enter(move |scope, _, handles| {
-            let v = v8::Local::new(scope, &value);
+        self.drive(promise, move |scope, handles, v| {
             response::normalize(scope, handles.internals.as_ref(), v, limit)
-        })?
+        })
+        .await?
     }
 
-    /// Awaits the handler's value when it is a promise.
-    async fn settle(
-        &mut self,
-        value: v8::Global<v8::Value>,
-    ) -> Result<v8::Global<v8::Value>, RunError> {
-        let promise = self.enter(|scope, _, _| {
-            let v = v8::Local::new(scope, &value);
-            v8::Local::<v8::Promise>::try_from(v)
-                .ok()
-                .map(|p| v8::Global::new(scope, p))
-        })?;
-        match promise {
-            Some(p) => self.drive(p).await,
-            None => Ok(value),
-        }
-    }
-
-    /// Runs the event loop until `promise` settles.
-    async fn drive(
+    /// Runs the event loop until `promise` settles; a fulfilled value goes through
+    /// `on_value` (inside the context), a rejection becomes the execution's error.
+    async fn drive<R>(
         &mut self,
         promise: v8::Global<v8::Promise>,
-    ) -> Result<v8::Global<v8::Value>, RunError> {
+        on_value: impl for<'s, 'i> Fn(
+            &mut v8::PinScope<'s, 'i>,
+            &mut Handles,
+            v8::Local<'s, v8::Value>,
+        ) -> R,
+    ) -> Result<R, RunError> {
         let deadline = tokio::time::Instant::from_std(self.deadline);
         let cancel = self.job.cancel.clone();
         loop {
@@ -231,7 +292,7 @@ impl Exec<'_> {
                     v8::PromiseState::Pending => None,
                     v8::PromiseState::Fulfilled => {
                         let r = p.result(scope);
-                        Some(Ok(v8::Global::new(scope, r)))
+                        Some(Ok(on_value(scope, handles, r)))
                     }
                     v8::PromiseState::Rejected => {
                         let r = p.result(scope);
@@ -266,50 +327,90 @@ impl Exec<'_> {
         }
     }
 
-    /// Ends the execution: in-flight ops dropped, the context released.
+    /// Ends the execution: in-flight ops and timers dropped, its handles released (a warm
+    /// context stays with the worker).
     fn finish(&mut self) {
         self.state.end();
-        self.internals = None;
-        self.args = None;
-        if let Some(ctx) = self.context.take() {
-            let mut guard = self.worker.isolate.borrow_mut();
-            if let Some(engine) = guard.as_mut() {
-                v8::scope!(let scope, &mut engine.isolate);
-                let c = v8::Local::new(scope, &ctx);
-                c.remove_slot::<ExecState>();
-                drop(ctx);
-            }
+        self.warm = None;
+        let handles = std::mem::take(&mut self.handles);
+        let mut guard = self.worker.isolate.borrow_mut();
+        if let Some(engine) = guard.as_mut() {
+            drop(handles);
+            engine.after_execution();
         }
         while self.rx.try_recv().is_ok() {}
     }
 }
 
-/// Handles an entry may read or set.
-pub(crate) struct Handles {
-    /// The prelude's internal functions.
-    pub(crate) internals: Option<v8::Global<v8::Object>>,
-    /// The handler's `ctx` and `event`.
-    pub(crate) args: Option<(v8::Global<v8::Value>, v8::Global<v8::Value>)>,
+/// What identifies a version's warm context, and whether this execution may keep one.
+struct WarmKey {
+    function_id: String,
+    version_id: String,
+    code: Arc<str>,
+    keep: bool,
 }
 
-/// What the prelude's bootstrap receives (field order is the order JS sees).
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Config<'a> {
-    ctx: &'a lunar_core::runtime::Ctx,
-    event: &'a lunar_core::runtime::Event,
-    max_kv_key: u64,
-    max_kv_value: u64,
+impl WarmKey {
+    fn of(job: &RunJob, keep: bool) -> Self {
+        Self {
+            function_id: job.ctx.function_id.clone(),
+            version_id: job.version_id.clone(),
+            code: job.code.clone(),
+            keep,
+        }
+    }
+
+    /// Keeps the context of `handles` as this version's warm context (when allowed).
+    fn keep(
+        &self,
+        parts: &mut Parts<'_>,
+        handles: &Handles,
+        handler: &v8::Global<v8::Function>,
+        kept: &mut Option<Rc<WarmContext>>,
+    ) {
+        if !self.keep {
+            return;
+        }
+        let (Some(context), Some(internals)) = (&handles.context, &handles.internals) else {
+            return;
+        };
+        let w = Rc::new(WarmContext {
+            version_id: self.version_id.clone(),
+            code: self.code.clone(),
+            context: context.clone(),
+            internals: internals.clone(),
+            handler: handler.clone(),
+        });
+        parts.warm.put(&self.function_id, w.clone());
+        *kept = Some(w);
+    }
 }
 
-fn config_json(job: &RunJob) -> String {
-    serde_json::to_string(&Config {
-        ctx: &job.ctx,
-        event: &job.event,
-        max_kv_key: job.limits.max_kv_key_bytes,
-        max_kv_value: job.limits.max_kv_value_bytes,
-    })
-    .unwrap_or_else(|_| "{}".to_owned())
+/// What the user's code produced when it was set up in a new context.
+enum Init {
+    /// A classic script's handler.
+    Script(v8::Global<v8::Function>),
+    /// A module still evaluating (see [`Step::Module`]).
+    Module(v8::Global<v8::Module>, v8::Global<v8::Promise>, bool),
+}
+
+/// After the handler's call: the response of a plain value, or the promise to await.
+fn first_step(
+    scope: &mut v8::PinScope<'_, '_>,
+    handles: &Handles,
+    returned: Result<v8::Local<'_, v8::Value>, RunError>,
+    limit: u64,
+) -> Result<Step, RunError> {
+    let v = returned?;
+    match v8::Local::<v8::Promise>::try_from(v) {
+        Ok(p) => Ok(Step::Await(v8::Global::new(scope, p))),
+        Err(_) => Ok(Step::Done(response::normalize(
+            scope,
+            handles.internals.as_ref(),
+            v,
+            limit,
+        ))),
+    }
 }
 
 fn internal(msg: &str) -> RunError {
@@ -323,43 +424,32 @@ fn v8_str<'s>(
     v8::String::new(scope, s).ok_or_else(|| RunError::script("string too long for V8"))
 }
 
-/// Bootstraps the prelude, compiles and runs the user's code, and calls the handler.
+/// Bootstraps the prelude in the new context, then compiles and runs the user's code and
+/// finds its handler (a classic script), or starts evaluating it (a module).
 fn setup(
     scope: &mut v8::PinScope<'_, '_>,
     parts: &mut Parts<'_>,
     handles: &mut Handles,
-    config: &str,
-    code: &Arc<str>,
-    version: &str,
-) -> Result<Flow, RunError> {
+    key: &WarmKey,
+    kept: &mut Option<Rc<WarmContext>>,
+) -> Result<Init, RunError> {
     let context = scope.get_current_context();
     let global = context.global(scope);
-    // Bootstrap: hand the prelude the job's data.
     {
-        let key = v8_str(scope, "__lunar_bootstrap")?;
+        let name = v8_str(scope, "__lunar_bootstrap")?;
         let boot = global
-            .get(scope, key.into())
+            .get(scope, name.into())
             .and_then(|f| v8::Local::<v8::Function>::try_from(f).ok())
             .ok_or_else(|| internal("the prelude bootstrap is missing"))?;
-        let cfg = v8_str(scope, config)?;
-        let out = boot
-            .call(scope, global.into(), &[cfg.into()])
-            .and_then(|v| v8::Local::<v8::Array>::try_from(v).ok())
-            .ok_or_else(|| internal("the prelude bootstrap failed"))?;
-        let ctx = out
-            .get_index(scope, 0)
-            .ok_or_else(|| internal("bootstrap ctx"))?;
-        let event = out
-            .get_index(scope, 1)
-            .ok_or_else(|| internal("bootstrap event"))?;
-        let internals = out
-            .get_index(scope, 2)
+        let internals = boot
+            .call(scope, global.into(), &[])
             .and_then(|v| v8::Local::<v8::Object>::try_from(v).ok())
-            .ok_or_else(|| internal("bootstrap internals"))?;
+            .ok_or_else(|| internal("the prelude bootstrap failed"))?;
         handles.internals = Some(v8::Global::new(scope, internals));
-        handles.args = Some((v8::Global::new(scope, ctx), v8::Global::new(scope, event)));
     }
     let internals = handles.internals.clone();
+    let code = &key.code;
+    let version = key.version_id.as_str();
     let source = v8_str(scope, code)?;
     // Classic script, from the code cache when this version was compiled before; a
     // version known to be a module skips the classic compile.
@@ -420,7 +510,9 @@ fn setup(
             "handler function not found in JavaScript code",
         ));
     };
-    call_handler(tc, handles, handler)
+    let handler = v8::Global::new(tc, handler);
+    key.keep(parts, handles, &handler, kept);
+    Ok(Init::Script(handler))
 }
 
 /// The error for what a TryCatch caught (a terminated run is reported by `enter`).
@@ -450,7 +542,7 @@ fn compile_module(
     internals: Option<&v8::Global<v8::Object>>,
     source: v8::Local<'_, v8::String>,
     cached: Option<&[u8]>,
-) -> Result<Flow, RunError> {
+) -> Result<Init, RunError> {
     use v8::script_compiler::{CachedData, CompileOptions, NoCacheReason};
     v8::tc_scope!(let tc, scope);
     let origin = errors::origin(tc, true);
@@ -499,7 +591,7 @@ fn compile_module(
     let promise = v8::Local::<v8::Promise>::try_from(result)
         .map_err(|_| internal("module evaluation did not return a promise"))?;
     mark_handled(tc, promise);
-    Ok(Flow::Module(
+    Ok(Init::Module(
         v8::Global::new(tc, module),
         v8::Global::new(tc, promise),
         produce,
@@ -507,19 +599,22 @@ fn compile_module(
 }
 
 /// Keeps the V8 code cache of a module's compiled code (its top level and the functions
-/// compiled so far, the handler included) for the version's next executions.
+/// compiled so far, the handler included) for the version's next fresh contexts.
 fn keep_module_code(
     scope: &mut v8::PinScope<'_, '_>,
     cache: &mut CodeCache,
     module: &v8::Global<v8::Module>,
-    version: &str,
-    code: &Arc<str>,
+    key: &WarmKey,
 ) {
     let module = v8::Local::new(scope, module);
     let unbound = module.get_unbound_module_script(scope);
     if let Some(data) = unbound.create_code_cache() {
         let bytes: Arc<[u8]> = Arc::from(&**data);
-        cache.put(version, code.clone(), Compiled::Module(Some(bytes)));
+        cache.put(
+            &key.version_id,
+            key.code.clone(),
+            Compiled::Module(Some(bytes)),
+        );
     }
 }
 
@@ -532,56 +627,55 @@ fn no_imports<'s>(
     None
 }
 
-/// After module evaluation: the `handler` export, else `default`, called.
-fn call_module_handler(
+/// After module evaluation: the `handler` export, else `default` (kept warm when allowed).
+fn module_handler(
     scope: &mut v8::PinScope<'_, '_>,
-    handles: &mut Handles,
+    parts: &mut Parts<'_>,
+    handles: &Handles,
     module: &v8::Global<v8::Module>,
-) -> Result<v8::Global<v8::Value>, RunError> {
+    key: &WarmKey,
+    kept: &mut Option<Rc<WarmContext>>,
+) -> Result<v8::Global<v8::Function>, RunError> {
     let module = v8::Local::new(scope, module);
     let ns = v8::Local::<v8::Object>::try_from(module.get_module_namespace())
         .map_err(|_| internal("module namespace"))?;
-    let mut handler = None;
     for name in ["handler", "default"] {
-        let key = v8_str(scope, name)?;
+        let k = v8_str(scope, name)?;
         if let Some(f) = ns
-            .get(scope, key.into())
+            .get(scope, k.into())
             .and_then(|v| v8::Local::<v8::Function>::try_from(v).ok())
         {
-            handler = Some(f);
-            break;
+            let handler = v8::Global::new(scope, f);
+            key.keep(parts, handles, &handler, kept);
+            return Ok(handler);
         }
     }
-    let Some(handler) = handler else {
-        return Err(RunError::script(
-            "handler function not found in JavaScript code",
-        ));
-    };
-    v8::tc_scope!(let tc, scope);
-    match call_handler(tc, handles, handler)? {
-        Flow::Returned(v) => Ok(v),
-        Flow::Module(..) => Err(internal("unexpected module flow")),
-    }
+    Err(RunError::script(
+        "handler function not found in JavaScript code",
+    ))
 }
 
-fn call_handler(
-    tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, '_, v8::HandleScope<'_>>>,
-    handles: &mut Handles,
+/// Calls the handler with this execution's own `ctx` and `event` objects.
+fn call_handler<'s>(
+    tc: &mut v8::PinnedRef<'s, v8::TryCatch<'_, '_, v8::HandleScope<'_>>>,
+    handles: &Handles,
     handler: v8::Local<'_, v8::Function>,
-) -> Result<Flow, RunError> {
-    let (ctx, event) = handles
-        .args
-        .as_ref()
-        .ok_or_else(|| internal("handler arguments missing"))?;
-    let ctx = v8::Local::new(tc, ctx);
-    let event = v8::Local::new(tc, event);
+    ctx: &lunar_core::runtime::Ctx,
+    event: &lunar_core::runtime::Event,
+) -> Result<v8::Local<'s, v8::Value>, RunError> {
+    let ctx: v8::Local<'_, v8::Value> = crate::args::ctx(tc, ctx)
+        .ok_or_else(|| internal("cannot build ctx"))?
+        .into();
+    let event: v8::Local<'_, v8::Value> = crate::args::event(tc, event)
+        .ok_or_else(|| internal("cannot build event"))?
+        .into();
     let undefined = v8::undefined(tc).into();
     match handler.call(tc, undefined, &[ctx, event]) {
         Some(v) => {
             if let Ok(p) = v8::Local::<v8::Promise>::try_from(v) {
                 mark_handled(tc, p);
             }
-            Ok(Flow::Returned(v8::Global::new(tc, v)))
+            Ok(v)
         }
         None => Err(caught(tc, handles.internals.as_ref())),
     }
@@ -601,9 +695,15 @@ fn mark_handled(scope: &mut v8::PinScope<'_, '_>, promise: v8::Local<'_, v8::Pro
     }
 }
 
-/// Resolves the promise of a finished op.
+/// Resolves the promise of a finished op, or runs the callback of a timer that fired.
 fn complete(scope: &mut v8::PinScope<'_, '_>, state: &ExecState, c: Completion) {
     let Some(resolver) = state.take_resolver(c.op) else {
+        if let Some(callback) = state.take_timer(c.op) {
+            let callback = v8::Local::new(scope, &callback);
+            let undefined = v8::undefined(scope).into();
+            // The prelude's timer callback catches and logs what the user's function throws.
+            let _ = callback.call(scope, undefined, &[]);
+        }
         return;
     };
     let resolver = v8::Local::new(scope, &resolver);

@@ -4,6 +4,7 @@
 #![allow(unsafe_code)]
 
 mod api;
+mod args;
 mod errors;
 mod exec;
 pub mod net;
@@ -15,13 +16,13 @@ mod state;
 mod watchdog;
 mod worker;
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use lunar_core::runtime::{RunError, RunErrorKind, RunJob, RunOutcome, Runtime};
 use tokio::sync::oneshot;
 
-use crate::worker::{Task, WorkerHandle};
+use crate::worker::{Sizes, Task, WorkerHandle};
 
 pub use crate::net::{ClientOptions, NetworkPolicy, ReqwestClient};
 
@@ -34,6 +35,10 @@ pub struct V8Options {
     /// Compiled scripts (and ES modules' V8 code caches) kept per worker, by version id
     /// (default 256).
     pub code_cache_entries: usize,
+    /// Warm contexts kept per worker, one per function, least recently used dropped first
+    /// (default 64; 0 gives every execution a fresh context). Independently of this bound,
+    /// the older half is dropped whenever the isolate's heap passes half its limit.
+    pub warm_contexts: usize,
     /// IANA time zone of `Date` local time (default `UTC`). V8's default zone is
     /// process-wide: the latest [`V8Runtime::new`] sets it for every isolate created
     /// afterwards, so a process should use one zone (Lunar's server zone, SPEC §5.0).
@@ -46,6 +51,7 @@ impl Default for V8Options {
         Self {
             workers: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
             code_cache_entries: 256,
+            warm_contexts: 64,
             timezone: "UTC".to_owned(),
         }
     }
@@ -67,6 +73,13 @@ impl V8Options {
         self
     }
 
+    /// Returns these options with at most `n` warm contexts per worker (0: none).
+    #[must_use]
+    pub fn with_warm_contexts(mut self, n: usize) -> Self {
+        self.warm_contexts = n;
+        self
+    }
+
     /// Returns these options with a code cache of `n` versions per worker (0 disables).
     #[must_use]
     pub fn with_code_cache_entries(mut self, n: usize) -> Self {
@@ -79,6 +92,8 @@ impl V8Options {
 #[derive(Debug)]
 pub struct V8Runtime {
     workers: Vec<WorkerHandle>,
+    /// Where the search for the least-loaded worker starts (rotates, so ties spread).
+    next: AtomicUsize,
 }
 
 impl V8Runtime {
@@ -93,11 +108,18 @@ impl V8Runtime {
     pub fn new(options: V8Options) -> lunar_core::Result<Self> {
         platform::set_time_zone(&options.timezone).map_err(lunar_core::Error::Runtime)?;
         platform::snapshot().map_err(lunar_core::Error::Runtime)?;
+        let sizes = Sizes {
+            code_cache: options.code_cache_entries,
+            warm_contexts: options.warm_contexts,
+        };
         let workers = (0..options.workers.max(1))
-            .map(|i| WorkerHandle::spawn(i, options.code_cache_entries))
+            .map(|i| WorkerHandle::spawn(i, sizes))
             .collect::<std::io::Result<Vec<_>>>()
             .map_err(|e| lunar_core::Error::Runtime(format!("cannot start a V8 worker: {e}")))?;
-        Ok(Self { workers })
+        Ok(Self {
+            workers,
+            next: AtomicUsize::new(0),
+        })
     }
 
     /// Number of worker threads.
@@ -106,11 +128,21 @@ impl V8Runtime {
         self.workers.len()
     }
 
+    /// The least-loaded worker; among equally loaded ones, the next in rotation.
     fn pick(&self) -> &WorkerHandle {
-        self.workers
-            .iter()
-            .min_by_key(|w| w.load.load(Ordering::Acquire))
-            .unwrap_or(&self.workers[0])
+        let n = self.workers.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed) % n;
+        let mut best = &self.workers[start];
+        let mut best_load = best.load.load(Ordering::Acquire);
+        for i in 1..n {
+            let w = &self.workers[(start + i) % n];
+            let load = w.load.load(Ordering::Acquire);
+            if load < best_load {
+                best = w;
+                best_load = load;
+            }
+        }
+        best
     }
 }
 

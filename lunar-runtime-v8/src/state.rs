@@ -1,4 +1,8 @@
-//! Per-execution state that native ops reach through the context's slot.
+//! Per-execution state, found by native ops through V8's continuation-preserved embedder
+//! data: every entry into JavaScript sets it to the execution's id, and V8 carries it into
+//! each promise continuation created meanwhile (the mechanism behind
+//! `AsyncLocalStorage`). So when many executions of one function are in flight in one warm
+//! context and interleave across `await`s, each op still lands on its own execution.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -29,9 +33,12 @@ pub(crate) struct Completion {
     pub(crate) result: Result<OpValue, String>,
 }
 
-/// State of one execution, stored in its context's slot.
+/// State of one execution, registered under its id while it runs.
 #[derive(Debug)]
 pub(crate) struct ExecState {
+    /// KV key and value limits in bytes.
+    pub(crate) max_kv_key: u64,
+    pub(crate) max_kv_value: u64,
     /// Host services.
     pub(crate) host: Host,
     /// Runtime for host I/O (the caller's), when there is one.
@@ -45,14 +52,17 @@ pub(crate) struct ExecState {
     tx: mpsc::UnboundedSender<Completion>,
     next_op: Cell<u64>,
     pending: RefCell<HashMap<u64, v8::Global<v8::PromiseResolver>>>,
-    tasks: RefCell<Vec<AbortHandle>>,
+    timers: RefCell<HashMap<u64, v8::Global<v8::Function>>>,
+    tasks: RefCell<HashMap<u64, AbortHandle>>,
     /// Rejected promises without a handler, with their reason.
     pub(crate) rejections: RefCell<Vec<(v8::Global<v8::Promise>, v8::Global<v8::Value>)>>,
     ended: Cell<bool>,
 }
 
 impl ExecState {
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
+        limits: &lunar_core::runtime::Limits,
         host: Host,
         host_rt: Option<tokio::runtime::Handle>,
         function_id: String,
@@ -61,6 +71,8 @@ impl ExecState {
         tx: mpsc::UnboundedSender<Completion>,
     ) -> Self {
         Self {
+            max_kv_key: limits.max_kv_key_bytes,
+            max_kv_value: limits.max_kv_value_bytes,
             host,
             host_rt,
             function_id,
@@ -69,10 +81,29 @@ impl ExecState {
             tx,
             next_op: Cell::new(0),
             pending: RefCell::new(HashMap::new()),
-            tasks: RefCell::new(Vec::new()),
+            timers: RefCell::new(HashMap::new()),
+            tasks: RefCell::new(HashMap::new()),
             rejections: RefCell::new(Vec::new()),
             ended: Cell::new(false),
         }
+    }
+
+    /// Spawns `fut` as op `op` of this execution; its result comes back as a completion.
+    fn spawn(&self, op: u64, fut: impl Future<Output = Result<OpValue, String>> + 'static) {
+        let tx = self.tx.clone();
+        let task = tokio::task::spawn_local(async move {
+            let result = fut.await;
+            let _ = tx.send(Completion { op, result });
+        });
+        let mut tasks = self.tasks.borrow_mut();
+        tasks.retain(|_, t| !t.is_finished());
+        tasks.insert(op, task.abort_handle());
+    }
+
+    fn next_op(&self) -> u64 {
+        let op = self.next_op.get() + 1;
+        self.next_op.set(op);
+        op
     }
 
     /// Starts an async op; returns its promise.
@@ -86,20 +117,46 @@ impl ExecState {
         if self.ended.get() {
             return Some(promise);
         }
-        let op = self.next_op.get() + 1;
-        self.next_op.set(op);
+        let op = self.next_op();
         self.pending
             .borrow_mut()
             .insert(op, v8::Global::new(scope, resolver));
-        let tx = self.tx.clone();
-        let task = tokio::task::spawn_local(async move {
-            let result = fut.await;
-            let _ = tx.send(Completion { op, result });
-        });
-        let mut tasks = self.tasks.borrow_mut();
-        tasks.retain(|t| !t.is_finished());
-        tasks.push(task.abort_handle());
+        self.spawn(op, fut);
         Some(promise)
+    }
+
+    /// Starts a timer calling `callback` after `ms` (0: the next turn); returns its id.
+    pub(crate) fn start_timer(
+        &self,
+        scope: &mut v8::PinScope<'_, '_>,
+        ms: u64,
+        callback: v8::Local<'_, v8::Function>,
+    ) -> u64 {
+        let op = self.next_op();
+        if self.ended.get() {
+            return op;
+        }
+        self.timers
+            .borrow_mut()
+            .insert(op, v8::Global::new(scope, callback));
+        self.spawn(op, async move {
+            if ms > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            } else {
+                tokio::task::yield_now().await;
+            }
+            Ok(OpValue::Undefined)
+        });
+        op
+    }
+
+    /// Cancels timer `id` (unknown ids are ignored).
+    pub(crate) fn clear_timer(&self, id: u64) {
+        if self.timers.borrow_mut().remove(&id).is_some()
+            && let Some(t) = self.tasks.borrow_mut().remove(&id)
+        {
+            t.abort();
+        }
     }
 
     /// Takes the resolver of a finished op.
@@ -107,13 +164,19 @@ impl ExecState {
         self.pending.borrow_mut().remove(&op)
     }
 
+    /// Takes the callback of a timer that fired.
+    pub(crate) fn take_timer(&self, op: u64) -> Option<v8::Global<v8::Function>> {
+        self.timers.borrow_mut().remove(&op)
+    }
+
     /// Ends the execution: aborts in-flight ops and timers, drops handles.
     pub(crate) fn end(&self) {
         self.ended.set(true);
-        for t in self.tasks.borrow_mut().drain(..) {
+        for (_, t) in self.tasks.borrow_mut().drain() {
             t.abort();
         }
         self.pending.borrow_mut().clear();
+        self.timers.borrow_mut().clear();
         self.rejections.borrow_mut().clear();
     }
 }
@@ -141,7 +204,40 @@ pub(crate) async fn on_host<T: Send + 'static>(
     }
 }
 
-/// The execution state of the current context.
+thread_local! {
+    /// The executions of this worker thread, by id.
+    static EXECUTIONS: RefCell<HashMap<u64, Rc<ExecState>>> = RefCell::new(HashMap::new());
+}
+
+/// Registers `state` as execution `id` until the returned guard drops.
+pub(crate) fn register(id: u64, state: Rc<ExecState>) -> Registration {
+    EXECUTIONS.with(|m| m.borrow_mut().insert(id, state));
+    Registration(id)
+}
+
+/// Keeps an execution registered; dropping it unregisters the execution.
+#[derive(Debug)]
+pub(crate) struct Registration(u64);
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        EXECUTIONS.with(|m| m.borrow_mut().remove(&self.0));
+    }
+}
+
+/// Marks what runs next in this isolate (and every promise continuation it creates) as
+/// execution `id`'s.
+pub(crate) fn enter_execution(scope: &mut v8::PinScope<'_, '_>, id: u64) {
+    #[allow(clippy::cast_precision_loss)] // ids stay far below 2^53
+    let v = v8::Number::new(scope, id as f64);
+    scope.set_continuation_preserved_embedder_data(v.into());
+}
+
+/// The state of the execution that the running JavaScript belongs to.
 pub(crate) fn current(scope: &v8::PinScope<'_, '_>) -> Option<Rc<ExecState>> {
-    scope.get_current_context().get_slot::<ExecState>()
+    let data = scope.get_continuation_preserved_embedder_data();
+    let id = v8::Local::<v8::Number>::try_from(data).ok()?.value();
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let id = id as u64;
+    EXECUTIONS.with(|m| m.borrow().get(&id).cloned())
 }

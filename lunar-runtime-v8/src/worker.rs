@@ -29,21 +29,30 @@ pub(crate) struct WorkerHandle {
     pub(crate) load: Arc<AtomicUsize>,
 }
 
+/// How much a worker keeps per isolate.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sizes {
+    /// Compiled versions kept.
+    pub(crate) code_cache: usize,
+    /// Warm contexts kept.
+    pub(crate) warm_contexts: usize,
+}
+
 impl WorkerHandle {
     /// Spawns a worker thread.
-    pub(crate) fn spawn(index: usize, cache_size: usize) -> std::io::Result<Self> {
+    pub(crate) fn spawn(index: usize, sizes: Sizes) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::unbounded_channel();
         let load = Arc::new(AtomicUsize::new(0));
         let l = load.clone();
         std::thread::Builder::new()
             .name(format!("lunar-v8-{index}"))
             .stack_size(platform::THREAD_STACK_BYTES)
-            .spawn(move || worker_main(rx, &l, cache_size))?;
+            .spawn(move || worker_main(rx, &l, sizes))?;
         Ok(Self { tx, load })
     }
 }
 
-fn worker_main(mut rx: mpsc::UnboundedReceiver<Task>, load: &Arc<AtomicUsize>, cache_size: usize) {
+fn worker_main(mut rx: mpsc::UnboundedReceiver<Task>, load: &Arc<AtomicUsize>, sizes: Sizes) {
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
@@ -56,7 +65,7 @@ fn worker_main(mut rx: mpsc::UnboundedReceiver<Task>, load: &Arc<AtomicUsize>, c
     };
     let local = tokio::task::LocalSet::new();
     local.block_on(&rt, async move {
-        let worker = Rc::new(Worker::new(cache_size));
+        let worker = Rc::new(Worker::new(sizes));
         // The isolate is made before the first job (with the default heap limit), so that
         // the first execution on this worker does not pay for it.
         worker
@@ -169,12 +178,113 @@ impl CodeCache {
     }
 }
 
+/// A function version's context, kept between its executions: the version's code was
+/// evaluated in it once, and its handler is called for each execution.
+#[derive(Debug)]
+pub(crate) struct WarmContext {
+    pub(crate) version_id: String,
+    pub(crate) code: Arc<str>,
+    pub(crate) context: v8::Global<v8::Context>,
+    /// The prelude's internal functions of this context.
+    pub(crate) internals: v8::Global<v8::Object>,
+    pub(crate) handler: v8::Global<v8::Function>,
+}
+
+/// The warm contexts of one isolate: at most one per function (its latest version), the
+/// least recently used dropped past the bound. Executions in flight hold their context,
+/// so dropping one here never disturbs them.
+#[derive(Debug, Default)]
+pub(crate) struct WarmContexts {
+    by_function: HashMap<String, Rc<WarmContext>>,
+    order: VecDeque<String>,
+    cap: usize,
+    /// A context was kept since the last heap check.
+    added: bool,
+}
+
+impl WarmContexts {
+    /// The warm context of exactly this version and code, if there is one.
+    pub(crate) fn get(
+        &mut self,
+        function_id: &str,
+        version_id: &str,
+        code: &Arc<str>,
+    ) -> Option<Rc<WarmContext>> {
+        let w = self.by_function.get(function_id)?;
+        if w.version_id != version_id || (!Arc::ptr_eq(&w.code, code) && *w.code != **code) {
+            return None;
+        }
+        let w = w.clone();
+        self.touch(function_id);
+        Some(w)
+    }
+
+    fn touch(&mut self, function_id: &str) {
+        if let Some(pos) = self.order.iter().rposition(|f| f == function_id) {
+            if pos + 1 == self.order.len() {
+                return;
+            }
+            self.order.remove(pos);
+        }
+        self.order.push_back(function_id.to_owned());
+    }
+
+    /// Keeps `w` as the function's warm context (replacing another version's).
+    pub(crate) fn put(&mut self, function_id: &str, w: Rc<WarmContext>) {
+        if self.cap == 0 {
+            return;
+        }
+        self.by_function.insert(function_id.to_owned(), w);
+        self.added = true;
+        self.touch(function_id);
+        while self.order.len() > self.cap {
+            if let Some(old) = self.order.pop_front() {
+                self.by_function.remove(&old);
+            }
+        }
+    }
+
+    /// Drops the function's warm context if it is of `version_id` (after its code was
+    /// terminated mid-way).
+    pub(crate) fn retire(&mut self, function_id: &str, version_id: &str) {
+        if self
+            .by_function
+            .get(function_id)
+            .is_some_and(|w| w.version_id == version_id)
+        {
+            self.by_function.remove(function_id);
+            self.order.retain(|f| f != function_id);
+        }
+    }
+
+    /// Drops the older half of the warm contexts (under memory pressure).
+    fn shed_half(&mut self) -> usize {
+        let n = self.order.len().div_ceil(2);
+        for f in self.order.drain(..n) {
+            self.by_function.remove(&f);
+        }
+        n
+    }
+
+    fn take_added(&mut self) -> bool {
+        std::mem::take(&mut self.added)
+    }
+
+    /// Number of warm contexts.
+    pub(crate) fn len(&self) -> usize {
+        self.by_function.len()
+    }
+}
+
 /// An isolate with what is built once per isolate. Fields drop in order: handles first.
 #[derive(Debug)]
 pub(crate) struct Engine {
     /// A context made while the worker was idle, never used; the next execution takes it.
     pub(crate) spare: Option<v8::Global<v8::Context>>,
+    pub(crate) warm: WarmContexts,
     pub(crate) cache: CodeCache,
+    /// Executions finished since the heap was last checked.
+    since_heap_check: u32,
     /// `typeof handler === "function" ? handler : undefined`, bound per context.
     pub(crate) lookup: v8::Global<v8::UnboundScript>,
     pub(crate) isolate: v8::OwnedIsolate,
@@ -182,8 +292,36 @@ pub(crate) struct Engine {
     pub(crate) memory_mb: u64,
 }
 
+/// How often (in executions) the heap is checked against the warm contexts' bound; it is
+/// also checked whenever a new warm context was kept.
+const HEAP_CHECK_EVERY: u32 = 8;
+
 impl Engine {
-    fn new(memory_mb: u64, cache_size: usize) -> Result<Self, String> {
+    /// Bookkeeping after each execution: when the heap is over half its limit, the older
+    /// half of the warm contexts is dropped, so that kept state never pushes executions
+    /// into the heap limit.
+    pub(crate) fn after_execution(&mut self) {
+        self.since_heap_check += 1;
+        let due = self.since_heap_check >= HEAP_CHECK_EVERY || self.warm.take_added();
+        if !due || self.warm.len() == 0 {
+            return;
+        }
+        self.since_heap_check = 0;
+        let used = self.isolate.get_heap_statistics().used_heap_size() as u64;
+        let limit = self.memory_mb.max(8) * 1024 * 1024;
+        if used > limit / 2 {
+            let dropped = self.warm.shed_half();
+            tracing::debug!(
+                used,
+                limit,
+                dropped,
+                "V8 heap over half its limit: dropped warm contexts"
+            );
+            self.isolate.low_memory_notification();
+        }
+    }
+
+    fn new(memory_mb: u64, sizes: Sizes) -> Result<Self, String> {
         let snapshot = platform::snapshot()?;
         let max = usize::try_from(memory_mb.max(8))
             .unwrap_or(usize::MAX / 2)
@@ -229,10 +367,15 @@ impl Engine {
         };
         Ok(Self {
             spare: None,
+            warm: WarmContexts {
+                cap: sizes.warm_contexts,
+                ..WarmContexts::default()
+            },
             cache: CodeCache {
-                cap: cache_size,
+                cap: sizes.code_cache,
                 ..CodeCache::default()
             },
+            since_heap_check: 0,
             lookup,
             isolate,
             heap,
@@ -248,20 +391,20 @@ pub(crate) struct Worker {
     pub(crate) gate: Arc<Gate>,
     in_flight: Cell<usize>,
     drained: Notify,
-    cache_size: usize,
+    sizes: Sizes,
     /// Set when the isolate hit its heap limit: replace it once idle.
     pub(crate) poisoned: Cell<bool>,
     pub(crate) init_error: RefCell<Option<String>>,
 }
 
 impl Worker {
-    fn new(cache_size: usize) -> Self {
+    fn new(sizes: Sizes) -> Self {
         Self {
             isolate: RefCell::new(None),
             gate: Arc::new(Gate::default()),
             in_flight: Cell::new(0),
             drained: Notify::new(),
-            cache_size,
+            sizes,
             poisoned: Cell::new(false),
             init_error: RefCell::new(None),
         }
@@ -306,7 +449,7 @@ impl Worker {
         self.gate.set_isolate(None);
         self.isolate.borrow_mut().take();
         self.poisoned.set(false);
-        match Engine::new(memory_mb, self.cache_size) {
+        match Engine::new(memory_mb, self.sizes) {
             Ok(engine) => {
                 self.gate
                     .set_isolate(Some(engine.isolate.thread_safe_handle()));

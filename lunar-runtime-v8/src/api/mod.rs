@@ -56,6 +56,8 @@ op_table!(
     "envDelete" => store::delete::<EnvHandle>,
     "now" => time::now,
     "sleep" => time::sleep,
+    "timerStart" => time::timer_start,
+    "timerClear" => time::timer_clear,
     "utf8Encode" => text::utf8_encode,
     "utf8Decode" => text::utf8_decode,
     "timeFormat" => time::format,

@@ -7,7 +7,7 @@ use lunar_core::runtime::{EnvHandle, KvHandle};
 
 use crate::state::{ExecState, OpValue};
 
-use super::{arg_string, exec_state, host_op};
+use super::{arg_string, exec_state, host_op, throw_range_error};
 
 /// A host store with `set`/`delete`.
 pub(super) trait Store: Clone + Send + Sync + 'static {
@@ -16,6 +16,11 @@ pub(super) trait Store: Clone + Send + Sync + 'static {
 
     /// The execution's handle.
     fn of(st: &ExecState) -> &Self;
+
+    /// The `RangeError` message when `key` (or `value`) is over the execution's limits.
+    fn over_limit(_st: &ExecState, _key: &str, _value: Option<&str>) -> Option<String> {
+        None
+    }
 
     /// Stores `value` under `key`.
     fn set(&self, key: &str, value: &str) -> impl Future<Output = lunar_core::Result<()>> + Send;
@@ -29,6 +34,10 @@ impl Store for KvHandle {
 
     fn of(st: &ExecState) -> &Self {
         &st.host.kv
+    }
+
+    fn over_limit(st: &ExecState, key: &str, value: Option<&str>) -> Option<String> {
+        kv_over_limit(st, key, value)
     }
 
     fn set(&self, key: &str, value: &str) -> impl Future<Output = lunar_core::Result<()>> + Send {
@@ -56,6 +65,23 @@ impl Store for EnvHandle {
     }
 }
 
+/// The `RangeError` message of a KV key (or value) over the execution's limits.
+pub(super) fn kv_over_limit(st: &ExecState, key: &str, value: Option<&str>) -> Option<String> {
+    if key.len() as u64 > st.max_kv_key {
+        return Some(format!(
+            "kv key cannot be longer than {} bytes",
+            st.max_kv_key
+        ));
+    }
+    match value {
+        Some(v) if v.len() as u64 > st.max_kv_value => Some(format!(
+            "kv value cannot be longer than {} bytes",
+            st.max_kv_value
+        )),
+        _ => None,
+    }
+}
+
 /// A failure of store `S`'s operation, as JS sees it.
 pub(super) fn failed<S: Store>(e: impl std::fmt::Display) -> String {
     format!("{}{e}", S::FAILED)
@@ -70,6 +96,9 @@ pub(super) fn set<'s, S: Store>(
     let Some(st) = exec_state(scope) else { return };
     let key = arg_string(scope, &args, 0);
     let value = arg_string(scope, &args, 1);
+    if let Some(m) = S::over_limit(&st, &key, Some(&value)) {
+        return throw_range_error(scope, &m);
+    }
     let store = S::of(&st).clone();
     host_op(scope, &st, &mut rv, S::FAILED, async move {
         let r = store.set(&key, &value).await;
@@ -85,6 +114,9 @@ pub(super) fn delete<'s, S: Store>(
 ) {
     let Some(st) = exec_state(scope) else { return };
     let key = arg_string(scope, &args, 0);
+    if let Some(m) = S::over_limit(&st, &key, None) {
+        return throw_range_error(scope, &m);
+    }
     let store = S::of(&st).clone();
     host_op(scope, &st, &mut rv, S::FAILED, async move {
         let r = store.delete(&key).await;

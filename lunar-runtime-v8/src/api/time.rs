@@ -1,4 +1,4 @@
-//! `time.now`, `time.sleep` and the timers behind `setTimeout` (SPEC §5.6).
+//! `time.now`, `time.sleep` and the timers behind `setTimeout`/`clearTimeout` (SPEC §5.6).
 
 use std::time::Duration;
 
@@ -39,6 +39,35 @@ pub(super) fn sleep<'s>(
         }
         Ok(OpValue::Undefined)
     });
+}
+
+/// `ops.timerStart(ms, callback)` → the timer's id; `callback` runs after `ms` within the
+/// execution (dropped when it ends).
+pub(super) fn timer_start<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    args: v8::FunctionCallbackArguments<'s>,
+    mut rv: v8::ReturnValue<'s, v8::Value>,
+) {
+    let Some(st) = exec_state(scope) else { return };
+    let Ok(callback) = v8::Local::<v8::Function>::try_from(args.get(1)) else {
+        return throw_error(scope, "timer callback must be a function");
+    };
+    let ms = u64::try_from(arg_i64(scope, &args, 0)).unwrap_or(0);
+    let id = st.start_timer(scope, ms, callback);
+    #[allow(clippy::cast_precision_loss)] // ids stay far below 2^53
+    rv.set_double(id as f64);
+}
+
+/// `ops.timerClear(id)`: cancels one of the execution's timers.
+pub(super) fn timer_clear<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    args: v8::FunctionCallbackArguments<'s>,
+    _rv: v8::ReturnValue<'s, v8::Value>,
+) {
+    let Some(st) = exec_state(scope) else { return };
+    if let Ok(id) = u64::try_from(arg_i64(scope, &args, 0)) {
+        st.clear_timer(id);
+    }
 }
 
 /// `ops.timeFormat(ts, layout)` in the job's time zone (Go layouts).

@@ -50,10 +50,9 @@ const $errorStackDescriptor = (e) => {
 };
 
 // The native ops, installed on the global by the snapshot builder (each context gets its
-// own copy from the snapshot); the job's config is set by the per-execution bootstrap.
+// own copy from the snapshot). They act for the execution the running code belongs to.
 const ops = globalThis.__lunar_ops;
 delete globalThis.__lunar_ops;
-let cfg = null;
 
 // `<actual>` of argument TypeErrors (SPEC §5.0).
 function typeName(v) {
@@ -92,23 +91,6 @@ function asBytes(v) {
   if (v instanceof $Uint8Array) return v;
   if (v instanceof $ArrayBuffer) return new $Uint8Array(v);
   return null;
-}
-
-function utf8Length(s) {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = $charCodeAt(s, i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = $charCodeAt(s, i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n += 4;
-        i++;
-      } else n += 3;
-    } else n += 3;
-  }
-  return n;
 }
 
 function define(target, name, value) {

@@ -24,13 +24,12 @@ define(globalThis, "time", namespace({
   },
 }));
 
-const timers = new $Map();
-let nextTimer = 0;
-
 function reportUncaught(e) {
   ops.log(LEVELS.error, `Uncaught ${describeError(e)}`);
 }
 
+// Timers belong to the execution that set them: the host keeps the callback with that
+// execution and drops it when the execution ends.
 define(globalThis, "setTimeout", function setTimeout(fn, ms, ...args) {
   argFunction("setTimeout", 1, "fn", fn);
   let delay = 0;
@@ -38,19 +37,15 @@ define(globalThis, "setTimeout", function setTimeout(fn, ms, ...args) {
     const n = $Number(ms);
     delay = $isFinite(n) && n > 0 ? $trunc(n) : 0;
   }
-  const id = ++nextTimer;
-  $mapSet(timers, id, true);
-  $promiseThen(ops.sleep(delay), () => {
-    if (!$mapDelete(timers, id)) return;
+  return ops.timerStart(delay, () => {
     try {
       $apply(fn, undefined, args);
     } catch (e) {
       reportUncaught(e);
     }
   });
-  return id;
 });
 
 define(globalThis, "clearTimeout", function clearTimeout(id) {
-  $mapDelete(timers, id);
+  if (typeof id === "number") ops.timerClear(id);
 });

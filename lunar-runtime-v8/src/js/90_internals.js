@@ -159,13 +159,11 @@ function lockdown() {
   }
 }
 
-// Called once per execution with the job's JSON config; returns [ctx, event, internals].
-function bootstrap(configJson) {
+// Called once per context, before the user's code; returns the functions Rust calls.
+function bootstrap() {
   delete globalThis.__lunar_bootstrap;
   lockdown();
-  cfg = $jsonParse(configJson);
-  const internals = { formatError, normalize, unhandledMessage, describeError };
-  return [cfg.ctx, cfg.event, internals];
+  return { formatError, normalize, unhandledMessage, describeError };
 }
 
 define(globalThis, "__lunar_bootstrap", bootstrap);

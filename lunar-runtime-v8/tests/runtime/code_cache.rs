@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use lunar_core::model::Isolation;
 use lunar_runtime_v8::{V8Options, V8Runtime};
 
 use crate::harness::{Outcome, RunOpts, run_on, update_code};
@@ -82,10 +83,11 @@ async fn code_cache_serves_warm_runs_of_large_modules() {
     // Reported, not asserted: timing under parallel tests is noisy.
 }
 
-#[tokio::test]
-async fn modules_stay_correct_across_runs_and_versions() {
+/// 40 runs of a module's version 1, then 40 of version 2, each followed by another
+/// function's run on the same worker; `runs` is what the module's counter must show on run
+/// `i` (its state starts over per execution when fresh, per version when warm).
+async fn modules_across_runs_and_versions(isolation: Isolation, runs: impl Fn(usize) -> usize) {
     let rt = one_worker(256);
-    // Module state is per execution: the counter starts over on every run.
     let v1 = "let runs = 0;\n\
               const twice = (x) => x * 2;\n\
               export default function (ctx, event) {\n\
@@ -100,22 +102,25 @@ async fn modules_stay_correct_across_runs_and_versions() {
                 return { body: `v2:${thrice(14)}:${runs}:${event.query.n ?? ''}` };\n\
               }\n";
     let other = "export function handler() { return { body: 'other' }; }\n";
+    let key = format!("esm-versions-{}", isolation.as_str());
+    let opts = |i: usize| {
+        let mut o = keyed(&key);
+        o.isolation = isolation;
+        o.event.query.insert("n".into(), i.to_string());
+        o
+    };
     let mut first_version = None;
     for i in 0..40 {
-        let mut opts = keyed("esm-versions");
-        opts.event.query.insert("n".into(), i.to_string());
-        let out = run_on(&rt, v1, opts).await;
-        assert_eq!(body(&out), format!("v1:42:1:{i}"), "run {i}");
+        let out = run_on(&rt, v1, opts(i)).await;
+        assert_eq!(body(&out), format!("v1:42:{}:{i}", runs(i)), "run {i}");
         first_version.get_or_insert(out.execution.function_version_id.clone());
         // Another version on the same worker in between.
         assert_eq!(body(&run_on(&rt, other, keyed("esm-other")).await), "other");
     }
-    update_code("esm-versions", v2).await;
+    update_code(&key, v2).await;
     for i in 0..40 {
-        let mut opts = keyed("esm-versions");
-        opts.event.query.insert("n".into(), i.to_string());
-        let out = run_on(&rt, v2, opts).await;
-        assert_eq!(body(&out), format!("v2:42:1:{i}"), "run {i}");
+        let out = run_on(&rt, v2, opts(i)).await;
+        assert_eq!(body(&out), format!("v2:42:{}:{i}", runs(i)), "run {i}");
         assert_ne!(
             Some(&out.execution.function_version_id),
             first_version.as_ref(),
@@ -123,16 +128,16 @@ async fn modules_stay_correct_across_runs_and_versions() {
         );
         assert_eq!(body(&run_on(&rt, other, keyed("esm-other")).await), "other");
     }
-    // Back to classic code under a third version: not served as a module.
-    update_code(
-        "esm-versions",
-        "function handler() { return { body: 'classic' }; }",
-    )
-    .await;
-    for _ in 0..5 {
-        let out = run_on(&rt, "", keyed("esm-versions")).await;
-        assert_eq!(body(&out), "classic");
-    }
+}
+
+#[tokio::test]
+async fn fresh_modules_start_over_on_every_run() {
+    modules_across_runs_and_versions(Isolation::Fresh, |_| 1).await;
+}
+
+#[tokio::test]
+async fn warm_modules_keep_state_per_version() {
+    modules_across_runs_and_versions(Isolation::Warm, |i| i + 1).await;
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use lunar_core::model::{Execution, FunctionUpdate, LogEntry, NewFunction, PageRequest};
+use lunar_core::model::{Execution, FunctionUpdate, Isolation, LogEntry, NewFunction, PageRequest};
 use lunar_core::runtime::{Event, Limits, RunJob, RunOutcome, Runtime};
 use lunar_core::{Engine, EngineConfig, ExecuteRequest, HttpClient, Stores, ids};
 use lunar_runtime_v8::{V8Options, V8Runtime};
@@ -92,6 +92,8 @@ pub(crate) struct RunOpts {
     pub(crate) cancel: CancellationToken,
     /// The engine's outbound HTTP client (`http`, `fetch`, `ai`, `email`).
     pub(crate) http: Option<Arc<dyn HttpClient>>,
+    /// The function's isolation mode (set when the function is created).
+    pub(crate) isolation: Isolation,
 }
 
 impl Default for RunOpts {
@@ -108,6 +110,7 @@ impl Default for RunOpts {
             version_id: None,
             cancel: CancellationToken::new(),
             http: None,
+            isolation: Isolation::Warm,
         }
     }
 }
@@ -139,7 +142,12 @@ impl Outcome {
     }
 }
 
-async fn function_for(ts: &TestStore, code: &str, key: Option<&str>) -> String {
+async fn function_for(
+    ts: &TestStore,
+    code: &str,
+    key: Option<&str>,
+    isolation: Isolation,
+) -> String {
     if let Some(k) = key
         && let Some(id) = ts.by_key.lock().expect("lock").get(k).cloned()
     {
@@ -153,6 +161,7 @@ async fn function_for(ts: &TestStore, code: &str, key: Option<&str>) -> String {
             name: "hello".into(),
             description: None,
             code: code.into(),
+            isolation,
             now: 1_700_000_000,
         })
         .await
@@ -193,7 +202,7 @@ pub(crate) async fn update_code(key: &str, code: &str) {
 /// Runs `code` on `rt` through the engine and returns the outcome and the recorded rows.
 pub(crate) async fn run_on(rt: &Arc<V8Runtime>, code: &str, opts: RunOpts) -> Outcome {
     let ts = store().await;
-    let fid = function_for(&ts, code, opts.version_id.as_deref()).await;
+    let fid = function_for(&ts, code, opts.version_id.as_deref(), opts.isolation).await;
     if !opts.env.is_empty() {
         ts.stores
             .env
@@ -280,11 +289,6 @@ async fn wait_finished(stores: &Stores, fid: &str) -> Execution {
 /// Runs `code` on the shared runtime.
 pub(crate) async fn run(code: &str, opts: RunOpts) -> Outcome {
     run_on(runtime(), code, opts).await
-}
-
-/// Runs `code` with default options.
-pub(crate) async fn run_default(code: &str) -> Outcome {
-    run(code, RunOpts::default()).await
 }
 
 /// The stores of this test thread's database (the one `run` records into).

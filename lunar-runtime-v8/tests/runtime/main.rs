@@ -3,5 +3,7 @@
 mod code_cache;
 mod fixtures;
 mod harness;
+mod hostile;
 mod limits;
 mod net;
+mod warm;
