@@ -9,14 +9,15 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::after_insert::AfterInsert;
 use crate::cache::{FunctionCache, InvalidatingEnv, InvalidatingFunctions, Runnable};
 use crate::clock::{Clock, SystemClock};
 use crate::errfmt::format_run_error;
-use crate::group_commit::GroupCommit;
+use crate::group_commit::{GroupCommit, Ticket};
 use crate::http_client::HttpClient;
 use crate::logger::Logger;
 use crate::mask::{mask_headers, mask_json_text, mask_query};
-use crate::model::{ExecutionStatus, Function, LogLevel, NewExecution, Outcome, Trigger};
+use crate::model::{ExecutionStatus, Function, LogEntry, LogLevel, NewExecution, Outcome, Trigger};
 use crate::runtime::{
     Ctx, EnvHandle, Event, FunctionResponse, Host, KvHandle, Limits, ResponseBody, RunError,
     RunErrorKind, RunJob, Runtime,
@@ -215,7 +216,7 @@ struct Inner {
     shutdown: CancellationToken,
     tracker: TaskTracker,
     cache: Arc<FunctionCache>,
-    group: Option<GroupCommit>,
+    group: Option<Arc<GroupCommit>>,
 }
 
 impl Engine {
@@ -513,11 +514,19 @@ impl Inner {
             trigger: req.trigger,
             created_at: now,
         };
-        match &self.group {
-            Some(g) => g.submit(ExecutionWrite::Insert(row)).await,
-            None => self.stores.functions.insert_execution(row).await,
-        }
-        .map_err(EngineError::Internal)?;
+        // With group commit the insert is queued and the code runs meanwhile; an
+        // execution that ends before a batch took its insert is written once, finished.
+        let mut pending = match &self.group {
+            Some(g) => Pending::Queued(g.enqueue(ExecutionWrite::Insert(row))),
+            None => {
+                self.stores
+                    .functions
+                    .insert_execution(row)
+                    .await
+                    .map_err(EngineError::Internal)?;
+                Pending::Committed
+            }
+        };
         // Step 9.
         let logger = Logger::new(&limits, self.clock.clone());
         let mut host = Host::new(
@@ -530,6 +539,23 @@ impl Inner {
         host.execution_id.clone_from(&execution_id);
         host.ai = Some(self.stores.ai.clone());
         host.email = Some(self.stores.email.clone());
+        // AI and e-mail rows reference the execution: while its row is queued, they are
+        // written once it is committed.
+        let inserted = match &pending {
+            Pending::Queued(_) => {
+                let (tx, rx) = tokio::sync::watch::channel(false);
+                host.ai = Some(Arc::new(AfterInsert {
+                    inner: self.stores.ai.clone(),
+                    inserted: rx.clone(),
+                }));
+                host.email = Some(Arc::new(AfterInsert {
+                    inner: self.stores.email.clone(),
+                    inserted: rx,
+                }));
+                Some(tx)
+            }
+            Pending::Committed => None,
+        };
         let job = RunJob::new(
             code.clone(),
             version.id.clone(),
@@ -539,8 +565,18 @@ impl Inner {
             self.config.timezone.clone(),
             host,
             cancel.clone(),
-        );
-        let outcome = self.runtime.run(job).await;
+        )
+        .with_isolation(function.isolation);
+        let outcome = match pending {
+            Pending::Committed => self.runtime.run(job).await,
+            Pending::Queued(ticket) => {
+                let (outcome, p) = self
+                    .run_while_inserting(job, ticket, &cancel, inserted)
+                    .await?;
+                pending = p;
+                outcome
+            }
+        };
         // Step 10.
         let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         // Steps 11-13.
@@ -581,6 +617,7 @@ impl Inner {
                 response_json,
             },
             &logger,
+            pending,
         )
         .await;
         // Step 15.
@@ -605,35 +642,134 @@ impl Inner {
         format_run_error(code, &err.message, err.line, err.column)
     }
 
-    async fn finish(&self, execution_id: &str, outcome: Outcome, logger: &Logger) {
+    /// Runs `job` while its queued `pending` insert commits. When the insert fails the
+    /// run is cancelled and the execution fails to start (nothing is recorded).
+    async fn run_while_inserting(
+        &self,
+        job: RunJob,
+        mut ticket: Ticket,
+        cancel: &CancellationToken,
+        inserted: Option<tokio::sync::watch::Sender<bool>>,
+    ) -> Result<(crate::runtime::RunOutcome, Pending), EngineError> {
+        let run = self.runtime.run(job);
+        tokio::pin!(run);
+        let committed = tokio::select! {
+            biased;
+            out = &mut run => return Ok((out, Pending::Queued(ticket))),
+            r = ticket.committed() => r,
+        };
+        if let Err(e) = committed {
+            cancel.cancel();
+            let _ = run.await;
+            return Err(EngineError::Internal(e));
+        }
+        if let Some(tx) = inserted {
+            let _ = tx.send(true);
+        }
+        Ok((run.await, Pending::Committed))
+    }
+
+    /// Step 14: the final write with the buffered logs, retried. An execution whose insert
+    /// is still queued is written once, finished ([`ExecutionWrite::Record`]).
+    async fn finish(
+        &self,
+        execution_id: &str,
+        outcome: Outcome,
+        logger: &Logger,
+        pending: Pending,
+    ) {
         let entries = logger.take();
+        if let (Some(g), Pending::Queued(mut ticket)) = (&self.group, pending) {
+            let mut row = None;
+            let upgraded = g.upgrade(&ticket, |w| match w {
+                ExecutionWrite::Insert(r) => {
+                    row = Some(r.clone());
+                    ExecutionWrite::Record {
+                        row: r,
+                        outcome: outcome.clone(),
+                        logs: entries.clone(),
+                    }
+                }
+                other => other,
+            });
+            match (upgraded, ticket.committed().await, row) {
+                (true, Ok(()), _) => return,
+                // The one write failed: retry it as a whole.
+                (true, Err(e), Some(row)) => {
+                    tracing::warn!(execution_id, error = %e, "retrying execution write");
+                    let write = ExecutionWrite::Record {
+                        row,
+                        outcome,
+                        logs: entries,
+                    };
+                    self.write_retried(execution_id, write, 2).await;
+                    return;
+                }
+                // A batch had taken the insert: the finish follows it.
+                (false, Ok(()), _) => {}
+                (_, Err(e), _) => {
+                    tracing::error!(execution_id, error = %e, "failed to record execution");
+                    return;
+                }
+            }
+        }
+        match &self.group {
+            Some(_) => {
+                let write = ExecutionWrite::Finish {
+                    id: execution_id.to_owned(),
+                    outcome,
+                    logs: entries,
+                };
+                self.write_retried(execution_id, write, 1).await;
+            }
+            None => self.finish_unbatched(execution_id, outcome, entries).await,
+        }
+    }
+
+    /// Submits `write` through group commit, attempt `first` of the configured number,
+    /// retrying with backoff. A retried `Record` that finds its row already stored (an
+    /// earlier attempt committed after all) is done.
+    async fn write_retried(&self, execution_id: &str, write: ExecutionWrite, first: u32) {
+        let Some(g) = &self.group else { return };
+        let attempts = self.config.finish_attempts.max(first);
+        let mut delay = Duration::from_millis(50);
+        for attempt in first..=attempts {
+            match g.submit(write.clone()).await {
+                Ok(()) => return,
+                Err(Error::AlreadyExists(_))
+                    if matches!(write, ExecutionWrite::Record { .. }) && attempt > 1 =>
+                {
+                    return;
+                }
+                Err(e) if attempt < attempts => {
+                    tracing::warn!(execution_id, attempt, error = %e, "retrying execution write");
+                    tokio::time::sleep(delay).await;
+                    delay *= 4;
+                }
+                Err(e) => {
+                    tracing::error!(execution_id, error = %e, "failed to record execution outcome");
+                }
+            }
+        }
+    }
+
+    /// The final write without group commit: logs, then the outcome, retried.
+    async fn finish_unbatched(&self, execution_id: &str, outcome: Outcome, entries: Vec<LogEntry>) {
         let attempts = self.config.finish_attempts.max(1);
         let mut delay = Duration::from_millis(50);
         let mut logs_written = entries.is_empty();
         for attempt in 1..=attempts {
-            let r = match &self.group {
-                Some(g) => {
-                    g.submit(ExecutionWrite::Finish {
-                        id: execution_id.to_owned(),
-                        outcome: outcome.clone(),
-                        logs: entries.clone(),
-                    })
-                    .await
+            let r = async {
+                if !logs_written {
+                    self.stores.logs.append(execution_id, &entries).await?;
+                    logs_written = true;
                 }
-                None => {
-                    async {
-                        if !logs_written {
-                            self.stores.logs.append(execution_id, &entries).await?;
-                            logs_written = true;
-                        }
-                        self.stores
-                            .functions
-                            .finish_execution(execution_id, outcome.clone())
-                            .await
-                    }
+                self.stores
+                    .functions
+                    .finish_execution(execution_id, outcome.clone())
                     .await
-                }
-            };
+            }
+            .await;
             match r {
                 Ok(()) => return,
                 Err(e) if attempt < attempts => {
@@ -647,4 +783,12 @@ impl Inner {
             }
         }
     }
+}
+
+/// Where an execution's `pending` insert stands.
+enum Pending {
+    /// Committed (or written directly, without group commit).
+    Committed,
+    /// Queued for group commit.
+    Queued(Ticket),
 }

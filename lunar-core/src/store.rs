@@ -379,6 +379,16 @@ pub trait EmailTracker: Debug + Send + Sync + 'static {
 pub enum ExecutionWrite {
     /// Insert a `pending` execution.
     Insert(NewExecution),
+    /// Insert an execution that has already finished, with its buffered logs: the one
+    /// write of an execution that ended before its `pending` insert was committed.
+    Record {
+        /// The row as it would have been inserted.
+        row: NewExecution,
+        /// Final state.
+        outcome: Outcome,
+        /// Buffered log entries, in order.
+        logs: Vec<LogEntry>,
+    },
     /// Finish an execution and append its buffered logs.
     Finish {
         /// Execution id.
@@ -414,11 +424,13 @@ pub enum ExecutionWrite {
 /// impl BatchWriter for MyStore {
 ///     async fn write_batch(&self, writes: &[ExecutionWrite]) -> Result<()> {
 ///         // BEGIN; for each write: insert the pending row, or update it and append its
-///         // logs; COMMIT (roll back everything on the first error).
+///         // logs, or insert the finished row with its logs; COMMIT (roll back everything
+///         // on the first error).
 ///         for w in writes {
 ///             match w {
 ///                 ExecutionWrite::Insert(_row) => {}
 ///                 ExecutionWrite::Finish { .. } => {}
+///                 ExecutionWrite::Record { .. } => {}
 ///             }
 ///         }
 ///         Ok(())

@@ -12,11 +12,22 @@ use crate::tracking::{Kind, tx_add_rows};
 /// A write with its log entries already encoded.
 enum Prepared<'a> {
     Insert(&'a lunar_core::model::NewExecution),
+    Record {
+        row: &'a lunar_core::model::NewExecution,
+        outcome: &'a lunar_core::model::Outcome,
+        logs: Vec<(i64, Vec<u8>)>,
+    },
     Finish {
         id: &'a str,
         outcome: &'a lunar_core::model::Outcome,
         logs: Vec<(i64, Vec<u8>)>,
     },
+}
+
+fn encode_logs(logs: &[lunar_core::model::LogEntry]) -> SledResult<Vec<(i64, Vec<u8>)>> {
+    logs.iter()
+        .map(|l| Ok((l.created_at, encode(Kind::Logs.name(), l)?)))
+        .collect()
 }
 
 fn prepare(writes: &[ExecutionWrite]) -> SledResult<Vec<Prepared<'_>>> {
@@ -28,10 +39,12 @@ fn prepare(writes: &[ExecutionWrite]) -> SledResult<Vec<Prepared<'_>>> {
                 ExecutionWrite::Finish { id, outcome, logs } => Prepared::Finish {
                     id,
                     outcome,
-                    logs: logs
-                        .iter()
-                        .map(|l| Ok((l.created_at, encode(Kind::Logs.name(), l)?)))
-                        .collect::<SledResult<_>>()?,
+                    logs: encode_logs(logs)?,
+                },
+                ExecutionWrite::Record { row, outcome, logs } => Prepared::Record {
+                    row,
+                    outcome,
+                    logs: encode_logs(logs)?,
                 },
             })
         })
@@ -55,6 +68,11 @@ impl BatchWriter for SledStore {
                         Prepared::Finish { id, outcome, logs } => {
                             tx_add_rows(tx, Kind::Logs, id, logs)?;
                             tx_finish_execution(tx, id, outcome)?;
+                        }
+                        Prepared::Record { row, outcome, logs } => {
+                            tx_insert_execution(tx, row)?;
+                            tx_add_rows(tx, Kind::Logs, &row.id, logs)?;
+                            tx_finish_execution(tx, &row.id, outcome)?;
                         }
                     }
                 }

@@ -25,6 +25,10 @@ macro_rules! batch_writer {
                             Self::finish_execution_on(&mut *tx, id, outcome).await?;
                             insert_logs(&mut *tx, id, logs).await?;
                         }
+                        ExecutionWrite::Record { row, outcome, logs } => {
+                            Self::insert_finished_execution_on(&mut *tx, row, outcome).await?;
+                            insert_logs(&mut *tx, &row.id, logs).await?;
+                        }
                     }
                 }
                 tx.commit().await.map_err(db)
