@@ -134,11 +134,11 @@ pub(crate) const INSERT_EXECUTION: &str = "INSERT INTO executions \
     (id, function_id, function_version_id, status, event_json, trigger_type, created_at) \
     VALUES ($1, $2, $3, 'pending', $4, $5, $6)";
 
-/// An execution inserted already finished (group commit's one-write path).
-pub(crate) const INSERT_FINISHED_EXECUTION: &str = "INSERT INTO executions \
+/// The head of group commit's multi-row execution insert (`pending` rows and finished
+/// ones); SQLite appends `VALUES` tuples, PostgreSQL `UNNEST`s arrays in this order.
+pub(crate) const INSERT_EXECUTION_ROWS: &str = "INSERT INTO executions \
     (id, function_id, function_version_id, status, event_json, trigger_type, created_at, \
-    duration_ms, error_message, response_json) \
-    VALUES ($1, $2, $3, $7, $4, $5, $6, $8, $9, $10)";
+    duration_ms, error_message, response_json)";
 
 pub(crate) const FINISH_EXECUTION: &str = "UPDATE executions \
     SET status = $2, duration_ms = $3, error_message = $4, response_json = $5 WHERE id = $1";

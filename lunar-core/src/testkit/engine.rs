@@ -779,3 +779,146 @@ pub async fn batch_writer_is_atomic(s: Stores) {
     assert!(matches!(r, Err(crate::Error::NotFound(_))), "{r:?}");
     assert!(s.functions.get_execution(&c).await.is_err(), "rolled back");
 }
+
+/// A batch writer writes a finished execution in one `Record` (row, outcome and logs), a
+/// large mixed batch keeps every execution's logs in order, and a `Record` of an existing
+/// id is `AlreadyExists` with nothing written.
+pub async fn batch_writer_records_finished_executions(s: Stores) {
+    let Some(batch) = s.batch.clone() else {
+        eprintln!("store has no batch writer; nothing to check");
+        return;
+    };
+    let fid = function(&s).await;
+    let vid = ids::version_id(&fid, 1);
+    let new = |id: &str| crate::model::NewExecution {
+        id: id.to_owned(),
+        function_id: fid.clone(),
+        function_version_id: vid.clone(),
+        event_json: Some(format!("{{\"n\":\"{id}\"}}")),
+        trigger: Trigger::Cron,
+        created_at: 1_700_000_100,
+    };
+    let outcome = |n: i64| crate::model::Outcome {
+        status: if n % 2 == 0 {
+            ExecutionStatus::Success
+        } else {
+            ExecutionStatus::Error
+        },
+        duration_ms: n,
+        error_message: (n % 2 == 1).then(|| format!("failed {n}")),
+        response_json: Some(format!("{{\"statusCode\":{}}}", 200 + n)),
+    };
+    let logs = |id: &str, n: usize| -> Vec<crate::model::LogEntry> {
+        (0..n)
+            .map(|i| crate::model::LogEntry {
+                level: LogLevel::Info,
+                message: format!("{id} line {i}"),
+                created_at: 1_700_000_100,
+            })
+            .collect()
+    };
+    // 150 executions (more than one statement chunk): records, inserts finished in the
+    // same batch, and inserts left pending.
+    let ids: Vec<String> = (0..150).map(|_| ids::new_id()).collect();
+    let mut writes = Vec::new();
+    for (n, id) in ids.iter().enumerate() {
+        match n % 3 {
+            0 => writes.push(crate::ExecutionWrite::Record {
+                row: new(id),
+                outcome: outcome(n as i64),
+                logs: logs(id, n % 5),
+            }),
+            _ => writes.push(crate::ExecutionWrite::Insert(new(id))),
+        }
+    }
+    for (n, id) in ids.iter().enumerate().filter(|(n, _)| n % 3 == 1) {
+        writes.push(crate::ExecutionWrite::Finish {
+            id: id.clone(),
+            outcome: outcome(n as i64),
+            logs: logs(id, 2),
+        });
+    }
+    batch.write_batch(&writes).await.expect("batch");
+    for (n, id) in ids.iter().enumerate() {
+        let e = s.functions.get_execution(id).await.expect("row");
+        assert_eq!(e.trigger, Trigger::Cron);
+        assert_eq!(
+            e.event_json.as_deref(),
+            Some(format!("{{\"n\":\"{id}\"}}").as_str())
+        );
+        let want_logs = match n % 3 {
+            0 => n % 5,
+            1 => 2,
+            _ => 0,
+        };
+        if n % 3 == 2 {
+            assert_eq!(e.status, ExecutionStatus::Pending, "execution {n}");
+        } else {
+            let o = outcome(n as i64);
+            assert_eq!(e.status, o.status, "execution {n}");
+            assert_eq!(e.duration_ms, Some(o.duration_ms));
+            assert_eq!(e.error_message, o.error_message);
+            assert_eq!(e.response_json, o.response_json);
+        }
+        let got = s.logs.list(id, PageRequest::default()).await.expect("logs");
+        let msgs: Vec<String> = got.items.iter().map(|l| l.message.clone()).collect();
+        let want: Vec<String> = (0..want_logs).map(|i| format!("{id} line {i}")).collect();
+        assert_eq!(msgs, want, "logs of execution {n}");
+    }
+    // Recording an id that exists fails as a whole.
+    let fresh = ids::new_id();
+    let r = batch
+        .write_batch(&[
+            crate::ExecutionWrite::Record {
+                row: new(&fresh),
+                outcome: outcome(0),
+                logs: logs(&fresh, 1),
+            },
+            crate::ExecutionWrite::Record {
+                row: new(&ids[0]),
+                outcome: outcome(0),
+                logs: Vec::new(),
+            },
+        ])
+        .await;
+    assert!(matches!(r, Err(crate::Error::AlreadyExists(_))), "{r:?}");
+    assert!(
+        s.functions.get_execution(&fresh).await.is_err(),
+        "rolled back"
+    );
+    // The same without logs (a store may write such a batch as one statement).
+    let r = batch
+        .write_batch(&[
+            crate::ExecutionWrite::Record {
+                row: new(&fresh),
+                outcome: outcome(0),
+                logs: Vec::new(),
+            },
+            crate::ExecutionWrite::Record {
+                row: new(&ids[0]),
+                outcome: outcome(0),
+                logs: Vec::new(),
+            },
+        ])
+        .await;
+    assert!(matches!(r, Err(crate::Error::AlreadyExists(_))), "{r:?}");
+    assert!(
+        s.functions.get_execution(&fresh).await.is_err(),
+        "rolled back"
+    );
+    let only_rows: Vec<String> = (0..5).map(|_| ids::new_id()).collect();
+    let writes: Vec<_> = only_rows
+        .iter()
+        .map(|id| crate::ExecutionWrite::Record {
+            row: new(id),
+            outcome: outcome(2),
+            logs: Vec::new(),
+        })
+        .collect();
+    batch.write_batch(&writes).await.expect("rows only");
+    for id in &only_rows {
+        let e = s.functions.get_execution(id).await.expect("row");
+        assert_eq!(e.status, ExecutionStatus::Success);
+        assert_eq!(e.duration_ms, Some(2));
+    }
+}

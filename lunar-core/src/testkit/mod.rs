@@ -119,6 +119,7 @@ macro_rules! store_conformance_tests {
             engine_sees_updates_immediately,
             engine_concurrent_executions_all_recorded,
             batch_writer_is_atomic,
+            batch_writer_records_finished_executions,
             cron_fires_every_minute_until_paused,
             cron_stops_on_clear_disable_delete,
             cron_schedule_change_and_next_run,

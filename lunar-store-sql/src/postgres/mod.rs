@@ -22,7 +22,7 @@ use lunar_core::Result;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
-use self::bulk::insert_logs;
+use self::bulk::{finish_execution_rows, insert_execution_rows, insert_log_rows};
 use crate::error::{SqlError, SqlResult};
 
 /// Backend name carried by [`lunar_core::Error::Backend`].
@@ -137,6 +137,16 @@ impl PostgresStore {
     async fn begin_write(&self) -> SqlResult<Transaction<'static, Postgres>> {
         Ok(self.pool.begin().await?)
     }
+
+    /// A pooled connection, for a write that is one statement.
+    async fn write_connection(&self) -> SqlResult<sqlx::pool::PoolConnection<Postgres>> {
+        Ok(self.pool.acquire().await?)
+    }
+}
+
+/// Statements a bulk write of `rows` rows runs (arrays bound: one).
+fn statements(rows: usize) -> usize {
+    usize::from(rows > 0)
 }
 
 /// Locks `function_id`'s row inside `tx` (see [`LOCK_FUNCTION`]) until it ends, so that

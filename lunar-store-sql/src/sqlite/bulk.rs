@@ -3,7 +3,7 @@
 //! than one statement.
 
 use lunar_core::Result;
-use lunar_core::model::LogEntry;
+use lunar_core::model::{LogEntry, Outcome};
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::SqliteConnection;
 use sqlx::{Sqlite, Transaction};
@@ -11,9 +11,14 @@ use sqlx::{Sqlite, Transaction};
 use super::{SqliteStore, db};
 use crate::error::SqlError;
 use crate::sql;
+use crate::store::batch::ExecutionRow;
 
 /// Columns bound per log row.
 const LOG_WIDTH: usize = 4;
+/// Columns bound per execution row.
+const EXECUTION_WIDTH: usize = 10;
+/// Columns bound per finish.
+const FINISH_WIDTH: usize = 5;
 
 /// Appends one execution's log entries on `conn` (a connection or an open transaction):
 /// a few multi-row INSERTs, whose rowids keep the entries' order.
@@ -21,6 +26,15 @@ pub(super) async fn insert_logs(
     conn: &mut SqliteConnection,
     execution_id: &str,
     entries: &[LogEntry],
+) -> Result<()> {
+    let rows: Vec<(&str, &LogEntry)> = entries.iter().map(|e| (execution_id, e)).collect();
+    insert_log_rows(conn, &rows).await
+}
+
+/// Appends log entries of any executions, in order, as a few multi-row INSERTs.
+pub(super) async fn insert_log_rows(
+    conn: &mut SqliteConnection,
+    entries: &[(&str, &LogEntry)],
 ) -> Result<()> {
     let mut rest = entries;
     for size in sql::chunk_sizes(entries.len()) {
@@ -31,9 +45,9 @@ pub(super) async fn insert_logs(
             sql::placeholders(size, LOG_WIDTH)
         );
         let mut query = sqlx::query(&text);
-        for entry in chunk {
+        for (execution_id, entry) in chunk {
             query = query
-                .bind(execution_id)
+                .bind(*execution_id)
                 .bind(entry.level.code())
                 .bind(&entry.message)
                 .bind(entry.created_at);
@@ -44,6 +58,75 @@ pub(super) async fn insert_logs(
             .map_err(|e| db(SqlError::from(e).execution_row_as("log")))?;
     }
     Ok(())
+}
+
+/// Inserts execution rows (`pending`, or finished with their outcome) as a few multi-row
+/// INSERTs.
+pub(super) async fn insert_execution_rows(
+    conn: &mut SqliteConnection,
+    rows: &[ExecutionRow<'_>],
+) -> Result<()> {
+    let mut rest = rows;
+    for size in sql::chunk_sizes(rows.len()) {
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        let text = format!(
+            "{} VALUES {}",
+            sql::INSERT_EXECUTION_ROWS,
+            sql::placeholders(size, EXECUTION_WIDTH)
+        );
+        let mut query = sqlx::query(&text);
+        for ExecutionRow { row, outcome } in chunk {
+            query = query
+                .bind(&row.id)
+                .bind(&row.function_id)
+                .bind(&row.function_version_id)
+                .bind(outcome.map_or("pending", |o| o.status.as_str()))
+                .bind(&row.event_json)
+                .bind(row.trigger.as_str())
+                .bind(row.created_at)
+                .bind(outcome.map(|o| o.duration_ms))
+                .bind(outcome.and_then(|o| o.error_message.as_deref()))
+                .bind(outcome.and_then(|o| o.response_json.as_deref()));
+        }
+        query.execute(&mut *conn).await.map_err(|err| {
+            db(SqlError::from(err)
+                .unique_as("execution")
+                .parent_missing_as("version"))
+        })?;
+    }
+    Ok(())
+}
+
+/// Records outcomes of inserted executions (`UPDATE … FROM (VALUES …)`); returns how many
+/// rows were updated.
+pub(super) async fn finish_execution_rows(
+    conn: &mut SqliteConnection,
+    finishes: &[(&str, &Outcome)],
+) -> Result<u64> {
+    let mut done = 0;
+    let mut rest = finishes;
+    for size in sql::chunk_sizes(finishes.len()) {
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        let text = format!(
+            "UPDATE executions SET status = v.column2, duration_ms = v.column3, \
+             error_message = v.column4, response_json = v.column5 \
+             FROM (VALUES {}) AS v WHERE executions.id = v.column1",
+            sql::placeholders(size, FINISH_WIDTH)
+        );
+        let mut query = sqlx::query(&text);
+        for (id, outcome) in chunk {
+            query = query
+                .bind(*id)
+                .bind(outcome.status.as_str())
+                .bind(outcome.duration_ms)
+                .bind(outcome.error_message.as_deref())
+                .bind(outcome.response_json.as_deref());
+        }
+        done += query.execute(&mut *conn).await.map_err(db)?.rows_affected();
+    }
+    Ok(done)
 }
 
 impl SqliteStore {

@@ -11,7 +11,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 
-use self::bulk::insert_logs;
+use self::bulk::{finish_execution_rows, insert_execution_rows, insert_log_rows};
 use crate::error::{SqlError, SqlResult};
 
 /// Backend name carried by [`lunar_core::Error::Backend`].
@@ -42,15 +42,33 @@ fn db(e: impl Into<SqlError>) -> lunar_core::Error {
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// One connection for write transactions (SQLite has one writer at a time anyway):
+    /// its page cache stays warm instead of being invalidated by other connections'
+    /// writes. The main pool when the database is in memory.
+    writer: SqlitePool,
 }
 
 impl SqliteStore {
     /// Wraps a pool. Its connections must enforce foreign keys (the sqlx default, and what
     /// [`connect_options`](Self::connect_options) sets); nothing is created until
-    /// [`migrate`](Self::migrate).
+    /// [`migrate`](Self::migrate). Write transactions use one more connection with the
+    /// pool's options, opened when first needed.
     #[must_use]
     pub fn new(pool: SqlitePool) -> Self {
-        Self { pool }
+        let options = pool.connect_options();
+        let name = options.get_filename().to_string_lossy();
+        let in_memory = [":memory:", "sqlx-in-memory", "mode=memory"]
+            .iter()
+            .any(|m| name.contains(m));
+        let writer = if in_memory {
+            pool.clone()
+        } else {
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_lazy_with((*options).clone())
+        };
+        Self { pool, writer }
     }
 
     /// Opens a pool on `path_or_url` with [`connect_options`](Self::connect_options) and
@@ -131,8 +149,18 @@ impl SqliteStore {
     /// (`BEGIN IMMEDIATE`), so concurrent writers queue on the busy timeout instead of
     /// failing to upgrade a read lock.
     async fn begin_write(&self) -> SqlResult<Transaction<'static, Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
+
+    /// The writer's connection, for a write that is one statement.
+    async fn write_connection(&self) -> SqlResult<sqlx::pool::PoolConnection<Sqlite>> {
+        Ok(self.writer.acquire().await?)
+    }
+}
+
+/// Statements a bulk write of `rows` rows runs (multi-row `VALUES` in a few shapes).
+fn statements(rows: usize) -> usize {
+    crate::sql::chunk_sizes(rows).count()
 }
 
 /// Nothing to lock: [`begin_write`](SqliteStore::begin_write) already holds the database's

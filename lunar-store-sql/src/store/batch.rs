@@ -1,5 +1,47 @@
 //! `BatchWriter`: many executions' inserts, finishes and logs in one transaction (group
-//! commit).
+//! commit), as a few multi-row statements rather than one statement per write.
+
+use lunar_core::ExecutionWrite;
+use lunar_core::model::{LogEntry, NewExecution, Outcome};
+
+/// An execution row to insert: `pending` (no outcome) or already finished.
+pub(crate) struct ExecutionRow<'a> {
+    pub(crate) row: &'a NewExecution,
+    pub(crate) outcome: Option<&'a Outcome>,
+}
+
+/// A batch's writes grouped by statement, in the order they run: the rows first (a finish
+/// in the batch may be of a row inserted earlier in it), then the finishes, then the logs
+/// (which reference their executions).
+#[derive(Default)]
+pub(crate) struct Grouped<'a> {
+    pub(crate) rows: Vec<ExecutionRow<'a>>,
+    pub(crate) finishes: Vec<(&'a str, &'a Outcome)>,
+    pub(crate) logs: Vec<(&'a str, &'a LogEntry)>,
+}
+
+impl<'a> Grouped<'a> {
+    pub(crate) fn of(writes: &'a [ExecutionWrite]) -> Self {
+        let mut g = Self::default();
+        for w in writes {
+            match w {
+                ExecutionWrite::Insert(row) => g.rows.push(ExecutionRow { row, outcome: None }),
+                ExecutionWrite::Finish { id, outcome, logs } => {
+                    g.finishes.push((id, outcome));
+                    g.logs.extend(logs.iter().map(|l| (id.as_str(), l)));
+                }
+                ExecutionWrite::Record { row, outcome, logs } => {
+                    g.rows.push(ExecutionRow {
+                        row,
+                        outcome: Some(outcome),
+                    });
+                    g.logs.extend(logs.iter().map(|l| (row.id.as_str(), l)));
+                }
+            }
+        }
+        g
+    }
+}
 
 /// `BatchWriter` for `$store` (see `store_impls!` for what the dialect supplies).
 macro_rules! batch_writer {
@@ -10,27 +52,23 @@ macro_rules! batch_writer {
                 &self,
                 writes: &[::lunar_core::ExecutionWrite],
             ) -> ::lunar_core::Result<()> {
-                use ::lunar_core::ExecutionWrite;
-
                 if writes.is_empty() {
                     return Ok(());
                 }
-                let mut tx = self.begin_write().await.map_err(db)?;
-                for w in writes {
-                    match w {
-                        ExecutionWrite::Insert(e) => {
-                            Self::insert_execution_on(&mut *tx, e).await?;
-                        }
-                        ExecutionWrite::Finish { id, outcome, logs } => {
-                            Self::finish_execution_on(&mut *tx, id, outcome).await?;
-                            insert_logs(&mut *tx, id, logs).await?;
-                        }
-                        ExecutionWrite::Record { row, outcome, logs } => {
-                            Self::insert_finished_execution_on(&mut *tx, row, outcome).await?;
-                            insert_logs(&mut *tx, &row.id, logs).await?;
-                        }
-                    }
+                let g = $crate::store::batch::Grouped::of(writes);
+                // Only new rows, in one statement: atomic on its own, no transaction
+                // round trips (the common batch of executions that finished quickly).
+                if g.finishes.is_empty() && g.logs.is_empty() && statements(g.rows.len()) == 1 {
+                    let mut conn = self.write_connection().await.map_err(db)?;
+                    return insert_execution_rows(&mut *conn, &g.rows).await;
                 }
+                let mut tx = self.begin_write().await.map_err(db)?;
+                insert_execution_rows(&mut *tx, &g.rows).await?;
+                let finished = finish_execution_rows(&mut *tx, &g.finishes).await?;
+                if finished < g.finishes.len() as u64 {
+                    return Err(::lunar_core::Error::NotFound("execution"));
+                }
+                insert_log_rows(&mut *tx, &g.logs).await?;
                 tx.commit().await.map_err(db)
             }
         }

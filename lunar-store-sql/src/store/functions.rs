@@ -93,33 +93,6 @@ macro_rules! function_store {
                     Ok(())
                 }
 
-                /// Inserts an execution that has already finished (inside a transaction).
-                async fn insert_finished_execution_on<'c>(
-                    executor: impl Executor<'c, Database = $db>,
-                    e: &NewExecution,
-                    outcome: &Outcome,
-                ) -> Result<()> {
-                    ::sqlx::query(sql::INSERT_FINISHED_EXECUTION)
-                        .bind(&e.id)
-                        .bind(&e.function_id)
-                        .bind(&e.function_version_id)
-                        .bind(&e.event_json)
-                        .bind(e.trigger.as_str())
-                        .bind(e.created_at)
-                        .bind(outcome.status.as_str())
-                        .bind(outcome.duration_ms)
-                        .bind(&outcome.error_message)
-                        .bind(&outcome.response_json)
-                        .execute(executor)
-                        .await
-                        .map_err(|err| {
-                            db(SqlError::from(err)
-                                .unique_as("execution")
-                                .parent_missing_as("version"))
-                        })?;
-                    Ok(())
-                }
-
                 /// Records an execution's outcome, on the pool or inside a transaction.
                 async fn finish_execution_on<'c>(
                     executor: impl Executor<'c, Database = $db>,

@@ -24,9 +24,12 @@ pub(crate) mod tracking;
 ///   first by transactions that number, (de)activate or delete a function's versions or
 ///   replace its env vars, ordering concurrent writers of that function; `false` when the
 ///   function is known to be missing;
-/// * `insert_logs(&mut <$db as Database>::Connection, execution_id, &[LogEntry])`, one
-///   execution's log batch on a connection (or inside a transaction);
 /// * `$store::append_logs(&self, execution_id, &[LogEntry])`, the same on the pool, atomic;
+/// * `insert_execution_rows`, `finish_execution_rows` (returning the rows updated) and
+///   `insert_log_rows` on a connection: group commit's multi-row statements over
+///   [`batch::Grouped`]'s lists, and `statements(rows)`, how many statements one of
+///   them runs for that many rows;
+/// * `$store::write_connection(&self)`, the connection a single-statement write uses;
 /// * `$store::delete_for(&self, table, execution_ids)`, deleting a table's rows of these
 ///   executions, atomic.
 macro_rules! store_impls {
