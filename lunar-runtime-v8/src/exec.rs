@@ -206,13 +206,15 @@ impl Exec<'_> {
         } else {
             None
         };
-        let (ctx, event) = (self.job.ctx.clone(), self.job.event.clone());
+        // The event is only read to build the handler's argument (moved out of the job);
+        // `ctx` stays, its ids are needed until the end.
+        let (ctx, event) = (self.job.ctx.clone(), std::mem::take(&mut self.job.event));
         let step = if let Some(w) = hit {
             self.handles.context = Some(w.context.clone());
             self.handles.internals = Some(w.internals.clone());
             let handler = w.handler.clone();
             self.warm = Some(w);
-            self.enter(move |scope, _, handles| {
+            self.enter(|scope, _, handles| {
                 v8::tc_scope!(let tc, scope);
                 let handler = v8::Local::new(tc, &handler);
                 let r = call_handler(tc, handles, handler, &ctx, &event);
@@ -220,7 +222,7 @@ impl Exec<'_> {
             })??
         } else {
             let key = WarmKey::of(&self.job, warm);
-            let (step, kept) = self.enter(move |scope, parts, handles| {
+            let (step, kept) = self.enter(|scope, parts, handles| {
                 let mut kept = None;
                 let step =
                     setup(scope, parts, handles, &key, &mut kept).and_then(|init| match init {
@@ -243,8 +245,7 @@ impl Exec<'_> {
             Step::Module(module, promise, produce) => {
                 self.drive(promise, |_, _, _| ()).await?;
                 let key = WarmKey::of(&self.job, warm);
-                let (ctx, event) = (self.job.ctx.clone(), self.job.event.clone());
-                let (step, kept) = self.enter(move |scope, parts, handles| {
+                let (step, kept) = self.enter(|scope, parts, handles| {
                     let mut kept = None;
                     let step = module_handler(scope, parts, handles, &module, &key, &mut kept)
                         .and_then(|handler| {
