@@ -5,12 +5,15 @@
 //!
 //! A queued write can still be changed before a batch takes it: an execution that finishes
 //! before its `pending` insert was committed turns that insert into one write of the
-//! finished row ([`GroupCommit::upgrade`]).
+//! finished row ([`GroupCommit::upgrade`]). To give fast executions that chance, a queue
+//! holding only `pending` inserts is committed once the oldest has waited
+//! [`GroupCommit::INSERT_DELAY`] (any other write is committed at once, with them).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, oneshot};
 
 use crate::store::{BatchWriter, ExecutionWrite};
 use crate::{Error, Result};
@@ -19,6 +22,7 @@ type Reply = oneshot::Sender<Result<()>>;
 
 struct Queued {
     ticket: u64,
+    queued_at: Instant,
     /// Always `Some` outside of [`GroupCommit::upgrade`].
     write: Option<ExecutionWrite>,
     reply: Reply,
@@ -27,9 +31,19 @@ struct Queued {
 #[derive(Default)]
 struct Queue {
     writes: VecDeque<Queued>,
+    /// Queued writes that are not `pending` inserts (they are committed at once).
+    urgent: usize,
     /// A committer task is running.
     committing: bool,
     next_ticket: u64,
+    /// Batches finished so far.
+    batches: usize,
+}
+
+enum Next {
+    Done,
+    WaitUntil(Instant),
+    Commit(Vec<Queued>),
 }
 
 /// A queued write: await [`Ticket::committed`] for its transaction's result.
@@ -37,6 +51,9 @@ struct Queue {
 pub(crate) struct Ticket {
     id: u64,
     rx: oneshot::Receiver<Result<()>>,
+    /// Batches finished when the write was queued.
+    #[cfg(test)]
+    batches_before: usize,
 }
 
 impl Ticket {
@@ -53,6 +70,8 @@ impl Ticket {
 pub(crate) struct GroupCommit {
     writer: Arc<dyn BatchWriter>,
     queue: Mutex<Queue>,
+    /// Wakes a committer waiting out the insert delay when an urgent write arrives.
+    urgent: Notify,
     max_batch: usize,
 }
 
@@ -67,11 +86,14 @@ impl std::fmt::Debug for GroupCommit {
 impl GroupCommit {
     /// Most writes in one transaction.
     pub(crate) const MAX_BATCH: usize = 256;
+    /// How long a queue of only `pending` inserts waits before it is committed.
+    pub(crate) const INSERT_DELAY: Duration = Duration::from_millis(1);
 
     pub(crate) fn new(writer: Arc<dyn BatchWriter>) -> Arc<Self> {
         Arc::new(Self {
             writer,
             queue: Mutex::new(Queue::default()),
+            urgent: Notify::new(),
             max_batch: Self::MAX_BATCH,
         })
     }
@@ -83,22 +105,33 @@ impl GroupCommit {
     /// Queues `write` (starting a committer when none runs) and returns its ticket.
     pub(crate) fn enqueue(self: &Arc<Self>, write: ExecutionWrite) -> Ticket {
         let (tx, rx) = oneshot::channel();
-        let (id, start) = {
+        let urgent = !matches!(write, ExecutionWrite::Insert(_));
+        let (id, start, _batches) = {
             let mut q = self.queue();
             q.next_ticket += 1;
             let id = q.next_ticket;
             q.writes.push_back(Queued {
                 ticket: id,
+                queued_at: Instant::now(),
                 write: Some(write),
                 reply: tx,
             });
-            (id, !std::mem::replace(&mut q.committing, true))
+            q.urgent += usize::from(urgent);
+            (id, !std::mem::replace(&mut q.committing, true), q.batches)
         };
+        if urgent {
+            self.urgent.notify_one();
+        }
         if start {
             let this = self.clone();
             tokio::spawn(async move { this.commit_all().await });
         }
-        Ticket { id, rx }
+        Ticket {
+            id,
+            rx,
+            #[cfg(test)]
+            batches_before: _batches,
+        }
     }
 
     /// Queues `write` and waits for its transaction.
@@ -117,24 +150,62 @@ impl GroupCommit {
         let Some(entry) = q.writes.iter_mut().find(|e| e.ticket == ticket.id) else {
             return false;
         };
+        let was_urgent = !matches!(entry.write, Some(ExecutionWrite::Insert(_)));
         entry.write = entry.write.take().map(f);
+        let urgent = !matches!(entry.write, Some(ExecutionWrite::Insert(_)));
+        q.urgent = q.urgent + usize::from(urgent) - usize::from(was_urgent);
+        drop(q);
+        if urgent {
+            self.urgent.notify_one();
+        }
         true
     }
 
     /// Commits batches until the queue is empty.
     async fn commit_all(&self) {
         loop {
-            let batch: Vec<Queued> = {
-                let mut q = self.queue();
-                if q.writes.is_empty() {
-                    q.committing = false;
-                    return;
+            match self.next_batch() {
+                Next::Done => return,
+                Next::WaitUntil(due) => {
+                    tokio::select! {
+                        () = tokio::time::sleep_until(due.into()) => {}
+                        () = self.urgent.notified() => {}
+                    }
                 }
-                let n = q.writes.len().min(self.max_batch);
-                q.writes.drain(..n).collect()
-            };
-            self.commit(batch).await;
+                Next::Commit(batch) => {
+                    self.commit(batch).await;
+                    self.queue().batches += 1;
+                }
+            }
         }
+    }
+
+    /// What the committer does next: stop (nothing queued), wait out the insert delay
+    /// (only young `pending` inserts queued), or commit the oldest writes.
+    fn next_batch(&self) -> Next {
+        let mut q = self.queue();
+        let Some(oldest) = q.writes.front().map(|w| w.queued_at) else {
+            q.committing = false;
+            return Next::Done;
+        };
+        let due = oldest + Self::INSERT_DELAY;
+        if q.urgent == 0 && Instant::now() < due {
+            return Next::WaitUntil(due);
+        }
+        let n = q.writes.len().min(self.max_batch);
+        let batch: Vec<Queued> = q.writes.drain(..n).collect();
+        let taken = batch
+            .iter()
+            .filter(|w| !matches!(w.write, Some(ExecutionWrite::Insert(_))))
+            .count();
+        q.urgent -= taken;
+        Next::Commit(batch)
+    }
+
+    /// Batches committed (or failed) so far.
+    #[cfg(test)]
+    fn batches_committed(&self) -> usize {
+        self.queue().batches
     }
 
     /// Commits one batch in one transaction. When it fails, its writes are retried one by
@@ -163,5 +234,141 @@ impl GroupCommit {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::model::{ExecutionStatus, NewExecution, Outcome, Trigger};
+
+    /// Records each batch it is given; fails batches holding the id `bad`.
+    #[derive(Debug, Default)]
+    struct Recorder {
+        batches: Mutex<Vec<Vec<ExecutionWrite>>>,
+    }
+
+    #[async_trait]
+    impl BatchWriter for Recorder {
+        async fn write_batch(&self, writes: &[ExecutionWrite]) -> Result<()> {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+            let bad = writes.iter().any(|w| match w {
+                ExecutionWrite::Insert(r) | ExecutionWrite::Record { row: r, .. } => r.id == "bad",
+                ExecutionWrite::Finish { id, .. } => id == "bad",
+            });
+            if bad {
+                return Err(Error::NotFound("execution"));
+            }
+            self.batches.lock().unwrap().push(writes.to_vec());
+            Ok(())
+        }
+    }
+
+    fn row(id: &str) -> NewExecution {
+        NewExecution {
+            id: id.to_owned(),
+            function_id: "f".into(),
+            function_version_id: "v".into(),
+            event_json: None,
+            trigger: Trigger::Http,
+            created_at: 0,
+        }
+    }
+
+    fn outcome() -> Outcome {
+        Outcome {
+            status: ExecutionStatus::Success,
+            duration_ms: 1,
+            error_message: None,
+            response_json: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_insert_still_queued_becomes_one_record() {
+        let rec = Arc::new(Recorder::default());
+        let g = GroupCommit::new(rec.clone());
+        let mut t = g.enqueue(ExecutionWrite::Insert(row("a")));
+        assert!(g.upgrade(&t, |w| match w {
+            ExecutionWrite::Insert(row) => ExecutionWrite::Record {
+                row,
+                outcome: outcome(),
+                logs: Vec::new(),
+            },
+            other => other,
+        }));
+        t.committed().await.expect("committed");
+        let batches = rec.batches.lock().unwrap().clone();
+        assert_eq!(batches.len(), 1);
+        assert!(matches!(&batches[0][..], [ExecutionWrite::Record { row, .. }] if row.id == "a"));
+        // Once committed it can no longer be changed.
+        assert!(!g.upgrade(&t, |w| w));
+    }
+
+    #[tokio::test]
+    async fn a_lone_insert_is_committed_after_the_delay() {
+        let rec = Arc::new(Recorder::default());
+        let g = GroupCommit::new(rec.clone());
+        let start = Instant::now();
+        g.submit(ExecutionWrite::Insert(row("a")))
+            .await
+            .expect("committed");
+        assert!(start.elapsed() >= GroupCommit::INSERT_DELAY);
+        assert_eq!(rec.batches.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_failed_batch_reports_each_write_with_its_own_error() {
+        let rec = Arc::new(Recorder::default());
+        let g = GroupCommit::new(rec.clone());
+        let mut good = g.enqueue(ExecutionWrite::Record {
+            row: row("good"),
+            outcome: outcome(),
+            logs: Vec::new(),
+        });
+        let mut bad = g.enqueue(ExecutionWrite::Finish {
+            id: "bad".into(),
+            outcome: outcome(),
+            logs: Vec::new(),
+        });
+        good.committed()
+            .await
+            .expect("the good write commits on its own");
+        let e = bad.committed().await.expect_err("the bad write fails");
+        assert!(matches!(e, Error::NotFound("execution")), "{e:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn under_64_concurrent_writers_nobody_waits_more_than_two_batches() {
+        let rec = Arc::new(Recorder::default());
+        let g = GroupCommit::new(rec.clone());
+        let mut tasks = Vec::new();
+        for w in 0..64 {
+            let g = g.clone();
+            tasks.push(tokio::spawn(async move {
+                for i in 0..20 {
+                    let id = format!("{w}-{i}");
+                    let mut t = g.enqueue(ExecutionWrite::Record {
+                        row: row(&id),
+                        outcome: outcome(),
+                        logs: Vec::new(),
+                    });
+                    t.committed().await.expect("committed");
+                    // Batches that ended between queueing and the answer (its own
+                    // included).
+                    let waited = g.batches_committed() - t.batches_before;
+                    assert!(waited <= 2, "{id} waited for {waited} batches");
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.expect("writer");
+        }
+        let written: usize = rec.batches.lock().unwrap().iter().map(Vec::len).sum();
+        assert_eq!(written, 64 * 20);
     }
 }
