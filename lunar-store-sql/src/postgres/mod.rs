@@ -138,6 +138,10 @@ impl PostgresStore {
         Ok(self.pool.begin().await?)
     }
 
+    /// Nothing to do after a batch (PostgreSQL checkpoints on its own).
+    #[allow(clippy::unused_self)]
+    fn after_batch(&self) {}
+
     /// A pooled connection, for a write that is one statement.
     async fn write_connection(&self) -> SqlResult<sqlx::pool::PoolConnection<Postgres>> {
         Ok(self.pool.acquire().await?)

@@ -46,7 +46,24 @@ pub struct SqliteStore {
     /// its page cache stays warm instead of being invalidated by other connections'
     /// writes. The main pool when the database is in memory.
     writer: SqlitePool,
+    /// Write-ahead-log checkpoints, run off the write path.
+    checkpoints: std::sync::Arc<Checkpoints>,
 }
+
+/// SQLite's automatic checkpoint runs inside the commit that crosses its threshold, so
+/// that commit (and every execution waiting on its batch) pays for copying the log into
+/// the database and syncing it. Lunar's connections turn it off
+/// ([`SqliteStore::connect_options`]) and the store runs a passive checkpoint on another
+/// connection every [`CHECKPOINT_EVERY`] group-commit batches instead; writers go on
+/// appending meanwhile.
+#[derive(Debug, Default)]
+struct Checkpoints {
+    batches: std::sync::atomic::AtomicU64,
+    running: std::sync::atomic::AtomicBool,
+}
+
+/// Group-commit batches between two checkpoints.
+const CHECKPOINT_EVERY: u64 = 256;
 
 impl SqliteStore {
     /// Wraps a pool. Its connections must enforce foreign keys (the sqlx default, and what
@@ -68,7 +85,11 @@ impl SqliteStore {
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_lazy_with((*options).clone())
         };
-        Self { pool, writer }
+        Self {
+            pool,
+            writer,
+            checkpoints: std::sync::Arc::default(),
+        }
     }
 
     /// Opens a pool on `path_or_url` with [`connect_options`](Self::connect_options) and
@@ -98,8 +119,9 @@ impl SqliteStore {
 
     /// Lunar's connection settings for a database file path or a `sqlite:` URL
     /// (`sqlite::memory:` included): create if missing, WAL journal, `synchronous = NORMAL`,
-    /// `foreign_keys = ON` on every connection, a [`BUSY_TIMEOUT`] busy timeout and a
-    /// statement cache large enough for every statement the store prepares.
+    /// `foreign_keys = ON` on every connection, a [`BUSY_TIMEOUT`] busy timeout, a
+    /// statement cache large enough for every statement the store prepares, and no
+    /// automatic checkpoints (the store checkpoints off the write path).
     ///
     /// # Errors
     /// [`lunar_core::Error::InvalidInput`] (field `database_url`) for an unparsable URL.
@@ -116,6 +138,7 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT)
+            .pragma("wal_autocheckpoint", "0")
             .statement_cache_capacity(256))
     }
 
@@ -150,6 +173,31 @@ impl SqliteStore {
     /// failing to upgrade a read lock.
     async fn begin_write(&self) -> SqlResult<Transaction<'static, Sqlite>> {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// Counts a committed batch and, every [`CHECKPOINT_EVERY`], starts a passive
+    /// checkpoint on a pooled connection (one at a time; a failure is logged).
+    fn after_batch(&self) {
+        use std::sync::atomic::Ordering;
+        let n = self.checkpoints.batches.fetch_add(1, Ordering::Relaxed) + 1;
+        if n % CHECKPOINT_EVERY != 0 || self.checkpoints.running.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let pool = self.pool.clone();
+        let checkpoints = self.checkpoints.clone();
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            checkpoints.running.store(false, Ordering::Release);
+            return;
+        };
+        rt.spawn(async move {
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                tracing::warn!(error = %e, "SQLite checkpoint failed");
+            }
+            checkpoints.running.store(false, Ordering::Release);
+        });
     }
 
     /// The writer's connection, for a write that is one statement.

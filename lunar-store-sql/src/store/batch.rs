@@ -60,7 +60,9 @@ macro_rules! batch_writer {
                 // round trips (the common batch of executions that finished quickly).
                 if g.finishes.is_empty() && g.logs.is_empty() && statements(g.rows.len()) == 1 {
                     let mut conn = self.write_connection().await.map_err(db)?;
-                    return insert_execution_rows(&mut *conn, &g.rows).await;
+                    insert_execution_rows(&mut *conn, &g.rows).await?;
+                    self.after_batch();
+                    return Ok(());
                 }
                 let mut tx = self.begin_write().await.map_err(db)?;
                 insert_execution_rows(&mut *tx, &g.rows).await?;
@@ -69,7 +71,9 @@ macro_rules! batch_writer {
                     return Err(::lunar_core::Error::NotFound("execution"));
                 }
                 insert_log_rows(&mut *tx, &g.logs).await?;
-                tx.commit().await.map_err(db)
+                tx.commit().await.map_err(db)?;
+                self.after_batch();
+                Ok(())
             }
         }
     };

@@ -29,7 +29,8 @@ pub(crate) mod tracking;
 ///   `insert_log_rows` on a connection: group commit's multi-row statements over
 ///   [`batch::Grouped`]'s lists, and `statements(rows)`, how many statements one of
 ///   them runs for that many rows;
-/// * `$store::write_connection(&self)`, the connection a single-statement write uses;
+/// * `$store::write_connection(&self)`, the connection a single-statement write uses, and
+///   `$store::after_batch(&self)`, called after each committed batch;
 /// * `$store::delete_for(&self, table, execution_ids)`, deleting a table's rows of these
 ///   executions, atomic.
 macro_rules! store_impls {

@@ -157,3 +157,64 @@ async fn child_process() {
     // Exit without closing the pool or checkpointing the WAL.
     std::process::exit(0);
 }
+
+/// Group commit's batches are checkpointed into the database file by the store (SQLite's
+/// automatic checkpoint, which would stall the committing batch, is off).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_commit_batches_are_checkpointed_off_the_write_path() {
+    use lunar_core::{BatchWriter, ExecutionWrite};
+    let dir = TempDir::new().expect("temp dir");
+    let path = dir.path().join("lunar.db");
+    let store = open(&path).await;
+    let autocheckpoint: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+        .fetch_one(store.pool())
+        .await
+        .expect("pragma");
+    assert_eq!(autocheckpoint, 0);
+    let fid = ids::new_id();
+    store
+        .create_function(NewFunction {
+            id: fid.clone(),
+            name: "checkpointed".into(),
+            description: None,
+            code: "function handler(){}".into(),
+            isolation: Isolation::Warm,
+            now: T0,
+        })
+        .await
+        .expect("create");
+    let main_file = || std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let before = main_file();
+    let event = "x".repeat(2048);
+    for _ in 0..600 {
+        let write = ExecutionWrite::Record {
+            row: NewExecution {
+                id: ids::new_id(),
+                function_id: fid.clone(),
+                function_version_id: ids::version_id(&fid, 1),
+                event_json: Some(event.clone()),
+                trigger: Trigger::Http,
+                created_at: T0,
+            },
+            outcome: Outcome {
+                status: ExecutionStatus::Success,
+                duration_ms: 1,
+                error_message: None,
+                response_json: None,
+            },
+            logs: Vec::new(),
+        };
+        store.write_batch(&[write]).await.expect("batch");
+    }
+    // The checkpoints run in the background: wait for the file to take the rows (~1.2 MB).
+    for _ in 0..200 {
+        if main_file() > before + 1_000_000 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!(
+        "the database file stayed at {} bytes (from {before})",
+        main_file()
+    );
+}
