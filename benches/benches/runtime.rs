@@ -1,9 +1,13 @@
 //! V8 runtime benchmarks: executions through `lunar_core::Engine` over SQLite (every
 //! execution recorded, group-committed) and through the bare `Runtime::run`.
 //!
-//! * `runtime/engine` and `runtime/bare`: `cold` (first execution of a new version),
-//!   `warm_hello` (a cached hello-world handler), `kv3` (`kv.set`, `kv.get`,
-//!   `kv.delete`, awaited in turn);
+//! * `runtime/engine` and `runtime/bare`: `cold` (first execution of a new version,
+//!   compile included), `warm_hello` (a hello-world handler in its warm context — the
+//!   default isolation), `fresh_hello` (the same with `isolation: fresh`, a new context per
+//!   execution), `kv3` (`kv.set`, `kv.get`, `kv.delete`, awaited in turn);
+//! * `runtime/io_bound`: 100 concurrent executions through the engine, each awaiting a
+//!   `fetch` of a local upstream that answers after 1 s (the whole burst should take
+//!   about 1 s);
 //! * `runtime/throughput`: 256 concurrent hello-world executions with the whole pool busy
 //!   (reported as executions per second);
 //! * idle worker RSS, printed before the groups run (criterion cannot measure memory).
@@ -17,12 +21,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
-use lunar_core::model::{NewFunction, Trigger};
+use lunar_core::model::{Isolation, NewFunction, Trigger};
 use lunar_core::runtime::{
     Ctx, EnvHandle, Event, Host, KvHandle, Limits, RunJob, RunOutcome, Runtime,
 };
 use lunar_core::{Engine, EngineConfig, ExecuteRequest, Logger, Stores, SystemClock, ids};
-use lunar_runtime_v8::{V8Options, V8Runtime};
+use lunar_runtime_v8::{ClientOptions, ReqwestClient, V8Options, V8Runtime};
 use lunar_store_sql::SqliteStore;
 
 const HELLO: &str =
@@ -43,6 +47,7 @@ struct Env {
     v8: Arc<V8Runtime>,
     engine: Engine,
     hello: String,
+    fresh_hello: String,
     kv3: String,
     _dir: tempfile::TempDir,
 }
@@ -59,6 +64,10 @@ fn event() -> Event {
 }
 
 async fn create(stores: &Stores, code: &str) -> String {
+    create_with(stores, code, Isolation::Warm).await
+}
+
+async fn create_with(stores: &Stores, code: &str, isolation: Isolation) -> String {
     let id = ids::new_id();
     stores
         .functions
@@ -67,6 +76,7 @@ async fn create(stores: &Stores, code: &str) -> String {
             name: "bench".into(),
             description: None,
             code: code.into(),
+            isolation,
             now: 1_700_000_000,
         })
         .await
@@ -83,7 +93,7 @@ impl Env {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("lunar.db");
         let v8 = Arc::new(V8Runtime::new(V8Options::default()).expect("V8"));
-        let (stores, engine, hello, kv3) = tokio.block_on(async {
+        let (stores, engine, hello, fresh_hello, kv3) = tokio.block_on(async {
             let store = Arc::new(
                 SqliteStore::connect(db.to_str().expect("utf-8 path"))
                     .await
@@ -93,8 +103,9 @@ impl Env {
             let stores = Stores::from_backend(store.clone()).with_batch_writer(store);
             let engine = Engine::new(stores.clone(), v8.clone(), EngineConfig::default());
             let hello = create(&stores, HELLO).await;
+            let fresh_hello = create_with(&stores, HELLO, Isolation::Fresh).await;
             let kv3 = create(&stores, KV3).await;
-            (stores, engine, hello, kv3)
+            (stores, engine, hello, fresh_hello, kv3)
         });
         Self {
             tokio,
@@ -102,6 +113,7 @@ impl Env {
             v8,
             engine,
             hello,
+            fresh_hello,
             kv3,
             _dir: dir,
         }
@@ -181,8 +193,74 @@ fn engine_group(c: &mut Criterion, env: &Env) {
     g.bench_function("warm_hello", |b| {
         b.to_async(&env.tokio).iter(|| env.execute(&env.hello));
     });
+    g.bench_function("fresh_hello", |b| {
+        b.to_async(&env.tokio)
+            .iter(|| env.execute(&env.fresh_hello));
+    });
     g.bench_function("kv3", |b| {
         b.to_async(&env.tokio).iter(|| env.execute(&env.kv3));
+    });
+    g.finish();
+}
+
+/// 100 executions at once, each awaiting a 1 s upstream on loopback.
+fn io_bound_group(c: &mut Criterion, env: &Env) {
+    const N: usize = 100;
+    let upstream = env.tokio.block_on(async {
+        let app = axum::Router::new().route(
+            "/slow",
+            axum::routing::get(|| async {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                "done"
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        addr
+    });
+    let code = format!(
+        "async function handler() {{ const r = await fetch('http://{upstream}/slow'); \
+         return {{ body: await r.text() }}; }}"
+    );
+    let (engine, fid) = env.tokio.block_on(async {
+        let http = Arc::new(ReqwestClient::new(ClientOptions::default()).expect("client"));
+        let engine = Engine::builder(env.stores.clone(), env.v8.clone())
+            .http_client(http)
+            .build();
+        (engine, create(&env.stores, &code).await)
+    });
+    let fid: Arc<str> = Arc::from(fid.as_str());
+    let mut g = c.benchmark_group("runtime/io_bound");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(N as u64));
+    g.bench_function(BenchmarkId::new("fetch_1s_upstream", N), |b| {
+        b.iter_custom(|iters| {
+            env.tokio.block_on(async {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    let tasks: Vec<_> = (0..N)
+                        .map(|_| {
+                            let engine = engine.clone();
+                            let fid = fid.clone();
+                            tokio::spawn(async move {
+                                engine
+                                    .execute(ExecuteRequest::http(&*fid, event()))
+                                    .await
+                                    .expect("engine ran")
+                            })
+                        })
+                        .collect();
+                    for t in tasks {
+                        let r = t.await.expect("task");
+                        assert!(r.error_message.is_none(), "{:?}", r.error_message);
+                    }
+                }
+                start.elapsed()
+            })
+        });
     });
     g.finish();
 }
@@ -328,6 +406,7 @@ fn benches(c: &mut Criterion) {
     engine_group(c, &env);
     bare_group(c, &env);
     throughput_group(c, &env);
+    io_bound_group(c, &env);
 }
 
 criterion_group!(runtime, benches);
