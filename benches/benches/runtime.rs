@@ -203,6 +203,31 @@ fn engine_group(c: &mut Criterion, env: &Env) {
     g.finish();
 }
 
+/// `iters` rounds of `n` concurrent executions of `fid` through `engine`, each checked to
+/// have succeeded; the time they took.
+async fn bursts(engine: &Engine, fid: &Arc<str>, n: usize, iters: u64) -> Duration {
+    let start = Instant::now();
+    for _ in 0..iters {
+        let tasks: Vec<_> = (0..n)
+            .map(|_| {
+                let engine = engine.clone();
+                let fid = fid.clone();
+                tokio::spawn(async move {
+                    engine
+                        .execute(ExecuteRequest::http(&*fid, event()))
+                        .await
+                        .expect("engine ran")
+                })
+            })
+            .collect();
+        for t in tasks {
+            let r = t.await.expect("task");
+            assert!(r.error_message.is_none(), "{:?}", r.error_message);
+        }
+    }
+    start.elapsed()
+}
+
 /// 100 executions at once, each awaiting a 1 s upstream on loopback.
 fn io_bound_group(c: &mut Criterion, env: &Env) {
     const N: usize = 100;
@@ -237,30 +262,7 @@ fn io_bound_group(c: &mut Criterion, env: &Env) {
     g.sample_size(10);
     g.throughput(Throughput::Elements(N as u64));
     g.bench_function(BenchmarkId::new("fetch_1s_upstream", N), |b| {
-        b.iter_custom(|iters| {
-            env.tokio.block_on(async {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    let tasks: Vec<_> = (0..N)
-                        .map(|_| {
-                            let engine = engine.clone();
-                            let fid = fid.clone();
-                            tokio::spawn(async move {
-                                engine
-                                    .execute(ExecuteRequest::http(&*fid, event()))
-                                    .await
-                                    .expect("engine ran")
-                            })
-                        })
-                        .collect();
-                    for t in tasks {
-                        let r = t.await.expect("task");
-                        assert!(r.error_message.is_none(), "{:?}", r.error_message);
-                    }
-                }
-                start.elapsed()
-            })
-        });
+        b.iter_custom(|iters| env.tokio.block_on(bursts(&engine, &fid, N, iters)));
     });
     g.finish();
 }
@@ -302,32 +304,12 @@ fn bare_group(c: &mut Criterion, env: &Env) {
 fn throughput_group(c: &mut Criterion, env: &Env) {
     let mut g = c.benchmark_group("runtime/throughput");
     g.throughput(Throughput::Elements(BURST));
-    let engine = Arc::new(env.engine.clone());
+    let engine = env.engine.clone();
     let hello_fn: Arc<str> = Arc::from(env.hello.as_str());
     g.bench_function(BenchmarkId::new("engine_hello", BURST), |b| {
         b.iter_custom(|iters| {
-            env.tokio.block_on(async {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    let tasks: Vec<_> = (0..BURST)
-                        .map(|_| {
-                            let engine = engine.clone();
-                            let fid = hello_fn.clone();
-                            tokio::spawn(async move {
-                                engine
-                                    .execute(ExecuteRequest::http(&*fid, event()))
-                                    .await
-                                    .expect("engine ran")
-                            })
-                        })
-                        .collect();
-                    for t in tasks {
-                        let r = t.await.expect("task");
-                        assert!(r.error_message.is_none(), "{:?}", r.error_message);
-                    }
-                }
-                start.elapsed()
-            })
+            let n = usize::try_from(BURST).expect("burst size");
+            env.tokio.block_on(bursts(&engine, &hello_fn, n, iters))
         });
     });
     let hello: Arc<str> = Arc::from(HELLO);

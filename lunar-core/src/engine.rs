@@ -731,46 +731,46 @@ impl Inner {
     /// earlier attempt committed after all) is done.
     async fn write_retried(&self, execution_id: &str, write: ExecutionWrite, first: u32) {
         let Some(g) = &self.group else { return };
-        let attempts = self.config.finish_attempts.max(first);
-        let mut delay = Duration::from_millis(50);
-        for attempt in first..=attempts {
-            match g.submit(write.clone()).await {
-                Ok(()) => return,
-                Err(Error::AlreadyExists(_))
-                    if matches!(write, ExecutionWrite::Record { .. }) && attempt > 1 =>
-                {
-                    return;
-                }
-                Err(e) if attempt < attempts => {
-                    tracing::warn!(execution_id, attempt, error = %e, "retrying execution write");
-                    tokio::time::sleep(delay).await;
-                    delay *= 4;
-                }
-                Err(e) => {
-                    tracing::error!(execution_id, error = %e, "failed to record execution outcome");
+        let record = matches!(write, ExecutionWrite::Record { .. });
+        self.retried(execution_id, first, |attempt| {
+            let write = write.clone();
+            async move {
+                match g.submit(write).await {
+                    Err(Error::AlreadyExists(_)) if record && attempt > 1 => Ok(()),
+                    r => r,
                 }
             }
-        }
+        })
+        .await;
     }
 
     /// The final write without group commit: logs, then the outcome, retried.
     async fn finish_unbatched(&self, execution_id: &str, outcome: Outcome, entries: Vec<LogEntry>) {
-        let attempts = self.config.finish_attempts.max(1);
-        let mut delay = Duration::from_millis(50);
-        let mut logs_written = entries.is_empty();
-        for attempt in 1..=attempts {
-            let r = async {
-                if !logs_written {
-                    self.stores.logs.append(execution_id, &entries).await?;
-                    logs_written = true;
-                }
-                self.stores
-                    .functions
-                    .finish_execution(execution_id, outcome.clone())
-                    .await
+        let logs_written = std::sync::atomic::AtomicBool::new(entries.is_empty());
+        self.retried(execution_id, 1, |_| async {
+            if !logs_written.load(std::sync::atomic::Ordering::Relaxed) {
+                self.stores.logs.append(execution_id, &entries).await?;
+                logs_written.store(true, std::sync::atomic::Ordering::Relaxed);
             }
-            .await;
-            match r {
+            self.stores
+                .functions
+                .finish_execution(execution_id, outcome.clone())
+                .await
+        })
+        .await;
+    }
+
+    /// Runs `write(attempt)` for attempts `first..` up to the configured number, with
+    /// backoff, until one succeeds; a last failure is logged.
+    async fn retried<F, Fut>(&self, execution_id: &str, first: u32, mut write: F)
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = crate::Result<()>>,
+    {
+        let attempts = self.config.finish_attempts.max(first);
+        let mut delay = Duration::from_millis(50);
+        for attempt in first..=attempts {
+            match write(attempt).await {
                 Ok(()) => return,
                 Err(e) if attempt < attempts => {
                     tracing::warn!(execution_id, attempt, error = %e, "retrying execution write");

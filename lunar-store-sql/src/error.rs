@@ -64,6 +64,12 @@ impl SqlError {
         self.unique_as(what).parent_missing_as("execution")
     }
 
+    /// For an execution insert: a duplicate id is `AlreadyExists("execution")`, a missing
+    /// version `NotFound("version")`.
+    pub(crate) fn execution_insert(self) -> Self {
+        self.unique_as("execution").parent_missing_as("version")
+    }
+
     /// Converts into the error every Lunar trait returns, keeping the driver error as the
     /// source. A unique violation not mapped by the caller still becomes `AlreadyExists`.
     pub(crate) fn into_core(self, backend: &'static str) -> Error {

@@ -92,11 +92,7 @@ pub(super) async fn insert_execution_rows(
         .bind(col(&|r| r.outcome.and_then(|o| o.response_json.clone())))
         .execute(conn)
         .await
-        .map_err(|err| {
-            db(SqlError::from(err)
-                .unique_as("execution")
-                .parent_missing_as("version"))
-        })?;
+        .map_err(|err| db(SqlError::from(err).execution_insert()))?;
     Ok(())
 }
 

@@ -89,11 +89,10 @@ pub(super) async fn insert_execution_rows(
                 .bind(outcome.and_then(|o| o.error_message.as_deref()))
                 .bind(outcome.and_then(|o| o.response_json.as_deref()));
         }
-        query.execute(&mut *conn).await.map_err(|err| {
-            db(SqlError::from(err)
-                .unique_as("execution")
-                .parent_missing_as("version"))
-        })?;
+        query
+            .execute(&mut *conn)
+            .await
+            .map_err(|err| db(SqlError::from(err).execution_insert()))?;
     }
     Ok(())
 }

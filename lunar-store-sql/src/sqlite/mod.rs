@@ -180,7 +180,9 @@ impl SqliteStore {
     fn after_batch(&self) {
         use std::sync::atomic::Ordering;
         let n = self.checkpoints.batches.fetch_add(1, Ordering::Relaxed) + 1;
-        if n % CHECKPOINT_EVERY != 0 || self.checkpoints.running.swap(true, Ordering::AcqRel) {
+        if !n.is_multiple_of(CHECKPOINT_EVERY)
+            || self.checkpoints.running.swap(true, Ordering::AcqRel)
+        {
             return;
         }
         let pool = self.pool.clone();

@@ -85,11 +85,7 @@ macro_rules! function_store {
                         .bind(e.created_at)
                         .execute(executor)
                         .await
-                        .map_err(|err| {
-                            db(SqlError::from(err)
-                                .unique_as("execution")
-                                .parent_missing_as("version"))
-                        })?;
+                        .map_err(|err| db(SqlError::from(err).execution_insert()))?;
                     Ok(())
                 }
 
