@@ -619,7 +619,8 @@ impl Inner {
             &logger,
             pending,
         )
-        .await;
+        .await
+        .map_err(EngineError::Internal)?;
         // Step 15.
         Ok(ExecutionReport {
             execution_id,
@@ -658,10 +659,10 @@ impl Inner {
             out = &mut run => return Ok((out, Pending::Queued(ticket))),
             r = ticket.committed() => r,
         };
-        if let Err(e) = committed {
+        if let Err(failed) = committed {
             cancel.cancel();
             let _ = run.await;
-            return Err(EngineError::Internal(e));
+            return Err(EngineError::Internal(failed.error));
         }
         if let Some(tx) = inserted {
             let _ = tx.send(true);
@@ -670,49 +671,50 @@ impl Inner {
     }
 
     /// Step 14: the final write with the buffered logs, retried. An execution whose insert
-    /// is still queued is written once, finished ([`ExecutionWrite::Record`]).
+    /// is still queued is written once, finished ([`ExecutionWrite::Record`]); one whose
+    /// insert failed is written whole the same way. Fails only when nothing of the
+    /// execution could be stored (a failed finish of a stored row is logged, and
+    /// housekeeping fails the row later).
     async fn finish(
         &self,
         execution_id: &str,
         outcome: Outcome,
         logger: &Logger,
         pending: Pending,
-    ) {
+    ) -> crate::Result<()> {
         let entries = logger.take();
+        let mut parts = Some((outcome, entries));
         if let (Some(g), Pending::Queued(mut ticket)) = (&self.group, pending) {
-            let mut row = None;
-            let upgraded = g.upgrade(&ticket, |w| match w {
-                ExecutionWrite::Insert(r) => {
-                    row = Some(r.clone());
-                    ExecutionWrite::Record {
-                        row: r,
-                        outcome: outcome.clone(),
-                        logs: entries.clone(),
-                    }
+            let upgraded = g.upgrade(&ticket, |w| match (w, parts.take()) {
+                (ExecutionWrite::Insert(row), Some((outcome, logs))) => {
+                    ExecutionWrite::Record { row, outcome, logs }
                 }
-                other => other,
+                (other, taken) => {
+                    parts = taken;
+                    other
+                }
             });
-            match (upgraded, ticket.committed().await, row) {
-                (true, Ok(()), _) => return,
-                // The one write failed: retry it as a whole.
-                (true, Err(e), Some(row)) => {
-                    tracing::warn!(execution_id, error = %e, "retrying execution write");
-                    let write = ExecutionWrite::Record {
-                        row,
-                        outcome,
-                        logs: entries,
-                    };
-                    self.write_retried(execution_id, write, 2).await;
-                    return;
-                }
+            match ticket.committed().await {
+                Ok(()) if upgraded => return Ok(()),
                 // A batch had taken the insert: the finish follows it.
-                (false, Ok(()), _) => {}
-                (_, Err(e), _) => {
-                    tracing::error!(execution_id, error = %e, "failed to record execution");
-                    return;
+                Ok(()) => {}
+                // Nothing of the execution is stored: write it whole, again.
+                Err(failed) => {
+                    tracing::warn!(execution_id, error = %failed.error, "retrying execution write");
+                    let write = match (failed.write, parts.take()) {
+                        (Some(w @ ExecutionWrite::Record { .. }), _) => w,
+                        (Some(ExecutionWrite::Insert(row)), Some((outcome, logs))) => {
+                            ExecutionWrite::Record { row, outcome, logs }
+                        }
+                        _ => return Err(failed.error),
+                    };
+                    return self.write_retried(execution_id, write, 2).await;
                 }
             }
         }
+        let Some((outcome, entries)) = parts else {
+            return Ok(());
+        };
         match &self.group {
             Some(_) => {
                 let write = ExecutionWrite::Finish {
@@ -720,17 +722,26 @@ impl Inner {
                     outcome,
                     logs: entries,
                 };
-                self.write_retried(execution_id, write, 1).await;
+                // Logged when it fails; the row exists.
+                let _ = self.write_retried(execution_id, write, 1).await;
             }
             None => self.finish_unbatched(execution_id, outcome, entries).await,
         }
+        Ok(())
     }
 
     /// Submits `write` through group commit, attempt `first` of the configured number,
     /// retrying with backoff. A retried `Record` that finds its row already stored (an
     /// earlier attempt committed after all) is done.
-    async fn write_retried(&self, execution_id: &str, write: ExecutionWrite, first: u32) {
-        let Some(g) = &self.group else { return };
+    async fn write_retried(
+        &self,
+        execution_id: &str,
+        write: ExecutionWrite,
+        first: u32,
+    ) -> crate::Result<()> {
+        let Some(g) = &self.group else {
+            return Ok(());
+        };
         let record = matches!(write, ExecutionWrite::Record { .. });
         self.retried(execution_id, first, |attempt| {
             let write = write.clone();
@@ -741,44 +752,53 @@ impl Inner {
                 }
             }
         })
-        .await;
+        .await
     }
 
     /// The final write without group commit: logs, then the outcome, retried.
     async fn finish_unbatched(&self, execution_id: &str, outcome: Outcome, entries: Vec<LogEntry>) {
         let logs_written = std::sync::atomic::AtomicBool::new(entries.is_empty());
-        self.retried(execution_id, 1, |_| async {
-            if !logs_written.load(std::sync::atomic::Ordering::Relaxed) {
-                self.stores.logs.append(execution_id, &entries).await?;
-                logs_written.store(true, std::sync::atomic::Ordering::Relaxed);
-            }
-            self.stores
-                .functions
-                .finish_execution(execution_id, outcome.clone())
-                .await
-        })
-        .await;
+        let _ = self
+            .retried(execution_id, 1, |_| async {
+                if !logs_written.load(std::sync::atomic::Ordering::Relaxed) {
+                    self.stores.logs.append(execution_id, &entries).await?;
+                    logs_written.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                self.stores
+                    .functions
+                    .finish_execution(execution_id, outcome.clone())
+                    .await
+            })
+            .await;
     }
 
     /// Runs `write(attempt)` for attempts `first..` up to the configured number, with
-    /// backoff, until one succeeds; a last failure is logged.
-    async fn retried<F, Fut>(&self, execution_id: &str, first: u32, mut write: F)
+    /// backoff, until one succeeds; a last failure is logged and returned.
+    async fn retried<F, Fut>(
+        &self,
+        execution_id: &str,
+        first: u32,
+        mut write: F,
+    ) -> crate::Result<()>
     where
         F: FnMut(u32) -> Fut,
         Fut: Future<Output = crate::Result<()>>,
     {
         let attempts = self.config.finish_attempts.max(first);
         let mut delay = Duration::from_millis(50);
-        for attempt in first..=attempts {
+        let mut attempt = first;
+        loop {
             match write(attempt).await {
-                Ok(()) => return,
+                Ok(()) => return Ok(()),
                 Err(e) if attempt < attempts => {
                     tracing::warn!(execution_id, attempt, error = %e, "retrying execution write");
                     tokio::time::sleep(delay).await;
                     delay *= 4;
+                    attempt += 1;
                 }
                 Err(e) => {
                     tracing::error!(execution_id, error = %e, "failed to record execution outcome");
+                    return Err(e);
                 }
             }
         }

@@ -18,7 +18,15 @@ use tokio::sync::{Notify, oneshot};
 use crate::store::{BatchWriter, ExecutionWrite};
 use crate::{Error, Result};
 
-type Reply = oneshot::Sender<Result<()>>;
+type Reply = oneshot::Sender<std::result::Result<(), Failed>>;
+
+/// A write that was not committed: the error, and the write handed back (`None` when the
+/// committer went away).
+#[derive(Debug)]
+pub(crate) struct Failed {
+    pub(crate) error: Error,
+    pub(crate) write: Option<ExecutionWrite>,
+}
 
 struct Queued {
     ticket: u64,
@@ -50,7 +58,7 @@ enum Next {
 #[derive(Debug)]
 pub(crate) struct Ticket {
     id: u64,
-    rx: oneshot::Receiver<Result<()>>,
+    rx: oneshot::Receiver<std::result::Result<(), Failed>>,
     /// Batches finished when the write was queued.
     #[cfg(test)]
     batches_before: usize,
@@ -58,10 +66,13 @@ pub(crate) struct Ticket {
 
 impl Ticket {
     /// Waits until the transaction holding the write committed (or failed).
-    pub(crate) async fn committed(&mut self) -> Result<()> {
+    pub(crate) async fn committed(&mut self) -> std::result::Result<(), Failed> {
         match (&mut self.rx).await {
             Ok(r) => r,
-            Err(_) => Err(Error::Internal("group commit dropped the write".to_owned())),
+            Err(_) => Err(Failed {
+                error: Error::Internal("group commit dropped the write".to_owned()),
+                write: None,
+            }),
         }
     }
 }
@@ -136,7 +147,7 @@ impl GroupCommit {
 
     /// Queues `write` and waits for its transaction.
     pub(crate) async fn submit(self: &Arc<Self>, write: ExecutionWrite) -> Result<()> {
-        self.enqueue(write).committed().await
+        self.enqueue(write).committed().await.map_err(|f| f.error)
     }
 
     /// Replaces the write of `ticket` by `f(write)` if no batch has taken it yet; returns
@@ -222,14 +233,25 @@ impl GroupCommit {
                     let _ = r.send(Ok(()));
                 }
             }
-            Err(e) if writes.len() == 1 => {
-                if let Some(r) = replies.into_iter().next() {
-                    let _ = r.send(Err(e));
+            Err(error) if writes.len() == 1 => {
+                if let (Some(r), Some(write)) =
+                    (replies.into_iter().next(), writes.into_iter().next())
+                {
+                    let _ = r.send(Err(Failed {
+                        error,
+                        write: Some(write),
+                    }));
                 }
             }
             Err(_) => {
                 for (w, r) in writes.into_iter().zip(replies) {
-                    let res = self.writer.write_batch(std::slice::from_ref(&w)).await;
+                    let res = match self.writer.write_batch(std::slice::from_ref(&w)).await {
+                        Ok(()) => Ok(()),
+                        Err(error) => Err(Failed {
+                            error,
+                            write: Some(w),
+                        }),
+                    };
                     let _ = r.send(res);
                 }
             }
@@ -339,7 +361,12 @@ mod tests {
             .await
             .expect("the good write commits on its own");
         let e = bad.committed().await.expect_err("the bad write fails");
-        assert!(matches!(e, Error::NotFound("execution")), "{e:?}");
+        assert!(matches!(e.error, Error::NotFound("execution")), "{e:?}");
+        // The write comes back, so that the caller can write it another way.
+        assert!(
+            matches!(&e.write, Some(ExecutionWrite::Finish { id, .. }) if id == "bad"),
+            "{e:?}"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
