@@ -137,44 +137,101 @@ pub(crate) enum Compiled {
     Module(Option<Arc<[u8]>>),
 }
 
-/// Compiled code kept per version (an LRU), validated against the version's code.
-#[derive(Debug, Default)]
-pub(crate) struct CodeCache {
-    entries: HashMap<String, (Arc<str>, Compiled)>,
+/// A bounded map by name, the least recently used entry dropped first (capacity 0 keeps
+/// nothing).
+#[derive(Debug)]
+pub(crate) struct Lru<V> {
+    entries: HashMap<String, V>,
+    /// Keys, least recently used first.
     order: VecDeque<String>,
     cap: usize,
 }
 
-impl CodeCache {
-    pub(crate) fn get(&mut self, version: &str, code: &Arc<str>) -> Option<Compiled> {
-        let (c, s) = self.entries.get(version)?;
-        if !Arc::ptr_eq(c, code) && **c != **code {
-            return None;
+impl<V> Lru<V> {
+    fn with_capacity(cap: usize) -> Self {
+        Self {
+            entries: HashMap::new(),
+            order: VecDeque::new(),
+            cap,
         }
-        let s = s.clone();
-        if let Some(pos) = self.order.iter().position(|v| v == version) {
-            self.order.remove(pos);
-        }
-        self.order.push_back(version.to_owned());
-        Some(s)
     }
 
-    pub(crate) fn put(&mut self, version: &str, code: Arc<str>, compiled: Compiled) {
+    /// The entry under `key` when `accept` takes it, which then becomes the most recently
+    /// used.
+    fn get(&mut self, key: &str, accept: impl FnOnce(&V) -> bool) -> Option<&V> {
+        if !accept(self.entries.get(key)?) {
+            return None;
+        }
+        self.touch(key);
+        self.entries.get(key)
+    }
+
+    fn peek(&self, key: &str) -> Option<&V> {
+        self.entries.get(key)
+    }
+
+    fn touch(&mut self, key: &str) {
+        if let Some(pos) = self.order.iter().rposition(|k| k == key) {
+            if pos + 1 == self.order.len() {
+                return;
+            }
+            self.order.remove(pos);
+        }
+        self.order.push_back(key.to_owned());
+    }
+
+    /// Stores `value` under `key` as the most recently used, dropping past the capacity;
+    /// false when nothing is kept (capacity 0).
+    fn insert(&mut self, key: &str, value: V) -> bool {
         if self.cap == 0 {
-            return;
+            return false;
         }
-        if self
-            .entries
-            .insert(version.to_owned(), (code, compiled))
-            .is_none()
-        {
-            self.order.push_back(version.to_owned());
-        }
+        self.entries.insert(key.to_owned(), value);
+        self.touch(key);
         while self.order.len() > self.cap {
             if let Some(old) = self.order.pop_front() {
                 self.entries.remove(&old);
             }
         }
+        true
+    }
+
+    fn remove(&mut self, key: &str) {
+        if self.entries.remove(key).is_some() {
+            self.order.retain(|k| k != key);
+        }
+    }
+
+    /// Drops the `n` least recently used entries.
+    fn drop_oldest(&mut self, n: usize) {
+        for k in self.order.drain(..n.min(self.order.len())) {
+            self.entries.remove(&k);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+}
+
+/// Whether two copies of a version's code are the same text.
+fn same_code(a: &Arc<str>, b: &Arc<str>) -> bool {
+    Arc::ptr_eq(a, b) || **a == **b
+}
+
+/// Compiled code kept per version (an LRU), validated against the version's code.
+#[derive(Debug)]
+pub(crate) struct CodeCache(Lru<(Arc<str>, Compiled)>);
+
+impl CodeCache {
+    pub(crate) fn get(&mut self, version: &str, code: &Arc<str>) -> Option<Compiled> {
+        self.0
+            .get(version, |(c, _)| same_code(c, code))
+            .map(|(_, compiled)| compiled.clone())
+    }
+
+    pub(crate) fn put(&mut self, version: &str, code: Arc<str>, compiled: Compiled) {
+        self.0.insert(version, (code, compiled));
     }
 }
 
@@ -193,11 +250,9 @@ pub(crate) struct WarmContext {
 /// The warm contexts of one isolate: at most one per function (its latest version), the
 /// least recently used dropped past the bound. Executions in flight hold their context,
 /// so dropping one here never disturbs them.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct WarmContexts {
-    by_function: HashMap<String, Rc<WarmContext>>,
-    order: VecDeque<String>,
-    cap: usize,
+    by_function: Lru<Rc<WarmContext>>,
     /// A context was kept since the last heap check.
     added: bool,
 }
@@ -210,38 +265,16 @@ impl WarmContexts {
         version_id: &str,
         code: &Arc<str>,
     ) -> Option<Rc<WarmContext>> {
-        let w = self.by_function.get(function_id)?;
-        if w.version_id != version_id || (!Arc::ptr_eq(&w.code, code) && *w.code != **code) {
-            return None;
-        }
-        let w = w.clone();
-        self.touch(function_id);
-        Some(w)
-    }
-
-    fn touch(&mut self, function_id: &str) {
-        if let Some(pos) = self.order.iter().rposition(|f| f == function_id) {
-            if pos + 1 == self.order.len() {
-                return;
-            }
-            self.order.remove(pos);
-        }
-        self.order.push_back(function_id.to_owned());
+        self.by_function
+            .get(function_id, |w| {
+                w.version_id == version_id && same_code(&w.code, code)
+            })
+            .cloned()
     }
 
     /// Keeps `w` as the function's warm context (replacing another version's).
     pub(crate) fn put(&mut self, function_id: &str, w: Rc<WarmContext>) {
-        if self.cap == 0 {
-            return;
-        }
-        self.by_function.insert(function_id.to_owned(), w);
-        self.added = true;
-        self.touch(function_id);
-        while self.order.len() > self.cap {
-            if let Some(old) = self.order.pop_front() {
-                self.by_function.remove(&old);
-            }
-        }
+        self.added |= self.by_function.insert(function_id, w);
     }
 
     /// Drops the function's warm context if it is of `version_id` (after its code was
@@ -249,20 +282,18 @@ impl WarmContexts {
     pub(crate) fn retire(&mut self, function_id: &str, version_id: &str) {
         if self
             .by_function
-            .get(function_id)
+            .peek(function_id)
             .is_some_and(|w| w.version_id == version_id)
         {
             self.by_function.remove(function_id);
-            self.order.retain(|f| f != function_id);
         }
     }
 
-    /// Drops the older half of the warm contexts (under memory pressure).
+    /// Drops the older half of the warm contexts (under memory pressure); returns how
+    /// many.
     fn shed_half(&mut self) -> usize {
-        let n = self.order.len().div_ceil(2);
-        for f in self.order.drain(..n) {
-            self.by_function.remove(&f);
-        }
+        let n = self.by_function.len().div_ceil(2);
+        self.by_function.drop_oldest(n);
         n
     }
 
@@ -368,13 +399,10 @@ impl Engine {
         Ok(Self {
             spare: None,
             warm: WarmContexts {
-                cap: sizes.warm_contexts,
-                ..WarmContexts::default()
+                by_function: Lru::with_capacity(sizes.warm_contexts),
+                added: false,
             },
-            cache: CodeCache {
-                cap: sizes.code_cache,
-                ..CodeCache::default()
-            },
+            cache: CodeCache(Lru::with_capacity(sizes.code_cache)),
             since_heap_check: 0,
             lookup,
             isolate,
