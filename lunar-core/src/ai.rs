@@ -513,6 +513,14 @@ pub(crate) mod test_support {
         async fn delete_all(&self, _: &str) -> Result<()> {
             Ok(())
         }
+        async fn list(
+            &self,
+            _: &str,
+            _: &str,
+            _: crate::model::PageRequest,
+        ) -> Result<crate::model::Page<crate::model::KvEntry>> {
+            Ok(crate::model::Page::empty())
+        }
     }
 
     #[async_trait]

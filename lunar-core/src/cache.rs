@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use crate::Result;
+use crate::metrics::{ExecutionMetrics, MetricsRange};
 use crate::model::{
     Execution, Function, FunctionUpdate, FunctionVersion, FunctionWithActiveVersion, NewExecution,
     NewFunction, Outcome, Page, PageRequest, Timestamp,
@@ -126,6 +127,9 @@ impl FunctionStore for InvalidatingFunctions {
     }
     async fn list_functions(&self, p: PageRequest) -> Result<Page<FunctionWithActiveVersion>> {
         self.inner.list_functions(p).await
+    }
+    async fn execution_metrics(&self, fid: &str, r: MetricsRange) -> Result<ExecutionMetrics> {
+        self.inner.execution_metrics(fid, r).await
     }
     async fn update_function(&self, id: &str, u: FunctionUpdate) -> Result<Function> {
         let r = self.inner.update_function(id, u).await;

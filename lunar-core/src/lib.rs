@@ -17,6 +17,7 @@ pub mod http_client;
 pub mod ids;
 pub mod logger;
 pub mod mask;
+pub mod metrics;
 pub mod model;
 pub mod router;
 pub mod runtime;

@@ -575,6 +575,15 @@ pub struct Pagination {
     pub offset: u64,
 }
 
+/// One key-value entry of a function's KV store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KvEntry {
+    /// The key.
+    pub key: String,
+    /// The stored string.
+    pub value: String,
+}
+
 /// A function to create together with its version 1.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewFunction {

@@ -11,10 +11,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::Result;
+use crate::metrics::{ExecutionMetrics, MetricsGroup, MetricsRange};
 use crate::model::{
     AiRequest, EmailRequest, Execution, Function, FunctionUpdate, FunctionVersion,
-    FunctionWithActiveVersion, LogEntry, NewExecution, NewFunction, Outcome, Page, PageRequest,
-    Timestamp,
+    FunctionWithActiveVersion, KvEntry, LogEntry, NewExecution, NewFunction, Outcome, Page,
+    PageRequest, Timestamp,
 };
 
 /// Functions, versions, executions and schedule claims.
@@ -122,6 +123,46 @@ pub trait FunctionStore: Debug + Send + Sync + 'static {
         page: PageRequest,
     ) -> Result<Page<Execution>>;
 
+    /// The function's execution metrics over `range`: counts, errors and duration
+    /// percentiles, overall and per bucket. No error for an unknown function (it has no
+    /// executions).
+    ///
+    /// The default pages through [`list_executions`](Self::list_executions) newest first
+    /// until it passes `range.since`; a backend that can count in one aggregate query
+    /// (grouped by bucket, status and duration, fed to [`ExecutionMetrics::from_groups`])
+    /// should override it.
+    async fn execution_metrics(
+        &self,
+        function_id: &str,
+        range: MetricsRange,
+    ) -> Result<ExecutionMetrics> {
+        let mut groups = Vec::new();
+        let mut page = PageRequest {
+            limit: PageRequest::MAX_LIMIT,
+            offset: 0,
+        };
+        loop {
+            let found = self.list_executions(function_id, page).await?;
+            let last = found.items.len() < page.limit as usize;
+            let mut passed = false;
+            for e in found.items {
+                passed |= e.created_at < range.since;
+                if let Some(bucket) = range.bucket_of(e.created_at) {
+                    groups.push(MetricsGroup {
+                        bucket,
+                        status: e.status,
+                        duration_ms: e.duration_ms,
+                        count: 1,
+                    });
+                }
+            }
+            if last || passed {
+                return Ok(ExecutionMetrics::from_groups(range, groups));
+            }
+            page.offset += u64::from(page.limit);
+        }
+    }
+
     /// Deletes up to `max` of the function's executions created before `cutoff`; returns
     /// their ids.
     async fn delete_executions_before(
@@ -160,6 +201,7 @@ pub trait FunctionStore: Debug + Send + Sync + 'static {
 /// use std::{collections::HashMap, sync::Mutex};
 /// use async_trait::async_trait;
 /// use lunar_core::{KvStore, Result};
+/// use lunar_core::model::{KvEntry, Page, PageRequest};
 ///
 /// #[derive(Debug, Default)]
 /// struct MemKv(Mutex<HashMap<(String, String), String>>);
@@ -181,6 +223,16 @@ pub trait FunctionStore: Debug + Send + Sync + 'static {
 ///         self.0.lock().unwrap().retain(|(fid, _), _| fid != f);
 ///         Ok(())
 ///     }
+///     async fn list(&self, f: &str, prefix: &str, p: PageRequest) -> Result<Page<KvEntry>> {
+///         let mut all: Vec<KvEntry> = self.0.lock().unwrap().iter()
+///             .filter(|((fid, k), _)| fid == f && k.starts_with(prefix))
+///             .map(|((_, k), v)| KvEntry { key: k.clone(), value: v.clone() })
+///             .collect();
+///         all.sort_by(|a, b| a.key.cmp(&b.key));
+///         let total = all.len() as u64;
+///         let items = all.into_iter().skip(p.offset as usize).take(p.limit as usize).collect();
+///         Ok(Page { items, total })
+///     }
 /// }
 /// ```
 #[async_trait]
@@ -193,6 +245,14 @@ pub trait KvStore: Debug + Send + Sync + 'static {
     async fn delete(&self, function_id: &str, key: &str) -> Result<()>;
     /// Delete every key of the function.
     async fn delete_all(&self, function_id: &str) -> Result<()>;
+    /// The function's entries whose key starts with `prefix` (`""`: all), ordered by key
+    /// (byte order), paged; `total` counts every match. No error for an unknown function.
+    async fn list(
+        &self,
+        function_id: &str,
+        prefix: &str,
+        page: PageRequest,
+    ) -> Result<Page<KvEntry>>;
 }
 
 /// Per-function environment variables.

@@ -298,6 +298,64 @@ impl EnvVarsRequest {
     }
 }
 
+/// `PUT /api/functions/{id}/kv/{key}` body: the value to store.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct KvSetRequest {
+    /// The new value (required, a string).
+    #[serde(default)]
+    pub value: Option<serde_json::Value>,
+}
+
+impl KvSetRequest {
+    /// Validates `key` (from the path) then the value against the KV limits the functions
+    /// themselves get, and returns the value.
+    pub fn validate(self, key: &str, limits: &crate::runtime::Limits) -> Result<String> {
+        validate_kv_key(key, limits)?;
+        let value = match self.value {
+            None | Some(serde_json::Value::Null) => {
+                return Err(Error::invalid("value", "value is required"));
+            }
+            Some(serde_json::Value::String(s)) => s,
+            Some(_) => return Err(Error::invalid("value", "value must be a string")),
+        };
+        if value.len() as u64 > limits.max_kv_value_bytes {
+            return Err(Error::invalid(
+                "value",
+                format!(
+                    "kv value cannot be longer than {} bytes",
+                    limits.max_kv_value_bytes
+                ),
+            ));
+        }
+        Ok(value)
+    }
+}
+
+/// A KV key named by the API: not empty, at most the functions' key limit.
+pub fn validate_kv_key(key: &str, limits: &crate::runtime::Limits) -> Result<()> {
+    if key.is_empty() {
+        return Err(Error::invalid("key", "key cannot be empty"));
+    }
+    if key.len() as u64 > limits.max_kv_key_bytes {
+        return Err(Error::invalid(
+            "key",
+            format!(
+                "kv key cannot be longer than {} bytes",
+                limits.max_kv_key_bytes
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `window` of the metrics route: `1h`, `24h` (the default when absent) or `7d`.
+pub fn parse_metrics_window(value: Option<&str>) -> Result<crate::metrics::MetricsWindow> {
+    value.map_or(Ok(crate::metrics::MetricsWindow::default()), |s| {
+        crate::metrics::MetricsWindow::parse(s)
+            .ok_or_else(|| Error::invalid("window", "window must be one of: [1h 24h 7d]"))
+    })
+}
+
 /// `name` rules.
 pub fn validate_name(name: &str) -> Result<()> {
     let t = name.trim();
@@ -429,6 +487,61 @@ mod tests {
             code: code.into(),
             isolation: None,
         }
+    }
+
+    #[test]
+    fn kv_set_messages() {
+        let limits = crate::runtime::Limits::default();
+        let set = |v: serde_json::Value| KvSetRequest { value: Some(v) };
+        assert_eq!(set("x".into()).validate("k", &limits).expect("valid"), "x");
+        assert_eq!(set("".into()).validate("k", &limits).expect("empty ok"), "");
+        assert_eq!(
+            msg(set("x".into()).validate("", &limits)),
+            "key: key cannot be empty"
+        );
+        assert_eq!(
+            msg(set("x".into()).validate(&"k".repeat(513), &limits)),
+            "key: kv key cannot be longer than 512 bytes"
+        );
+        assert!(set("x".into()).validate(&"k".repeat(512), &limits).is_ok());
+        assert_eq!(
+            msg(KvSetRequest::default().validate("k", &limits)),
+            "value: value is required"
+        );
+        assert_eq!(
+            msg(set(serde_json::Value::Null).validate("k", &limits)),
+            "value: value is required"
+        );
+        assert_eq!(
+            msg(set(serde_json::json!(5)).validate("k", &limits)),
+            "value: value must be a string"
+        );
+        assert_eq!(
+            msg(set("v".repeat(1024 * 1024 + 1).into()).validate("k", &limits)),
+            "value: kv value cannot be longer than 1048576 bytes"
+        );
+        // The key is checked before the value.
+        assert_eq!(
+            msg(KvSetRequest::default().validate("", &limits)),
+            "key: key cannot be empty"
+        );
+    }
+
+    #[test]
+    fn metrics_window_values() {
+        use crate::metrics::MetricsWindow;
+        assert_eq!(
+            parse_metrics_window(None).expect("default"),
+            MetricsWindow::Day
+        );
+        assert_eq!(
+            parse_metrics_window(Some("7d")).expect("7d"),
+            MetricsWindow::Week
+        );
+        assert_eq!(
+            msg(parse_metrics_window(Some("30d"))),
+            "window: window must be one of: [1h 24h 7d]"
+        );
     }
 
     #[test]

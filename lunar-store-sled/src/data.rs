@@ -3,10 +3,12 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
+use lunar_core::model::{KvEntry, Page, PageRequest};
 use lunar_core::{EnvStore, Error, KvStore, Result};
 
 use crate::SledStore;
 use crate::error::{SledResult, abort};
+use crate::functions::window;
 use crate::keys::{self, prefix, tail};
 use crate::records::text;
 use crate::trees::{Inner, Tx};
@@ -76,6 +78,34 @@ impl Inner {
         Ok(())
     }
 
+    /// The function's KV entries whose key starts with `key_prefix`, in key byte order.
+    fn kv_list(
+        &self,
+        function_id: &str,
+        key_prefix: &str,
+        page: PageRequest,
+    ) -> SledResult<Page<KvEntry>> {
+        let p = prefix(function_id);
+        let (skip, take) = window(page);
+        let mut items = Vec::new();
+        let mut total: usize = 0;
+        for kv in self.t.kv.scan_prefix(keys::entry(function_id, key_prefix)) {
+            total += 1;
+            if total <= skip || items.len() >= take {
+                continue;
+            }
+            let (k, v) = kv?;
+            items.push(KvEntry {
+                key: tail(&k, p.len(), "kv")?,
+                value: text("kv", &v)?,
+            });
+        }
+        Ok(Page {
+            items,
+            total: u64::try_from(total).unwrap_or(u64::MAX),
+        })
+    }
+
     fn env_all(&self, function_id: &str) -> SledResult<BTreeMap<String, String>> {
         let p = prefix(function_id);
         let mut out = BTreeMap::new();
@@ -132,6 +162,16 @@ impl KvStore for SledStore {
     async fn delete_all(&self, function_id: &str) -> Result<()> {
         let f = function_id.to_owned();
         self.run(move |db| db.entry_delete_all(Kind::Kv, &f)).await
+    }
+
+    async fn list(
+        &self,
+        function_id: &str,
+        prefix: &str,
+        page: PageRequest,
+    ) -> Result<Page<KvEntry>> {
+        let (f, p) = (function_id.to_owned(), prefix.to_owned());
+        self.run(move |db| db.kv_list(&f, &p, page)).await
     }
 }
 

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use lunar_core::ids::version_id;
+use lunar_core::metrics::{ExecutionMetrics, MetricsGroup, MetricsRange};
 use lunar_core::model::{
     Execution, ExecutionStatus, Function, FunctionUpdate, FunctionVersion,
     FunctionWithActiveVersion, NewExecution, NewFunction, Outcome, Page, PageRequest, Timestamp,
@@ -572,6 +573,34 @@ impl Inner {
         })
     }
 
+    /// Groups the function's executions in `range` (a range scan of its execution index).
+    fn execution_metrics(
+        &self,
+        function_id: &str,
+        range: MetricsRange,
+    ) -> SledResult<ExecutionMetrics> {
+        let from = keys::join(function_id, &[&keys::int(range.since)]);
+        let to = keys::join(function_id, &[&keys::int(range.until)]);
+        let skip = prefix(function_id).len() + 8;
+        let mut groups = Vec::new();
+        for k in self.t.executions_by_function.range(from..to).keys() {
+            let id = tail(&k?, skip, "executions_by_function")?;
+            let Some(raw) = self.t.executions.get(&id)? else {
+                continue;
+            };
+            let rec: ExecutionRec = decode("execution", &raw)?;
+            if let Some(bucket) = range.bucket_of(rec.created_at) {
+                groups.push(MetricsGroup {
+                    bucket,
+                    status: rec.status,
+                    duration_ms: rec.duration_ms,
+                    count: 1,
+                });
+            }
+        }
+        Ok(ExecutionMetrics::from_groups(range, groups))
+    }
+
     fn delete_executions_before(
         &self,
         function_id: &str,
@@ -799,6 +828,16 @@ impl FunctionStore for SledStore {
     ) -> Result<Page<Execution>> {
         let function_id = function_id.to_owned();
         self.run(move |db| db.list_executions(&function_id, page))
+            .await
+    }
+
+    async fn execution_metrics(
+        &self,
+        function_id: &str,
+        range: MetricsRange,
+    ) -> Result<ExecutionMetrics> {
+        let function_id = function_id.to_owned();
+        self.run(move |db| db.execution_metrics(&function_id, range))
             .await
     }
 

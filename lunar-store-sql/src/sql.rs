@@ -175,6 +175,16 @@ pub(crate) const KV_SET: &str = "INSERT INTO kv (function_id, key, value) VALUES
     ON CONFLICT (function_id, key) DO UPDATE SET value = excluded.value";
 pub(crate) const KV_DELETE: &str = "DELETE FROM kv WHERE function_id = $1 AND key = $2";
 pub(crate) const KV_DELETE_ALL: &str = "DELETE FROM kv WHERE function_id = $1";
+/// Keys starting with `$2`, compared literally (no `LIKE` wildcards or case folding).
+pub(crate) const KV_COUNT_PREFIXED: &str = "SELECT COUNT(*) FROM kv \
+    WHERE function_id = $1 AND substr(key, 1, length($2)) = $2";
+
+/// A function's executions in `[$2, $3)` counted per (bucket of `$4` seconds from `$2`,
+/// status, duration): the groups `ExecutionMetrics::from_groups` aggregates.
+pub(crate) const EXECUTION_METRICS: &str = "SELECT (created_at - $2) / $4 AS bucket, status, \
+    duration_ms, COUNT(*) AS n FROM executions \
+    WHERE function_id = $1 AND created_at >= $2 AND created_at < $3 \
+    GROUP BY 1, 2, 3";
 
 pub(crate) const ENV_GET: &str = "SELECT value FROM env_vars WHERE function_id = $1 AND key = $2";
 pub(crate) const ENV_ALL: &str = "SELECT key, value FROM env_vars WHERE function_id = $1";

@@ -2,10 +2,11 @@
 
 use super::update;
 use crate::ids::{new_id, new_id_at, version_id};
+use crate::metrics::MetricsWindow;
 use crate::model::{
     AiRequest, CallStatus, CronStatus, EmailRequest, ExecutionStatus, FunctionLimits,
-    FunctionUpdate, FunctionVersion, Isolation, LogEntry, LogLevel, NewExecution, NewFunction,
-    Outcome, PageRequest, Timestamp, Trigger,
+    FunctionUpdate, FunctionVersion, Isolation, KvEntry, LogEntry, LogLevel, NewExecution,
+    NewFunction, Outcome, PageRequest, Timestamp, Trigger,
 };
 use crate::{Error, Stores};
 use std::collections::{BTreeMap, BTreeSet};
@@ -848,6 +849,127 @@ pub async fn kv_isolation_per_function(s: Stores) {
         s.kv.get(&b, "k").await.expect("b stays").as_deref(),
         Some("b's")
     );
+}
+
+/// KV listing: byte order of keys, prefix filter, paging with the total of all matches,
+/// per function; a prefix with LIKE wildcards matches them literally.
+pub async fn kv_list_by_prefix_and_page(s: Stores) {
+    let a = create(&s, "a", T0).await;
+    let b = create(&s, "b", T0).await;
+    for k in [
+        "user:2", "user:10", "user:1", "b", "a", "A", "user_x", "us%", "Ü", "z",
+    ] {
+        s.kv.set(&a, k, &format!("v-{k}")).await.expect("set");
+    }
+    s.kv.set(&b, "user:9", "b's").await.expect("set b");
+    let keys = |p: crate::model::Page<KvEntry>| -> Vec<String> {
+        p.items.into_iter().map(|e| e.key).collect()
+    };
+    let all = s.kv.list(&a, "", page(100, 0)).await.expect("list all");
+    assert_eq!(all.total, 10);
+    assert_eq!(all.items[0].value, "v-A");
+    assert_eq!(
+        keys(all),
+        [
+            "A", "a", "b", "us%", "user:1", "user:10", "user:2", "user_x", "z", "Ü"
+        ],
+        "byte order of the UTF-8 keys"
+    );
+    let users =
+        s.kv.list(&a, "user:", page(2, 1))
+            .await
+            .expect("prefix page");
+    assert_eq!(users.total, 3, "total counts every match");
+    assert_eq!(keys(users), ["user:10", "user:2"]);
+    let literal = s.kv.list(&a, "us%", page(10, 0)).await.expect("literal %");
+    assert_eq!(keys(literal), ["us%"]);
+    let underscore =
+        s.kv.list(&a, "user_", page(10, 0))
+            .await
+            .expect("literal _");
+    assert_eq!(keys(underscore), ["user_x"]);
+    let case = s.kv.list(&a, "a", page(10, 0)).await.expect("case");
+    assert_eq!(keys(case), ["a"], "prefixes are case-sensitive");
+    let past = s.kv.list(&a, "", page(5, 20)).await.expect("past the end");
+    assert_eq!((past.total, past.items.len()), (10, 0));
+    let none = s.kv.list(&b, "x", page(10, 0)).await.expect("no match");
+    assert_eq!((none.total, none.items.len()), (0, 0));
+    let unknown =
+        s.kv.list("nope", "", page(10, 0))
+            .await
+            .expect("unknown function");
+    assert_eq!(unknown.total, 0);
+}
+
+/// Execution metrics count the function's executions inside the window only, with errors,
+/// pending rows and nearest-rank percentiles per bucket.
+pub async fn execution_metrics_count_the_window(s: Stores) {
+    let f = create(&s, "m", T0).await;
+    let g = create(&s, "other", T0).await;
+    let v = version_id(&f, 1);
+    // `m` starts a minute; the hour window ending with that minute starts at m - 3540.
+    let m = T0 - T0.rem_euclid(60) + 60;
+    let range = MetricsWindow::Hour.range(m + 30);
+    assert_eq!(range.since, m + 60 - 3_600);
+    let finish = |status, ms| Outcome {
+        status,
+        duration_ms: ms,
+        error_message: None,
+        response_json: None,
+    };
+    // Bucket 59 (minute m): durations 10, 20, 30, 40 ms, one of them an error, one pending.
+    for (i, ms) in [10, 20, 30, 40].into_iter().enumerate() {
+        let id = insert_exec(&s, &f, &v, m + 1).await;
+        let status = if i == 3 {
+            ExecutionStatus::Error
+        } else {
+            ExecutionStatus::Success
+        };
+        s.functions
+            .finish_execution(&id, finish(status, ms))
+            .await
+            .expect("finish");
+    }
+    insert_exec(&s, &f, &v, m + 2).await;
+    // Bucket 0 (the window's first second): one of 5 ms.
+    let id = insert_exec(&s, &f, &v, range.since).await;
+    s.functions
+        .finish_execution(&id, finish(ExecutionStatus::Success, 5))
+        .await
+        .expect("finish");
+    // Outside: before the window, and another function's.
+    let old = insert_exec(&s, &f, &v, range.since - 1).await;
+    s.functions
+        .finish_execution(&old, finish(ExecutionStatus::Error, 1))
+        .await
+        .expect("old");
+    insert_exec(&s, &g, &version_id(&g, 1), m + 1).await;
+
+    let got = s
+        .functions
+        .execution_metrics(&f, range)
+        .await
+        .expect("metrics");
+    assert_eq!(
+        (got.since, got.until, got.bucket_seconds),
+        (range.since, range.until, 60)
+    );
+    assert_eq!((got.total, got.errors), (6, 1));
+    assert!((got.error_rate - 1.0 / 6.0).abs() < 1e-9);
+    assert_eq!((got.p50_ms, got.p95_ms), (Some(20), Some(40)));
+    assert_eq!(got.buckets.len(), 60);
+    assert_eq!((got.buckets[0].count, got.buckets[0].p50_ms), (1, Some(5)));
+    let last = &got.buckets[59];
+    assert_eq!(last.start, m);
+    assert_eq!((last.count, last.errors), (5, 1));
+    assert_eq!((last.p50_ms, last.p95_ms), (Some(20), Some(40)));
+    assert_eq!(got.buckets.iter().map(|b| b.count).sum::<u64>(), 6);
+    let empty = s
+        .functions
+        .execution_metrics("nope", range)
+        .await
+        .expect("unknown");
+    assert_eq!(empty.total, 0);
 }
 
 /// Env vars are per function; `replace_all` leaves exactly the new map.

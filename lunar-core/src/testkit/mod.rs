@@ -95,6 +95,8 @@ macro_rules! store_conformance_tests {
             ai_requests_tracking,
             email_requests_tracking,
             kv_isolation_per_function,
+            kv_list_by_prefix_and_page,
+            execution_metrics_count_the_window,
             env_isolation_per_function,
             delete_function_cascades,
             retention_deletes_old_executions_per_function,

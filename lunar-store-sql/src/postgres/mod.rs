@@ -28,6 +28,12 @@ use crate::error::{SqlError, SqlResult};
 /// Backend name carried by [`lunar_core::Error::Backend`].
 const BACKEND: &str = "postgres";
 
+/// A page of the function's keys starting with `$2`, in byte order (the `C` collation,
+/// whatever the database's default).
+const KV_LIST_PREFIXED: &str = "SELECT key, value FROM kv \
+    WHERE function_id = $1 AND substr(key, 1, length($2)) = $2 \
+    ORDER BY key COLLATE \"C\" LIMIT $3 OFFSET $4";
+
 /// Connections in the pool made by [`PostgresStore::pool_options`]. Several nodes share one
 /// server, so each keeps its share small.
 pub const MAX_CONNECTIONS: u32 = 10;

@@ -17,6 +17,12 @@ use crate::error::{SqlError, SqlResult};
 /// Backend name carried by [`lunar_core::Error::Backend`].
 const BACKEND: &str = "sqlite";
 
+/// A page of the function's keys starting with `$2`, in byte order (SQLite's `BINARY`
+/// collation compares UTF-8 bytes).
+const KV_LIST_PREFIXED: &str = "SELECT key, value FROM kv \
+    WHERE function_id = $1 AND substr(key, 1, length($2)) = $2 \
+    ORDER BY key LIMIT $3 OFFSET $4";
+
 /// How long a connection waits for another writer before failing with "database is locked".
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 

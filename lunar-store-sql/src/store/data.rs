@@ -8,6 +8,7 @@ macro_rules! data_stores {
             use ::std::collections::BTreeMap;
 
             use ::async_trait::async_trait;
+            use ::lunar_core::model::{KvEntry, Page, PageRequest};
             use ::lunar_core::{EnvStore, KvStore, Result};
 
             use $crate::error::SqlError;
@@ -84,6 +85,39 @@ macro_rules! data_stores {
                 async fn delete_all(&self, function_id: &str) -> Result<()> {
                     self.execute_keyed(sql::KV_DELETE_ALL, function_id, None)
                         .await
+                }
+
+                async fn list(
+                    &self,
+                    function_id: &str,
+                    prefix: &str,
+                    page: PageRequest,
+                ) -> Result<Page<KvEntry>> {
+                    let count: i64 = ::sqlx::query_scalar(sql::KV_COUNT_PREFIXED)
+                        .bind(function_id)
+                        .bind(prefix)
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    if count == 0 {
+                        return Ok(Page::empty());
+                    }
+                    let (limit, offset) = $crate::rows::page_binds(page);
+                    let rows: Vec<(String, String)> = ::sqlx::query_as(KV_LIST_PREFIXED)
+                        .bind(function_id)
+                        .bind(prefix)
+                        .bind(limit)
+                        .bind(offset)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    Ok(Page {
+                        items: rows
+                            .into_iter()
+                            .map(|(key, value)| KvEntry { key, value })
+                            .collect(),
+                        total: $crate::rows::total(count),
+                    })
                 }
             }
 

@@ -6,6 +6,8 @@ macro_rules! function_store {
     ($store:ident, $db:ty) => {
         const _: () = {
             use ::async_trait::async_trait;
+            use ::lunar_core::metrics::{ExecutionMetrics, MetricsGroup, MetricsRange};
+            use ::lunar_core::model::ExecutionStatus;
             use ::lunar_core::model::{
                 CronStatus, Execution, Function, FunctionUpdate, FunctionVersion,
                 FunctionWithActiveVersion, Isolation, NewExecution, NewFunction, Outcome, Page,
@@ -431,6 +433,33 @@ macro_rules! function_store {
                         rows::execution,
                     )
                     .await
+                }
+
+                async fn execution_metrics(
+                    &self,
+                    function_id: &str,
+                    range: MetricsRange,
+                ) -> Result<ExecutionMetrics> {
+                    let groups: Vec<(i64, String, Option<i64>, i64)> =
+                        ::sqlx::query_as(sql::EXECUTION_METRICS)
+                            .bind(function_id)
+                            .bind(range.since)
+                            .bind(range.until)
+                            .bind(range.bucket_seconds)
+                            .fetch_all(&self.pool)
+                            .await
+                            .map_err(db)?;
+                    Ok(ExecutionMetrics::from_groups(
+                        range,
+                        groups
+                            .into_iter()
+                            .map(|(bucket, status, duration_ms, n)| MetricsGroup {
+                                bucket,
+                                status: ExecutionStatus::parse(&status),
+                                duration_ms,
+                                count: total(n),
+                            }),
+                    ))
                 }
 
                 async fn delete_executions_before(
