@@ -184,6 +184,7 @@ pub(crate) trait ObjectBody: DeserializeOwned {
 
 impl ObjectBody for lunar_core::validate::CreateFunctionRequest {}
 impl ObjectBody for lunar_core::validate::EnvVarsRequest {}
+impl ObjectBody for lunar_core::validate::KvSetRequest {}
 impl ObjectBody for lunar_core::validate::UpdateFunctionRequest {
     const NESTED_OBJECTS: &'static [&'static str] = &["limits"];
 }

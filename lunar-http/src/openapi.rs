@@ -305,6 +305,88 @@ struct LoginResponse {
 }
 
 /// `limit` (1–100, default 20) and `offset` (default 0).
+/// One KV entry.
+#[derive(ToSchema)]
+struct KvEntry {
+    key: String,
+    value: String,
+}
+
+#[derive(ToSchema)]
+struct KvEntryList {
+    entries: Vec<KvEntry>,
+    pagination: Pagination,
+}
+
+/// The value to store under the key of the path.
+#[derive(ToSchema)]
+struct KvSetRequest {
+    value: String,
+}
+
+/// The metrics window.
+#[derive(ToSchema)]
+enum MetricsWindow {
+    #[schema(rename = "1h")]
+    Hour,
+    #[schema(rename = "24h")]
+    Day,
+    #[schema(rename = "7d")]
+    Week,
+}
+
+/// One bucket of the metrics window, oldest first.
+#[derive(ToSchema)]
+struct MetricsBucket {
+    /// Unix second the bucket starts at.
+    start: i64,
+    /// Executions created in the bucket.
+    count: u64,
+    /// Of those, how many ended with an error.
+    errors: u64,
+    /// Median duration of the bucket's finished executions.
+    p50_ms: Option<i64>,
+    /// 95th percentile duration of the bucket's finished executions.
+    p95_ms: Option<i64>,
+}
+
+/// A function's executions over a window: 60 one-minute buckets for `1h`, 48 half-hour
+/// buckets for `24h`, 84 two-hour buckets for `7d`, aligned to multiples of the bucket size
+/// and ending with the bucket that holds the current time.
+#[derive(ToSchema)]
+struct ExecutionMetrics {
+    window: MetricsWindow,
+    bucket_seconds: i64,
+    /// First Unix second counted.
+    since: i64,
+    /// First Unix second not counted.
+    until: i64,
+    /// Executions created in the window, pending ones included.
+    total: u64,
+    errors: u64,
+    /// `errors / total` (0 without executions).
+    error_rate: f64,
+    /// Nearest-rank median of the finished executions' durations.
+    p50_ms: Option<i64>,
+    /// Nearest-rank 95th percentile of the finished executions' durations.
+    p95_ms: Option<i64>,
+    buckets: Vec<MetricsBucket>,
+}
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+struct KvQuery {
+    /// Only keys starting with this text (compared literally, case-sensitive).
+    prefix: Option<String>,
+}
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+struct MetricsQuery {
+    /// `1h`, `24h` (default) or `7d`.
+    window: Option<String>,
+}
+
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 struct PageQuery {
@@ -390,6 +472,7 @@ const FUNCTION_ID: Param = ("id", false, "Function id");
 const EXECUTION_ID: Param = ("id", false, "Execution id");
 const VERSION_ID: Param = ("version", false, "Version id (`ver_{id}_v{n}`)");
 const FN_ID: Param = ("function_id", false, "Function id");
+const KV_KEY: Param = ("key", false, "The key, percent-encoded (at most 512 bytes)");
 
 /// One operation of the document, served under one or more methods.
 struct Route {
@@ -400,6 +483,7 @@ struct Route {
     params: &'static [Param],
     /// Followed by the [`PageQuery`] parameters.
     paged: bool,
+    query: Option<fn() -> Vec<Parameter>>,
     request: Option<Body>,
     /// Requires the bearer token or the session cookie.
     secured: bool,
@@ -435,6 +519,7 @@ impl Route {
             operation_id,
             params: &[],
             paged: false,
+            query: None,
             request: None,
             secured: false,
             replies,
@@ -467,6 +552,13 @@ impl Route {
     }
 
     /// A required `application/json` request body of `T`.
+    const fn query<T: IntoParams>(self) -> Self {
+        Route {
+            query: Some(|| T::into_params(|| None)),
+            ..self
+        }
+    }
+
     const fn request<T: ToSchema>(self) -> Self {
         Route {
             request: Some(json::<T>),
@@ -492,6 +584,9 @@ impl Route {
                     .build()
             })
             .collect();
+        if let Some(query) = self.query {
+            parameters.extend(query());
+        }
         if self.paged {
             parameters.extend(PageQuery::into_params(|| None));
         }
@@ -621,6 +716,30 @@ const ROUTES: &[Route] = &[
         ok::<ExecutionList>("Executions, newest first"),
         FUNCTION_NOT_FOUND,
     ]).params(&[FUNCTION_ID]).paged(),
+    Route::api(GET, "/api/functions/{id}/metrics", "executions", "function_metrics", &[
+        ok::<ExecutionMetrics>("Counts, error rate and duration percentiles, per bucket"),
+        error("400", "Invalid window"),
+        FUNCTION_NOT_FOUND,
+    ]).params(&[FUNCTION_ID]).query::<MetricsQuery>(),
+    Route::api(GET, "/api/functions/{id}/kv", "kv", "list_kv", &[
+        ok::<KvEntryList>("Entries in key (byte) order"),
+        FUNCTION_NOT_FOUND,
+    ]).params(&[FUNCTION_ID]).query::<KvQuery>().paged(),
+    Route::api(GET, "/api/functions/{id}/kv/{key}", "kv", "get_kv", &[
+        ok::<KvEntry>("The entry"),
+        error("400", "Invalid key"),
+        error("404", "Function or key not found"),
+    ]).params(&[FUNCTION_ID, KV_KEY]),
+    Route::api(PUT, "/api/functions/{id}/kv/{key}", "kv", "set_kv", &[
+        ok::<KvEntry>("Stored (created or replaced)"),
+        INVALID_BODY,
+        FUNCTION_NOT_FOUND,
+    ]).params(&[FUNCTION_ID, KV_KEY]).request::<KvSetRequest>(),
+    Route::api(DELETE, "/api/functions/{id}/kv/{key}", "kv", "delete_kv", &[
+        bare("204", "Deleted (also when it did not exist)"),
+        error("400", "Invalid key"),
+        FUNCTION_NOT_FOUND,
+    ]).params(&[FUNCTION_ID, KV_KEY]),
     Route::api(GET, "/api/executions/{id}", "executions", "get_execution", &[
         ok::<Execution>("The execution"),
         EXECUTION_NOT_FOUND,

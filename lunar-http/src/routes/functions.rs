@@ -34,7 +34,7 @@ pub(crate) async fn load_function(state: &AppState, id: &str) -> Result<Function
         .map_err(|e| function_error(&e, crate::json::INTERNAL))
 }
 
-fn invalid(e: &Error) -> ApiError {
+pub(crate) fn invalid(e: &Error) -> ApiError {
     match e {
         Error::InvalidInput { .. } => ApiError::bad_request(e.to_string()),
         other => ApiError::internal(crate::json::INTERNAL, other),

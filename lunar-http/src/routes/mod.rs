@@ -5,6 +5,8 @@ pub(crate) mod docs;
 pub(crate) mod executions;
 pub(crate) mod fnexec;
 pub(crate) mod functions;
+pub(crate) mod kv;
+pub(crate) mod metrics;
 pub(crate) mod versions;
 
 use axum::Router;
@@ -55,6 +57,11 @@ enum Op {
     DeleteVersion,
     Diff,
     ListExecutions,
+    Metrics,
+    ListKv,
+    GetKv,
+    SetKv,
+    DeleteKv,
     GetExecution,
     ExecutionLogs,
     AiRequests,
@@ -122,6 +129,11 @@ pub const ROUTES: &[Route] = &[
         true,
         Op::ListExecutions,
     ),
+    r("GET", "/api/functions/{id}/metrics", true, Op::Metrics),
+    r("GET", "/api/functions/{id}/kv", true, Op::ListKv),
+    r("GET", "/api/functions/{id}/kv/{key}", true, Op::GetKv),
+    r("PUT", "/api/functions/{id}/kv/{key}", true, Op::SetKv),
+    r("DELETE", "/api/functions/{id}/kv/{key}", true, Op::DeleteKv),
     r("GET", "/api/executions/{id}", true, Op::GetExecution),
     r("GET", "/api/executions/{id}/logs", true, Op::ExecutionLogs),
     r(
@@ -182,6 +194,11 @@ fn add(mr: MethodRouter<AppState>, f: MethodFilter, op: Op) -> MethodRouter<AppS
         Op::DeleteVersion => mr.on(f, versions::delete),
         Op::Diff => mr.on(f, versions::diff),
         Op::ListExecutions => mr.on(f, executions::list),
+        Op::Metrics => mr.on(f, metrics::get),
+        Op::ListKv => mr.on(f, kv::list),
+        Op::GetKv => mr.on(f, kv::get),
+        Op::SetKv => mr.on(f, kv::set),
+        Op::DeleteKv => mr.on(f, kv::delete),
         Op::GetExecution => mr.on(f, executions::get),
         Op::ExecutionLogs => mr.on(f, executions::logs),
         Op::AiRequests => mr.on(f, executions::ai_requests),
@@ -226,6 +243,12 @@ pub(crate) fn router(state: AppState) -> Router {
             .filter(|r| r.path == FN_PATH)
             .fold(MethodRouter::new(), |mr, r| add(mr, filter(r.method), r.op)),
     );
+    #[cfg(feature = "dashboard")]
+    let public = if state.dashboard {
+        crate::dashboard::routes(public)
+    } else {
+        public
+    };
     let protected = build(ROUTES.iter().filter(|r| r.auth))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), require));
     public

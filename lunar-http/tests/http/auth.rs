@@ -17,6 +17,7 @@ pub(crate) fn concrete(path: &str, id: &str) -> String {
         .replace("{version}", "1")
         .replace("{v1}", "1")
         .replace("{v2}", "1")
+        .replace("{key}", "k")
         .replace("{*path}", "x/y")
 }
 
@@ -36,7 +37,7 @@ async fn every_protected_route_requires_auth() {
     let id = h.create("f", "code").await;
     let cookie = cookie_of(&login(&h, &format!(r#"{{"apiKey":"{KEY}"}}"#)).await);
     let protected: Vec<_> = ROUTES.iter().filter(|r| r.auth).collect();
-    assert_eq!(protected.len(), 17);
+    assert_eq!(protected.len(), 22);
     for route in protected {
         let path = format!("/lunar{}", concrete(route.path, &id));
         let deny: [&[(&str, &str)]; 7] = [
