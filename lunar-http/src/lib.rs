@@ -2,6 +2,8 @@
 
 mod auth;
 mod cors;
+#[cfg(feature = "dashboard")]
+mod dashboard;
 mod json;
 mod openapi;
 mod routes;

@@ -24,7 +24,8 @@ use crate::state::{AppState, Shared, base_path_of};
 use crate::{BoxError, cors};
 
 /// The Lunar HTTP API as a tower `Service`: the REST API under `/api`, function calls under
-/// `/fn`, and the docs under `/docs` (SPEC.md §2). Cheap to clone.
+/// `/fn`, the docs under `/docs` (SPEC.md §2) and, with the `dashboard` feature, the web
+/// dashboard at `/`. Cheap to clone.
 ///
 /// Mount it with `axum::Router::nest_service("/lunar", service)` or serve it directly.
 #[derive(Debug, Clone)]
@@ -50,6 +51,7 @@ impl LunarService {
             base_url: None,
             cors: true,
             max_request_body_bytes: None,
+            dashboard: true,
         }
     }
 
@@ -144,9 +146,17 @@ pub struct LunarServiceBuilder {
     base_url: Option<String>,
     cors: bool,
     max_request_body_bytes: Option<u64>,
+    dashboard: bool,
 }
 
 impl LunarServiceBuilder {
+    /// Serves the web dashboard at the root of the mount (default `true`; only with the
+    /// `dashboard` feature, without which there is no dashboard to serve).
+    pub fn dashboard(mut self, enabled: bool) -> Self {
+        self.dashboard = enabled;
+        self
+    }
+
     /// The cron scheduler to refresh after schedule changes and deletes.
     pub fn scheduler(mut self, scheduler: Arc<dyn Scheduler>) -> Self {
         self.scheduler = Some(scheduler);
@@ -205,6 +215,7 @@ impl LunarServiceBuilder {
             base_path,
             secure_cookie,
             max_request_body_bytes,
+            dashboard: self.dashboard,
         }));
         LunarService {
             inner: Arc::new(Inner {

@@ -28,6 +28,9 @@ pub(crate) struct Shared {
     pub(crate) secure_cookie: bool,
     /// Largest accepted REST request body.
     pub(crate) max_request_body_bytes: u64,
+    /// The dashboard is served at the mount root (feature `dashboard`).
+    #[cfg_attr(not(feature = "dashboard"), allow(dead_code))]
+    pub(crate) dashboard: bool,
 }
 
 impl Deref for AppState {

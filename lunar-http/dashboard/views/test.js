@@ -50,8 +50,10 @@ export function testTab(ctx, fn) {
     } catch (err) { banner(t('req.badHeader', { message: err.message })); send.disabled = false; return; }
     const started = performance.now();
     try {
+      // No cookies: the function must see the request a caller outside the dashboard
+      // would send, never the dashboard's session token.
       const res = await fetch(target(), {
-        method: method.value, headers, credentials: 'same-origin', cache: 'no-store',
+        method: method.value, headers, credentials: 'omit', cache: 'no-store',
         body: method.value === 'GET' ? undefined : body.value,
       });
       const text = await res.text();

@@ -4,8 +4,11 @@
 mod api;
 mod auth;
 mod common;
+#[cfg(feature = "dashboard")]
+mod dashboard;
 mod docs;
 mod fnexec;
 mod hostile;
+mod kv_metrics;
 mod routing;
 mod socket;

@@ -73,7 +73,8 @@ async fn cors_can_be_switched_off() {
 
 #[tokio::test]
 async fn unknown_paths_are_json_404_before_auth() {
-    let h = Harness::new().await;
+    // Without the dashboard, which would answer `/lunar/`.
+    let h = Harness::with(|b| b.dashboard(false)).await;
     for path in [
         "/lunar/",
         "/lunar/api",
