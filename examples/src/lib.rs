@@ -400,6 +400,7 @@ pub struct App {
     pub key_source: KeySource,
     /// The configuration used.
     pub config: ServerConfig,
+    service: LunarService,
     store: Store,
     background: CancellationToken,
     tasks: TaskTracker,
@@ -481,13 +482,14 @@ pub async fn build_app(config: ServerConfig) -> Result<App, StartupError> {
         .auth(Auth::ApiKey(api_key.clone()))
         .base_url(config.base_url.clone())
         .build();
-    let router = axum::Router::new().fallback_service(service);
+    let router = axum::Router::new().fallback_service(service.clone());
     Ok(App {
         router,
         engine,
         api_key,
         key_source,
         config,
+        service,
         store,
         background,
         tasks,
@@ -495,6 +497,13 @@ pub async fn build_app(config: ServerConfig) -> Result<App, StartupError> {
 }
 
 impl App {
+    /// The Lunar service the router serves at its root, for mounting elsewhere (e.g.
+    /// `Router::nest_service("/lunar", app.service())`).
+    #[must_use]
+    pub fn service(&self) -> LunarService {
+        self.service.clone()
+    }
+
     /// Logs the startup lines (port, data dir, store, timeout, URLs).
     pub fn announce(&self, addr: SocketAddr) {
         let c = &self.config;
@@ -505,6 +514,7 @@ impl App {
         tracing::info!("time zone: {}", c.timezone.name());
         tracing::info!("API: {}/api", c.base_url);
         tracing::info!("docs: {}/docs", c.base_url);
+        tracing::info!("dashboard: {}/", c.base_url);
     }
 
     /// Serves on `listener` until `signal` resolves, then shuts down: stops accepting,
