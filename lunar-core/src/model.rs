@@ -91,6 +91,10 @@ pub struct FunctionLimits {
     /// Most log entries one execution may write.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_log_entries: Option<u64>,
+    /// Most executions of the function in flight at once; past it a call is refused (HTTP
+    /// 429) before anything runs or is recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrency: Option<u64>,
 }
 
 impl FunctionLimits {

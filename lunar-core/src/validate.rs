@@ -90,6 +90,9 @@ pub struct LimitsRequest {
     /// Log entry cap.
     #[serde(default)]
     pub max_log_entries: Option<i64>,
+    /// Executions in flight at once.
+    #[serde(default)]
+    pub max_concurrency: Option<i64>,
 }
 
 /// Upper bounds of the per-function limits (server-configurable; never below the server
@@ -107,6 +110,8 @@ pub struct LimitCeilings {
     pub max_response_body_bytes: u64,
     /// Largest `max_log_entries`.
     pub max_log_entries: u64,
+    /// Largest `max_concurrency`.
+    pub max_concurrency: u64,
 }
 
 impl Default for LimitCeilings {
@@ -117,6 +122,7 @@ impl Default for LimitCeilings {
             max_request_body_bytes: 104_857_600,
             max_response_body_bytes: 104_857_600,
             max_log_entries: 10_000,
+            max_concurrency: 10_000,
         }
     }
 }
@@ -161,6 +167,12 @@ impl LimitsRequest {
                 self.max_log_entries,
                 0,
                 ceilings.max_log_entries,
+            )?,
+            max_concurrency: check(
+                "max_concurrency",
+                self.max_concurrency,
+                1,
+                ceilings.max_concurrency,
             )?,
         })
     }
@@ -728,6 +740,14 @@ mod tests {
             msg(update(r#"{"limits":{"max_log_entries":10001}}"#)),
             "limits: max_log_entries must be between 0 and 10000"
         );
+        for bad in ["0", "-1", "10001"] {
+            assert_eq!(
+                msg(update(&format!(
+                    r#"{{"limits":{{"max_concurrency":{bad}}}}}"#
+                ))),
+                "limits: max_concurrency must be between 1 and 10000"
+            );
+        }
         let u = update(r#"{"limits":{"max_log_entries":0,"timeout_seconds":null}}"#).expect("ok");
         assert_eq!(
             u.limits,

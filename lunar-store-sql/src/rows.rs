@@ -115,6 +115,7 @@ pub(crate) fn function(row: &impl Columns) -> SqlResult<Function> {
             max_request_body_bytes: limit(row, "limit_max_request_body_bytes")?,
             max_response_body_bytes: limit(row, "limit_max_response_body_bytes")?,
             max_log_entries: limit(row, "limit_max_log_entries")?,
+            max_concurrency: limit(row, "limit_max_concurrency")?,
         },
         // A mode this build does not know reads as the default.
         isolation: Isolation::parse(&row.text("isolation")?).unwrap_or_default(),

@@ -8,8 +8,8 @@ macro_rules! function_columns {
     () => {
         "id, name, description, disabled, retention_days, cron_schedule, cron_status, \
          save_response, limit_timeout_seconds, limit_memory_mb, limit_max_request_body_bytes, \
-         limit_max_response_body_bytes, limit_max_log_entries, created_at, updated_at, \
-         isolation"
+         limit_max_response_body_bytes, limit_max_log_entries, limit_max_concurrency, \
+         created_at, updated_at, isolation"
     };
 }
 
@@ -36,7 +36,8 @@ pub(crate) const COUNT_FUNCTIONS: &str = "SELECT COUNT(*) FROM functions";
 pub(crate) const LIST_FUNCTIONS: &str = "SELECT f.id, f.name, f.description, f.disabled, \
     f.retention_days, f.cron_schedule, f.cron_status, f.save_response, \
     f.limit_timeout_seconds, f.limit_memory_mb, f.limit_max_request_body_bytes, \
-    f.limit_max_response_body_bytes, f.limit_max_log_entries, f.created_at, f.updated_at, \
+    f.limit_max_response_body_bytes, f.limit_max_log_entries, f.limit_max_concurrency, \
+    f.created_at, f.updated_at, \
     f.isolation, v.id AS v_id, v.version AS v_version, v.code AS v_code, \
     v.created_at AS v_created_at, v.created_by AS v_created_by \
     FROM functions f \
@@ -44,8 +45,8 @@ pub(crate) const LIST_FUNCTIONS: &str = "SELECT f.id, f.name, f.description, f.d
     ORDER BY f.created_at DESC, f.id DESC LIMIT $1 OFFSET $2";
 
 /// `$2..$8` are the optional scalar fields (NULL keeps the column); `$9` says whether the
-/// limits are replaced, `$10..$14` are the new limits; `$15` is `updated_at`; `$16` is the
-/// optional isolation mode (NULL keeps it).
+/// limits are replaced, `$10..$14` and `$17` are the new limits; `$15` is `updated_at`;
+/// `$16` is the optional isolation mode (NULL keeps it).
 pub(crate) const UPDATE_FUNCTION: &str = concat!(
     "UPDATE functions SET \
     name = COALESCE($2, name), \
@@ -60,6 +61,7 @@ pub(crate) const UPDATE_FUNCTION: &str = concat!(
     limit_max_request_body_bytes = CASE WHEN $9 THEN $12 ELSE limit_max_request_body_bytes END, \
     limit_max_response_body_bytes = CASE WHEN $9 THEN $13 ELSE limit_max_response_body_bytes END, \
     limit_max_log_entries = CASE WHEN $9 THEN $14 ELSE limit_max_log_entries END, \
+    limit_max_concurrency = CASE WHEN $9 THEN $17 ELSE limit_max_concurrency END, \
     updated_at = $15, \
     isolation = COALESCE($16, isolation) \
     WHERE id = $1 RETURNING ",

@@ -235,6 +235,7 @@ pub async fn update_function_fields(s: Stores) {
     let limits = FunctionLimits {
         timeout_seconds: Some(5),
         max_log_entries: Some(0),
+        max_concurrency: Some(3),
         ..FunctionLimits::default()
     };
     let f = s

@@ -246,6 +246,7 @@ macro_rules! function_store {
                             .bind(rows::limit_bind(limits.max_log_entries).map_err(db)?)
                             .bind(u.now)
                             .bind(u.isolation.map(Isolation::as_str))
+                            .bind(rows::limit_bind(limits.max_concurrency).map_err(db)?)
                             .fetch_optional(&mut *tx)
                             .await
                     }
