@@ -109,6 +109,9 @@ pub struct ServerConfig {
     /// `LUNAR_DENY_PRIVATE_NETWORKS` (default false): outbound calls may not reach loopback
     /// or private networks either.
     pub deny_private_networks: bool,
+    /// `LUNAR_MAX_IN_FLIGHT`: most executions in flight at once, past which `/fn` answers
+    /// 503 at once (`None`: the engine's default from the V8 worker count; `0`: no bound).
+    pub max_in_flight: Option<usize>,
     /// A runtime to use instead of V8 (tests).
     pub runtime: Option<Arc<dyn Runtime>>,
 }
@@ -128,6 +131,7 @@ impl fmt::Debug for ServerConfig {
             )
             .field("timezone", &self.timezone)
             .field("deny_private_networks", &self.deny_private_networks)
+            .field("max_in_flight", &self.max_in_flight)
             .finish_non_exhaustive()
     }
 }
@@ -145,6 +149,7 @@ impl Default for ServerConfig {
             database_url: None,
             timezone: chrono_tz::UTC,
             deny_private_networks: false,
+            max_in_flight: None,
             runtime: None,
         }
     }
@@ -221,6 +226,12 @@ impl ServerConfig {
                 ));
             }
         };
+        let max_in_flight = match var("LUNAR_MAX_IN_FLIGHT") {
+            None => None,
+            Some(n) => Some(n.parse::<usize>().map_err(|_| {
+                config_error("LUNAR_MAX_IN_FLIGHT must be a whole number (0: no bound)")
+            })?),
+        };
         Ok(Self {
             port,
             data_dir,
@@ -231,6 +242,7 @@ impl ServerConfig {
             database_url,
             timezone,
             deny_private_networks,
+            max_in_flight,
             runtime: None,
         })
     }
@@ -426,11 +438,14 @@ pub async fn build_app(config: ServerConfig) -> Result<App, StartupError> {
     let limits = Limits::default().with_timeout(Duration::from_secs(config.execution_timeout));
     let mut ceilings = LimitCeilings::default();
     ceilings.timeout_seconds = ceilings.timeout_seconds.max(config.execution_timeout);
-    let engine_config = EngineConfig::default()
+    let mut engine_config = EngineConfig::default()
         .with_default_limits(limits)
         .with_ceilings(ceilings)
         .with_base_url(config.base_url.clone())
         .with_timezone(config.timezone.name());
+    if let Some(max) = config.max_in_flight {
+        engine_config = engine_config.with_max_in_flight(max);
+    }
     let policy = NetworkPolicy::default().deny_private_networks(config.deny_private_networks);
     let http = ReqwestClient::new(ClientOptions::default().with_policy(policy))
         .map_err(lunar_error("cannot build the outbound HTTP client"))?;

@@ -9,6 +9,7 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::admission::Admission;
 use crate::after_insert::AfterInsert;
 use crate::cache::{FunctionCache, InvalidatingEnv, InvalidatingFunctions, Runnable};
 use crate::clock::{Clock, SystemClock};
@@ -53,6 +54,12 @@ pub struct EngineConfig {
     /// read again. Writes made through this engine's stores invalidate it at once; the TTL
     /// bounds how long writes made by other nodes go unseen. Zero disables the cache.
     pub cache_ttl: Duration,
+    /// Most executions in flight at once (running, or waiting for the runtime or their
+    /// write); past it [`Engine::execute`] answers [`EngineError::Overloaded`] at once,
+    /// before anything runs or is recorded. `None`: 256 per unit of the runtime's
+    /// [`parallelism`](Runtime::parallelism), at least 1024 (executions waiting on I/O
+    /// are cheap); `Some(0)`: no bound.
+    pub max_in_flight: Option<usize>,
 }
 
 impl Default for EngineConfig {
@@ -64,6 +71,7 @@ impl Default for EngineConfig {
             timezone: "UTC".to_owned(),
             finish_attempts: 3,
             cache_ttl: Duration::from_secs(1),
+            max_in_flight: None,
         }
     }
 }
@@ -98,6 +106,13 @@ impl EngineConfig {
     #[must_use]
     pub fn with_cache_ttl(mut self, ttl: Duration) -> Self {
         self.cache_ttl = ttl;
+        self
+    }
+
+    /// Sets the bound on executions in flight (`0`: none).
+    #[must_use]
+    pub fn with_max_in_flight(mut self, max: usize) -> Self {
+        self.max_in_flight = Some(max);
         self
     }
 
@@ -177,6 +192,14 @@ pub enum EngineError {
     /// The function has no active version (HTTP 500).
     #[error("No active version found")]
     NoActiveVersion,
+    /// The engine already has its `max_in_flight` executions (HTTP 503, retry later);
+    /// nothing ran and nothing was recorded.
+    #[error("Server is overloaded, retry later")]
+    Overloaded,
+    /// The function already has its `max_concurrency` executions in flight (HTTP 429,
+    /// retry later); nothing ran and nothing was recorded.
+    #[error("Function is at its concurrency limit, retry later")]
+    ConcurrencyLimit,
     /// Anything else before the code ran (HTTP 500); nothing was recorded.
     #[error("internal error: {0}")]
     Internal(#[source] Error),
@@ -217,6 +240,7 @@ struct Inner {
     tracker: TaskTracker,
     cache: Arc<FunctionCache>,
     group: Option<Arc<GroupCommit>>,
+    admission: Admission,
 }
 
 impl Engine {
@@ -269,13 +293,16 @@ impl Engine {
                 SERVER_SHUTTING_DOWN.to_owned(),
             )));
         }
+        let Some(permit) = self.inner.admission.enter() else {
+            return Err(EngineError::Overloaded);
+        };
         let cancel = self.inner.shutdown.child_token();
         let guard = cancel.clone().drop_guard();
         let inner = self.inner.clone();
-        let task = self
-            .inner
-            .tracker
-            .spawn(async move { inner.execute(req, cancel).await });
+        let task = self.inner.tracker.spawn(async move {
+            let _permit = permit;
+            inner.execute(req, cancel).await
+        });
         let result = task.await;
         guard.disarm();
         match result {
@@ -361,6 +388,10 @@ impl EngineBuilder {
             cache: cache.clone(),
         });
         let group = stores.batch.clone().map(GroupCommit::new);
+        let max_in_flight = self
+            .config
+            .max_in_flight
+            .unwrap_or_else(|| (256 * self.runtime.parallelism()).max(1024));
         Engine {
             inner: Arc::new(Inner {
                 stores,
@@ -372,6 +403,7 @@ impl EngineBuilder {
                 tracker: TaskTracker::new(),
                 cache,
                 group,
+                admission: Admission::new(max_in_flight),
             }),
         }
     }
@@ -493,6 +525,14 @@ impl Inner {
             env,
         } = &*runnable;
         let limits = self.config.limits_for(function);
+        let _slot = match function.limits.max_concurrency {
+            Some(max) => Some(
+                self.admission
+                    .enter_function(&function.id, max)
+                    .ok_or(EngineError::ConcurrencyLimit)?,
+            ),
+            None => None,
+        };
         // Step 6.
         let now = self.clock.unix();
         let ctx = Ctx {

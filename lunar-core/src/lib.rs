@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod admission;
 mod after_insert;
 pub mod ai;
 pub(crate) mod cache;

@@ -482,6 +482,12 @@ impl RunJob {
 pub trait Runtime: Debug + Send + Sync + 'static {
     /// Short name, e.g. `v8`.
     fn name(&self) -> &str;
+
+    /// How many executions the runtime runs in parallel (its worker threads); the engine
+    /// sizes its default bound on executions in flight from it.
+    fn parallelism(&self) -> usize {
+        1
+    }
     /// Runs one execution to completion, respecting `job.limits` and `job.cancel`.
     async fn run(&self, job: RunJob) -> RunOutcome;
 }

@@ -32,6 +32,8 @@ struct FunctionLimits {
     max_request_body_bytes: Option<u64>,
     max_response_body_bytes: Option<u64>,
     max_log_entries: Option<u64>,
+    /// Most executions in flight at once; more are refused with 429.
+    max_concurrency: Option<u64>,
 }
 
 /// How a function's executions share V8 state. `warm` (the default): a version's code is
@@ -269,6 +271,8 @@ struct LimitsRequest {
     max_request_body_bytes: Option<i64>,
     max_response_body_bytes: Option<i64>,
     max_log_entries: Option<i64>,
+    /// 1 to 10000.
+    max_concurrency: Option<i64>,
 }
 
 /// Every field optional; null means "not provided"; at least one required.
@@ -462,7 +466,17 @@ const FN_REPLIES: &[Reply] = &[
     error("403", "Function is disabled"),
     FUNCTION_NOT_FOUND,
     error("413", "Request body too large"),
+    error(
+        "429",
+        "The function already has its `limits.max_concurrency` executions in flight; sent at \
+         once with `Retry-After: 1`, nothing ran and no execution is recorded",
+    ),
     error("500", "Function execution failed"),
+    error(
+        "503",
+        "The server already has its bound of executions in flight; sent at once with \
+         `Retry-After: 1`, nothing ran and no execution is recorded",
+    ),
 ];
 
 /// A path parameter: name, whether it is an integer (else a string), description.

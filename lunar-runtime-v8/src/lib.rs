@@ -152,6 +152,10 @@ impl Runtime for V8Runtime {
         "v8"
     }
 
+    fn parallelism(&self) -> usize {
+        self.workers.len()
+    }
+
     async fn run(&self, job: RunJob) -> RunOutcome {
         let worker = self.pick();
         let (reply, rx) = oneshot::channel();

@@ -19,6 +19,10 @@ fn config(vars: &[(&str, &str)]) -> Result<ServerConfig, String> {
     ServerConfig::from_vars(|k| map.get(k).cloned()).map_err(|e| e.to_string())
 }
 
+fn c_max_in_flight(vars: &[(&str, &str)]) -> Result<Option<usize>, String> {
+    config(vars).map(|c| c.max_in_flight)
+}
+
 #[test]
 fn defaults() {
     let c = config(&[]).unwrap();
@@ -75,6 +79,22 @@ fn config_errors_are_exact() {
             .unwrap()
             .deny_private_networks
     );
+    assert_eq!(c_max_in_flight(&[]), Ok(None));
+    assert_eq!(
+        c_max_in_flight(&[("LUNAR_MAX_IN_FLIGHT", "64")]),
+        Ok(Some(64))
+    );
+    assert_eq!(
+        c_max_in_flight(&[("LUNAR_MAX_IN_FLIGHT", "0")]),
+        Ok(Some(0))
+    );
+    for bad in ["-1", "many", ""] {
+        assert_eq!(
+            c_max_in_flight(&[("LUNAR_MAX_IN_FLIGHT", bad)]),
+            Err("LUNAR_MAX_IN_FLIGHT must be a whole number (0: no bound)".to_owned()),
+            "{bad:?}"
+        );
+    }
     // One trailing slash removed.
     assert_eq!(
         config(&[("BASE_URL", "https://x.io/l/")]).unwrap().base_url,

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -921,4 +922,123 @@ pub async fn batch_writer_records_finished_executions(s: Stores) {
         assert_eq!(e.status, ExecutionStatus::Success);
         assert_eq!(e.duration_ms, Some(2));
     }
+}
+
+/// A runtime whose executions wait until `release` is notified, counting how many entered.
+fn gated_runtime() -> (
+    Arc<dyn Runtime>,
+    Arc<tokio::sync::Semaphore>,
+    Arc<AtomicUsize>,
+) {
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let entered = Arc::new(AtomicUsize::new(0));
+    let (g, e) = (gate.clone(), entered.clone());
+    let rt = FnRuntime::new(move |_job: RunJob| {
+        let (gate, entered) = (g.clone(), e.clone());
+        async move {
+            entered.fetch_add(1, Ordering::SeqCst);
+            gate.acquire().await.expect("gate open").forget();
+            Ok(FunctionResponse::text(200, "ok"))
+        }
+    });
+    (rt, gate, entered)
+}
+
+async fn wait_entered(entered: &AtomicUsize, n: usize) {
+    for _ in 0..500 {
+        if entered.load(Ordering::SeqCst) >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{n} executions never reached the runtime");
+}
+
+/// Back-pressure: past the engine's `max_in_flight` an execution is refused as
+/// `Overloaded`, and past a function's `max_concurrency` as `ConcurrencyLimit` — at once,
+/// before the runtime runs and without a row; places free up as executions end.
+pub async fn engine_admission_bounds(s: Stores) {
+    let fid = function(&s).await;
+    let other = function(&s).await;
+    let (rt, gate, entered) = gated_runtime();
+    let eng = Engine::new(s.clone(), rt, EngineConfig::default().with_max_in_flight(2));
+    let run = |id: &str| {
+        let (eng, id) = (eng.clone(), id.to_owned());
+        tokio::spawn(async move { eng.execute(ExecuteRequest::http(&id, event())).await })
+    };
+    let held = [run(&fid), run(&other)];
+    wait_entered(&entered, 2).await;
+    let refused = eng.execute(ExecuteRequest::http(&fid, event())).await;
+    assert!(
+        matches!(refused, Err(EngineError::Overloaded)),
+        "{refused:?}"
+    );
+    assert_eq!(
+        entered.load(Ordering::SeqCst),
+        2,
+        "the runtime never saw it"
+    );
+    gate.add_permits(2);
+    for h in held {
+        let report = h.await.expect("task").expect("admitted");
+        assert_eq!(report.status, ExecutionStatus::Success);
+    }
+    let rows = |id: String| {
+        let s = s.clone();
+        async move {
+            s.functions
+                .list_executions(&id, PageRequest::default())
+                .await
+                .expect("list")
+                .total
+        }
+    };
+    assert_eq!(rows(fid.clone()).await, 1, "the refused call left no row");
+
+    // Per function: max_concurrency 1 refuses a second execution of that function only.
+    s.functions
+        .update_function(
+            &fid,
+            FunctionUpdate {
+                limits: Some(FunctionLimits {
+                    max_concurrency: Some(1),
+                    ..FunctionLimits::default()
+                }),
+                now: 1_700_000_001,
+                ..FunctionUpdate::default()
+            },
+        )
+        .await
+        .expect("set max_concurrency");
+    let eng = Engine::new(s.clone(), eng.runtime().clone(), EngineConfig::default());
+    let run = |id: &str| {
+        let (eng, id) = (eng.clone(), id.to_owned());
+        tokio::spawn(async move { eng.execute(ExecuteRequest::http(&id, event())).await })
+    };
+    let first = run(&fid);
+    wait_entered(&entered, 3).await;
+    let refused = eng.execute(ExecuteRequest::http(&fid, event())).await;
+    assert!(
+        matches!(refused, Err(EngineError::ConcurrencyLimit)),
+        "{refused:?}"
+    );
+    let beside = run(&other);
+    wait_entered(&entered, 4).await;
+    gate.add_permits(2);
+    first.await.expect("task").expect("first runs");
+    beside
+        .await
+        .expect("task")
+        .expect("another function is not limited");
+    // The place is free again.
+    let again = run(&fid);
+    wait_entered(&entered, 5).await;
+    gate.add_permits(1);
+    again.await.expect("task").expect("runs again");
+    assert_eq!(
+        rows(fid).await,
+        3,
+        "three admitted, the two refused left no row"
+    );
+    assert_eq!(rows(other).await, 2);
 }

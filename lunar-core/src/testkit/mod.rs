@@ -120,6 +120,7 @@ macro_rules! store_conformance_tests {
             engine_no_active_version_records_nothing,
             engine_sees_updates_immediately,
             engine_concurrent_executions_all_recorded,
+            engine_admission_bounds,
             batch_writer_is_atomic,
             batch_writer_records_finished_executions,
             cron_fires_every_minute_until_paused,

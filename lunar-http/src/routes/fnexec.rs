@@ -133,11 +133,26 @@ fn engine_error(e: &EngineError) -> Response {
         EngineError::FunctionNotFound => error(StatusCode::NOT_FOUND, FUNCTION_NOT_FOUND),
         EngineError::FunctionDisabled => error(StatusCode::FORBIDDEN, DISABLED),
         EngineError::NoActiveVersion => error(StatusCode::INTERNAL_SERVER_ERROR, NO_ACTIVE_VERSION),
+        EngineError::Overloaded => retry_later(StatusCode::SERVICE_UNAVAILABLE, OVERLOADED),
+        EngineError::ConcurrencyLimit => {
+            retry_later(StatusCode::TOO_MANY_REQUESTS, CONCURRENCY_LIMIT)
+        }
         e => {
             tracing::error!(error = %e, "execution could not start");
             error(StatusCode::INTERNAL_SERVER_ERROR, INTERNAL)
         }
     }
+}
+
+const OVERLOADED: &str = "Server is overloaded, retry later";
+const CONCURRENCY_LIMIT: &str = "Function is at its concurrency limit, retry later";
+
+/// A refusal the client may retry: the error body with `Retry-After: 1`.
+fn retry_later(status: StatusCode, message: &str) -> Response {
+    let mut res = error(status, message);
+    res.headers_mut()
+        .insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+    res
 }
 
 fn header_value(s: String) -> HeaderValue {

@@ -10,5 +10,6 @@ mod docs;
 mod fnexec;
 mod hostile;
 mod kv_metrics;
+mod overload;
 mod routing;
 mod socket;
