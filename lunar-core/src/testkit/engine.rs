@@ -924,34 +924,59 @@ pub async fn batch_writer_records_finished_executions(s: Stores) {
     }
 }
 
-/// A runtime whose executions wait until `release` is notified, counting how many entered.
-fn gated_runtime() -> (
-    Arc<dyn Runtime>,
-    Arc<tokio::sync::Semaphore>,
-    Arc<AtomicUsize>,
-) {
-    let gate = Arc::new(tokio::sync::Semaphore::new(0));
-    let entered = Arc::new(AtomicUsize::new(0));
-    let (g, e) = (gate.clone(), entered.clone());
-    let rt = FnRuntime::new(move |_job: RunJob| {
-        let (gate, entered) = (g.clone(), e.clone());
-        async move {
-            entered.fetch_add(1, Ordering::SeqCst);
-            gate.acquire().await.expect("gate open").forget();
-            Ok(FunctionResponse::text(200, "ok"))
-        }
-    });
-    (rt, gate, entered)
+/// A runtime whose executions wait at a gate until [`release`](Self::release)d, counting
+/// how many reached it: for holding executions in flight in tests.
+#[derive(Debug, Clone)]
+pub struct GatedRuntime {
+    /// The runtime to hand to the engine; each execution answers `200 ok` once released.
+    pub runtime: Arc<dyn Runtime>,
+    gate: Arc<tokio::sync::Semaphore>,
+    entered: Arc<AtomicUsize>,
 }
 
-async fn wait_entered(entered: &AtomicUsize, n: usize) {
-    for _ in 0..500 {
-        if entered.load(Ordering::SeqCst) >= n {
-            return;
+impl Default for GatedRuntime {
+    fn default() -> Self {
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        let entered = Arc::new(AtomicUsize::new(0));
+        let (g, e) = (gate.clone(), entered.clone());
+        let runtime = FnRuntime::new(move |_job: RunJob| {
+            let (gate, entered) = (g.clone(), e.clone());
+            async move {
+                entered.fetch_add(1, Ordering::SeqCst);
+                gate.acquire().await.expect("gate open").forget();
+                Ok(FunctionResponse::text(200, "ok"))
+            }
+        });
+        Self {
+            runtime,
+            gate,
+            entered,
         }
-        tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    panic!("{n} executions never reached the runtime");
+}
+
+impl GatedRuntime {
+    /// Lets `n` waiting (or future) executions finish.
+    pub fn release(&self, n: usize) {
+        self.gate.add_permits(n);
+    }
+
+    /// How many executions have reached the runtime so far.
+    #[must_use]
+    pub fn entered(&self) -> usize {
+        self.entered.load(Ordering::SeqCst)
+    }
+
+    /// Waits (up to 5 s, else panics) until `n` executions have reached the runtime.
+    pub async fn wait_entered(&self, n: usize) {
+        for _ in 0..500 {
+            if self.entered() >= n {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("{n} executions never reached the runtime");
+    }
 }
 
 /// Back-pressure: past the engine's `max_in_flight` an execution is refused as
@@ -960,25 +985,25 @@ async fn wait_entered(entered: &AtomicUsize, n: usize) {
 pub async fn engine_admission_bounds(s: Stores) {
     let fid = function(&s).await;
     let other = function(&s).await;
-    let (rt, gate, entered) = gated_runtime();
-    let eng = Engine::new(s.clone(), rt, EngineConfig::default().with_max_in_flight(2));
+    let gated = GatedRuntime::default();
+    let eng = Engine::new(
+        s.clone(),
+        gated.runtime.clone(),
+        EngineConfig::default().with_max_in_flight(2),
+    );
     let run = |id: &str| {
         let (eng, id) = (eng.clone(), id.to_owned());
         tokio::spawn(async move { eng.execute(ExecuteRequest::http(&id, event())).await })
     };
     let held = [run(&fid), run(&other)];
-    wait_entered(&entered, 2).await;
+    gated.wait_entered(2).await;
     let refused = eng.execute(ExecuteRequest::http(&fid, event())).await;
     assert!(
         matches!(refused, Err(EngineError::Overloaded)),
         "{refused:?}"
     );
-    assert_eq!(
-        entered.load(Ordering::SeqCst),
-        2,
-        "the runtime never saw it"
-    );
-    gate.add_permits(2);
+    assert_eq!(gated.entered(), 2, "the runtime never saw it");
+    gated.release(2);
     for h in held {
         let report = h.await.expect("task").expect("admitted");
         assert_eq!(report.status, ExecutionStatus::Success);
@@ -1016,15 +1041,15 @@ pub async fn engine_admission_bounds(s: Stores) {
         tokio::spawn(async move { eng.execute(ExecuteRequest::http(&id, event())).await })
     };
     let first = run(&fid);
-    wait_entered(&entered, 3).await;
+    gated.wait_entered(3).await;
     let refused = eng.execute(ExecuteRequest::http(&fid, event())).await;
     assert!(
         matches!(refused, Err(EngineError::ConcurrencyLimit)),
         "{refused:?}"
     );
     let beside = run(&other);
-    wait_entered(&entered, 4).await;
-    gate.add_permits(2);
+    gated.wait_entered(4).await;
+    gated.release(2);
     first.await.expect("task").expect("first runs");
     beside
         .await
@@ -1032,8 +1057,8 @@ pub async fn engine_admission_bounds(s: Stores) {
         .expect("another function is not limited");
     // The place is free again.
     let again = run(&fid);
-    wait_entered(&entered, 5).await;
-    gate.add_permits(1);
+    gated.wait_entered(5).await;
+    gated.release(1);
     again.await.expect("task").expect("runs again");
     assert_eq!(
         rows(fid).await,

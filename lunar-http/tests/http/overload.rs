@@ -3,63 +3,42 @@
 //! recorded for them.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use http::StatusCode;
 use lunar_core::EngineConfig;
-use lunar_core::runtime::{FunctionResponse, RunJob};
-use lunar_core::testkit::FnRuntime;
-use tokio::sync::Semaphore;
+use lunar_core::testkit::GatedRuntime;
 
 use crate::common::Harness;
 
-async fn gated_harness(max_in_flight: usize) -> (Harness, Arc<Semaphore>, Arc<AtomicUsize>) {
-    let gate = Arc::new(Semaphore::new(0));
-    let entered = Arc::new(AtomicUsize::new(0));
-    let (g, e) = (gate.clone(), entered.clone());
-    let rt = FnRuntime::new(move |_job: RunJob| {
-        let (gate, entered) = (g.clone(), e.clone());
-        async move {
-            entered.fetch_add(1, Ordering::SeqCst);
-            gate.acquire().await.expect("gate").forget();
-            Ok(FunctionResponse::text(200, "done"))
-        }
-    });
+async fn gated_harness(max_in_flight: usize) -> (Harness, GatedRuntime) {
+    let gated = GatedRuntime::default();
     let config = EngineConfig::default().with_max_in_flight(max_in_flight);
-    (Harness::build(config, rt, |b| b).await, gate, entered)
-}
-
-async fn until(entered: &AtomicUsize, n: usize) {
-    for _ in 0..500 {
-        if entered.load(Ordering::SeqCst) >= n {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("never reached {n}");
+    (
+        Harness::build(config, gated.runtime.clone(), |b| b).await,
+        gated,
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn past_the_engine_bound_fn_answers_503_with_retry_after() {
-    let (h, gate, entered) = gated_harness(1).await;
+    let (h, gated) = gated_harness(1).await;
     let h = Arc::new(h);
     let id = h.create("slow", "function handler(){}").await;
     let held = {
         let (h, id) = (h.clone(), id.clone());
         tokio::spawn(async move { h.call("GET", &format!("/fn/{id}"), None).await })
     };
-    until(&entered, 1).await;
+    gated.wait_entered(1).await;
     let r = h.call("POST", &format!("/fn/{id}"), Some("{}")).await;
     r.assert_error(503, "Server is overloaded, retry later");
     assert_eq!(r.header("retry-after"), Some("1"));
     assert_eq!(r.header("x-execution-id"), None, "nothing was recorded");
-    gate.add_permits(1);
+    gated.release(1);
     assert_eq!(held.await.expect("task").status, StatusCode::OK);
     let list = h.get_json(&format!("/api/functions/{id}/executions")).await;
     assert_eq!(list["pagination"]["total"], 1, "only the admitted call");
     // The place is free again.
-    gate.add_permits(1);
+    gated.release(1);
     assert_eq!(
         h.call("GET", &format!("/fn/{id}"), None).await.status,
         StatusCode::OK
@@ -68,7 +47,7 @@ async fn past_the_engine_bound_fn_answers_503_with_retry_after() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn past_max_concurrency_fn_answers_429_for_that_function_only() {
-    let (h, gate, entered) = gated_harness(0).await;
+    let (h, gated) = gated_harness(0).await;
     let h = Arc::new(h);
     let id = h.create("one-at-a-time", "function handler(){}").await;
     let other = h.create("free", "function handler(){}").await;
@@ -94,7 +73,7 @@ async fn past_max_concurrency_fn_answers_429_for_that_function_only() {
         let (h, id) = (h.clone(), id.clone());
         tokio::spawn(async move { h.call("GET", &format!("/fn/{id}"), None).await })
     };
-    until(&entered, 1).await;
+    gated.wait_entered(1).await;
     let r = h.call("GET", &format!("/fn/{id}"), None).await;
     r.assert_error(429, "Function is at its concurrency limit, retry later");
     assert_eq!(r.header("retry-after"), Some("1"));
@@ -102,8 +81,8 @@ async fn past_max_concurrency_fn_answers_429_for_that_function_only() {
         let (h, other) = (h.clone(), other.clone());
         tokio::spawn(async move { h.call("GET", &format!("/fn/{other}"), None).await })
     };
-    until(&entered, 2).await;
-    gate.add_permits(2);
+    gated.wait_entered(2).await;
+    gated.release(2);
     assert_eq!(held.await.expect("task").status, StatusCode::OK);
     assert_eq!(beside.await.expect("task").status, StatusCode::OK);
     let list = h.get_json(&format!("/api/functions/{id}/executions")).await;
