@@ -200,6 +200,11 @@ pub enum EngineError {
     /// retry later); nothing ran and nothing was recorded.
     #[error("Function is at its concurrency limit, retry later")]
     ConcurrencyLimit,
+    /// The store failed (HTTP 503, retry later): the function could not be looked up, or
+    /// its execution could not be recorded — nothing of it is stored, or its row stays
+    /// `pending` until housekeeping fails it. The source names the backend.
+    #[error("store unavailable: {0}")]
+    Store(#[source] Error),
     /// Anything else before the code ran (HTTP 500); nothing was recorded.
     #[error("internal error: {0}")]
     Internal(#[source] Error),
@@ -409,6 +414,16 @@ impl EngineBuilder {
     }
 }
 
+/// A store error met while running an execution: a backend failure is
+/// [`EngineError::Store`], anything else [`EngineError::Internal`].
+fn store_failure(e: Error) -> EngineError {
+    if e.failed_backend().is_some() {
+        EngineError::Store(e)
+    } else {
+        EngineError::Internal(e)
+    }
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct EventJson<'a> {
@@ -476,7 +491,7 @@ impl Inner {
                 let function = match self.stores.functions.get_function(function_id).await {
                     Ok(f) => f,
                     Err(Error::NotFound(_)) => return Err(EngineError::FunctionNotFound),
-                    Err(e) => return Err(EngineError::Internal(e)),
+                    Err(e) => return Err(store_failure(e)),
                 };
                 if function.disabled {
                     return Err(EngineError::FunctionDisabled);
@@ -563,7 +578,7 @@ impl Inner {
                     .functions
                     .insert_execution(row)
                     .await
-                    .map_err(EngineError::Internal)?;
+                    .map_err(store_failure)?;
                 Pending::Committed
             }
         };
@@ -660,7 +675,7 @@ impl Inner {
             pending,
         )
         .await
-        .map_err(EngineError::Internal)?;
+        .map_err(store_failure)?;
         // Step 15.
         Ok(ExecutionReport {
             execution_id,
@@ -702,7 +717,7 @@ impl Inner {
         if let Err(failed) = committed {
             cancel.cancel();
             let _ = run.await;
-            return Err(EngineError::Internal(failed.error));
+            return Err(store_failure(failed.error));
         }
         if let Some(tx) = inserted {
             let _ = tx.send(true);
@@ -714,7 +729,7 @@ impl Inner {
     /// is still queued is written once, finished ([`ExecutionWrite::Record`]); one whose
     /// insert failed is written whole the same way. Fails only when nothing of the
     /// execution could be stored (a failed finish of a stored row is logged, and
-    /// housekeeping fails the row later).
+    /// housekeeping fails the row later, but the caller is told the outcome is not stored).
     async fn finish(
         &self,
         execution_id: &str,
@@ -762,12 +777,11 @@ impl Inner {
                     outcome,
                     logs: entries,
                 };
-                // Logged when it fails; the row exists.
-                let _ = self.write_retried(execution_id, write, 1).await;
+                // The row exists, pending; housekeeping fails it if this does not land.
+                self.write_retried(execution_id, write, 1).await
             }
             None => self.finish_unbatched(execution_id, outcome, entries).await,
         }
-        Ok(())
     }
 
     /// Submits `write` through group commit, attempt `first` of the configured number,
@@ -796,20 +810,24 @@ impl Inner {
     }
 
     /// The final write without group commit: logs, then the outcome, retried.
-    async fn finish_unbatched(&self, execution_id: &str, outcome: Outcome, entries: Vec<LogEntry>) {
+    async fn finish_unbatched(
+        &self,
+        execution_id: &str,
+        outcome: Outcome,
+        entries: Vec<LogEntry>,
+    ) -> crate::Result<()> {
         let logs_written = std::sync::atomic::AtomicBool::new(entries.is_empty());
-        let _ = self
-            .retried(execution_id, 1, |_| async {
-                if !logs_written.load(std::sync::atomic::Ordering::Relaxed) {
-                    self.stores.logs.append(execution_id, &entries).await?;
-                    logs_written.store(true, std::sync::atomic::Ordering::Relaxed);
-                }
-                self.stores
-                    .functions
-                    .finish_execution(execution_id, outcome.clone())
-                    .await
-            })
-            .await;
+        self.retried(execution_id, 1, |_| async {
+            if !logs_written.load(std::sync::atomic::Ordering::Relaxed) {
+                self.stores.logs.append(execution_id, &entries).await?;
+                logs_written.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            self.stores
+                .functions
+                .finish_execution(execution_id, outcome.clone())
+                .await
+        })
+        .await
     }
 
     /// Runs `write(attempt)` for attempts `first..` up to the configured number, with

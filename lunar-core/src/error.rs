@@ -54,6 +54,16 @@ pub enum Error {
 }
 
 impl Error {
+    /// The backend that failed, when this is a backend failure (an outage, a full disk, a
+    /// dropped connection...) rather than a statement about the data.
+    #[must_use]
+    pub fn failed_backend(&self) -> Option<&'static str> {
+        match self {
+            Self::Backend { backend, .. } => Some(backend),
+            _ => None,
+        }
+    }
+
     /// Builds an [`Error::InvalidInput`].
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::InvalidInput {

@@ -70,6 +70,11 @@ pub(crate) fn empty(status: StatusCode) -> Response {
     res
 }
 
+/// The words for a store that failed: `the sqlite store is unavailable`.
+pub(crate) fn store_unavailable(backend: &str) -> String {
+    format!("the {backend} store is unavailable")
+}
+
 /// An error answered as `{"error":..}`.
 #[derive(Debug, Clone)]
 pub(crate) struct ApiError {
@@ -101,10 +106,17 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, message)
     }
 
-    /// `500` with a fixed message, logging the cause.
-    pub(crate) fn internal(message: &'static str, cause: &dyn std::fmt::Display) -> Self {
+    /// `500` with a fixed message, logging the cause; `503` naming the store when the
+    /// cause is a backend failure (an outage the client may retry after).
+    pub(crate) fn internal(message: &'static str, cause: &lunar_core::Error) -> Self {
         tracing::error!(error = %cause, "{message}");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+        match cause.failed_backend() {
+            Some(backend) => Self {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                message: Cow::Owned(format!("{message}: {}", store_unavailable(backend))),
+            },
+            None => Self::new(StatusCode::INTERNAL_SERVER_ERROR, message),
+        }
     }
 }
 

@@ -137,6 +137,17 @@ fn engine_error(e: &EngineError) -> Response {
         EngineError::ConcurrencyLimit => {
             retry_later(StatusCode::TOO_MANY_REQUESTS, CONCURRENCY_LIMIT)
         }
+        EngineError::Store(e) => {
+            tracing::error!(error = %e, "execution could not be recorded");
+            let backend = e.failed_backend().unwrap_or("execution");
+            retry_later(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!(
+                    "Execution could not be recorded: {}",
+                    crate::json::store_unavailable(backend)
+                ),
+            )
+        }
         e => {
             tracing::error!(error = %e, "execution could not start");
             error(StatusCode::INTERNAL_SERVER_ERROR, INTERNAL)

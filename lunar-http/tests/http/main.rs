@@ -10,6 +10,7 @@ mod docs;
 mod fnexec;
 mod hostile;
 mod kv_metrics;
+mod outage;
 mod overload;
 mod routing;
 mod socket;
