@@ -178,7 +178,21 @@ impl SqliteStore {
     /// (`BEGIN IMMEDIATE`), so concurrent writers queue on the busy timeout instead of
     /// failing to upgrade a read lock.
     async fn begin_write(&self) -> SqlResult<Transaction<'static, Sqlite>> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+        match self.writer.begin_with("BEGIN IMMEDIATE").await {
+            // A COMMIT that failed after SQLite had already rolled back by itself (it does
+            // on SQLITE_FULL and I/O errors) leaves sqlx counting an open transaction on
+            // the writer's connection, so every later BEGIN fails and the store never
+            // writes again. SQLite holds no transaction then: close that connection and let
+            // the pool open a fresh one.
+            Err(sqlx::Error::InvalidSavePointStatement) => {
+                tracing::warn!("reopening the SQLite write connection after a failed commit");
+                let mut stale = self.writer.acquire().await?;
+                stale.close_on_drop();
+                drop(stale);
+                Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+            }
+            other => Ok(other?),
+        }
     }
 
     /// Counts a committed batch and, every [`CHECKPOINT_EVERY`], starts a passive
