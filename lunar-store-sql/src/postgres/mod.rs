@@ -38,8 +38,10 @@ const KV_LIST_PREFIXED: &str = "SELECT key, value FROM kv \
 /// server, so each keeps its share small.
 pub const MAX_CONNECTIONS: u32 = 10;
 
-/// How long [`PostgresStore::pool_options`] waits for a free connection.
-pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long [`PostgresStore::pool_options`] waits for a free connection. Also how long a
+/// request waits while the server is unreachable before it fails (and `/fn` answers 503):
+/// long enough for a busy pool, short enough that an outage is reported, not hidden.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Locks one function's row until the transaction ends. Writers of the same function's
 /// versions (on any node) serialise here; readers are not blocked.
