@@ -457,9 +457,15 @@ pub async fn build_app(config: ServerConfig) -> Result<App, StartupError> {
     // A node name unique to this process: with PostgreSQL several servers share claims.
     let node = format!("{}-{}", lunar_core::ids::new_id(), std::process::id());
     let housekeeper = Housekeeper::new(engine.clone(), node.clone());
-    match housekeeper.fail_stale_pending().await {
+    // SQLite and sled belong to this process alone: whatever is pending now was left by a
+    // process that died. PostgreSQL may be shared with nodes still running theirs.
+    let interrupted = match config.store {
+        StoreKind::Sqlite | StoreKind::Sled => housekeeper.fail_all_pending().await,
+        StoreKind::Postgres => housekeeper.fail_stale_pending().await,
+    };
+    match interrupted {
         Ok(0) => {}
-        Ok(n) => tracing::warn!(count = n, "marked stale pending executions as failed"),
+        Ok(n) => tracing::warn!(count = n, "marked interrupted pending executions as failed"),
         Err(e) => tracing::warn!(error = %e, "cannot fail stale pending executions"),
     }
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use tokio_util::sync::CancellationToken;
 
 use crate::engine::Engine;
-use crate::model::PageRequest;
+use crate::model::{PageRequest, Timestamp};
 
 /// Claim name of the hourly run.
 pub const HOUSEKEEPING_JOB: &str = "housekeeping";
@@ -60,6 +60,19 @@ impl Housekeeper {
             .stores()
             .functions
             .fail_stale_pending(older_than, INTERRUPTED)
+            .await
+    }
+
+    /// Fails every execution left `pending`, whatever its age: for a store only this
+    /// process uses (SQLite, sled), where at startup any pending row belongs to a process
+    /// that died. A store shared by several nodes must use
+    /// [`fail_stale_pending`](Self::fail_stale_pending), as other nodes may be running
+    /// their executions.
+    pub async fn fail_all_pending(&self) -> crate::Result<u64> {
+        self.engine
+            .stores()
+            .functions
+            .fail_stale_pending(Timestamp::MAX, INTERRUPTED)
             .await
     }
 
