@@ -146,6 +146,35 @@ impl V8Runtime {
     }
 }
 
+/// One job counted in a worker's load until it is handed over to the worker, which then
+/// uncounts it when the job ends.
+struct Counted<'a> {
+    load: &'a AtomicUsize,
+    handed_over: bool,
+}
+
+impl<'a> Counted<'a> {
+    fn new(load: &'a AtomicUsize) -> Self {
+        load.fetch_add(1, Ordering::AcqRel);
+        Self {
+            load,
+            handed_over: false,
+        }
+    }
+
+    fn handed_over(mut self) {
+        self.handed_over = true;
+    }
+}
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        if !self.handed_over {
+            self.load.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
 #[async_trait]
 impl Runtime for V8Runtime {
     fn name(&self) -> &str {
@@ -159,19 +188,22 @@ impl Runtime for V8Runtime {
     async fn run(&self, job: RunJob) -> RunOutcome {
         let worker = self.pick();
         let (reply, rx) = oneshot::channel();
-        worker.load.fetch_add(1, Ordering::AcqRel);
+        // Counted before it is queued (the worker may finish it at once); uncounted again
+        // if it never gets there (the worker stopped, or this call was dropped while the
+        // full queue made it wait).
+        let queued = Counted::new(&worker.load);
         let task = Task {
             job,
             host_rt: tokio::runtime::Handle::try_current().ok(),
             reply,
         };
-        if worker.tx.send(task).is_err() {
-            worker.load.fetch_sub(1, Ordering::AcqRel);
+        if worker.tx.send(task).await.is_err() {
             return Err(RunError::new(
                 RunErrorKind::Internal,
                 "the V8 worker has stopped",
             ));
         }
+        queued.handed_over();
         rx.await.unwrap_or_else(|_| {
             Err(RunError::new(
                 RunErrorKind::Internal,

@@ -22,10 +22,15 @@ pub(crate) struct Task {
     pub(crate) reply: oneshot::Sender<RunOutcome>,
 }
 
+/// Jobs a worker's channel holds before senders wait. The worker moves jobs out as fast as
+/// it can start them, so the channel is short; the bound keeps a host that sets no bound
+/// of its own (`EngineConfig::max_in_flight`) from queueing without limit.
+pub(crate) const WORKER_QUEUE: usize = 256;
+
 /// The pool's side of a worker.
 #[derive(Debug)]
 pub(crate) struct WorkerHandle {
-    pub(crate) tx: mpsc::UnboundedSender<Task>,
+    pub(crate) tx: mpsc::Sender<Task>,
     pub(crate) load: Arc<AtomicUsize>,
 }
 
@@ -41,7 +46,7 @@ pub(crate) struct Sizes {
 impl WorkerHandle {
     /// Spawns a worker thread.
     pub(crate) fn spawn(index: usize, sizes: Sizes) -> std::io::Result<Self> {
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = mpsc::channel(WORKER_QUEUE);
         let load = Arc::new(AtomicUsize::new(0));
         let l = load.clone();
         std::thread::Builder::new()
@@ -52,7 +57,7 @@ impl WorkerHandle {
     }
 }
 
-fn worker_main(mut rx: mpsc::UnboundedReceiver<Task>, load: &Arc<AtomicUsize>, sizes: Sizes) {
+fn worker_main(mut rx: mpsc::Receiver<Task>, load: &Arc<AtomicUsize>, sizes: Sizes) {
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
