@@ -1,20 +1,32 @@
-//! A host axum application with its own routes, mounting Lunar under `/lunar`.
+//! A host axum application with its own routes and state, mounting Lunar under `/lunar`
+//! and handing its functions a host capability backed by that state.
 //!
 //! ```sh
 //! API_KEY=secret cargo run --example embed_axum
 //! curl localhost:8080/                      # the host's page
 //! curl localhost:8080/lunar/docs            # Lunar's API reference
 //! ```
+//!
+//! A function may then call `await host.visits.count({ page: "home" })`, which counts in
+//! the host's own map (granted to every function here; a real host decides per function).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::routing::get;
+use lunar_core::capability::{CallCtx, Capabilities};
 use lunar_core::{CronScheduler, Engine, EngineConfig, Scheduler, SchedulerConfig, Stores};
 use lunar_http::{Auth, LunarService};
 use lunar_runtime_v8::{V8Options, V8Runtime};
 use lunar_store_sql::SqliteStore;
 use tokio_util::sync::CancellationToken;
+
+/// The argument of `host.visits.count`.
+#[derive(serde::Deserialize)]
+struct VisitArgs {
+    page: String,
+}
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -26,11 +38,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = SqliteStore::connect("embed_axum.db").await?;
     store.migrate().await?;
     let runtime = Arc::new(V8Runtime::new(V8Options::default())?);
-    let engine = Engine::new(
-        Stores::from_backend(Arc::new(store)),
-        runtime,
-        EngineConfig::default().with_base_url(base_url),
-    );
+
+    // The host's own state, reachable from functions through a capability.
+    let visits: Arc<Mutex<HashMap<String, u64>>> = Arc::default();
+    let counter = visits.clone();
+    let capabilities = Capabilities::new()
+        .add("visits.count", move |_ctx: CallCtx, arg: VisitArgs| {
+            let mut all = counter
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let n = all.entry(arg.page).or_insert(0);
+            *n += 1;
+            let visits = *n;
+            async move { Ok::<_, String>(serde_json::json!({ "visits": visits })) }
+        })
+        .grant_all();
+    let engine = Engine::builder(Stores::from_backend(Arc::new(store)), runtime)
+        .config(EngineConfig::default().with_base_url(base_url))
+        .capabilities(capabilities)
+        .build();
     let scheduler = CronScheduler::new(engine.clone(), SchedulerConfig::default());
     scheduler.reload().await?;
     let stop = CancellationToken::new();
@@ -50,6 +76,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             get(|| async { "Host application. Lunar lives under /lunar.\n" }),
         )
         .route("/health", get(|| async { "ok\n" }))
+        .route(
+            "/visits",
+            get(move || {
+                let visits = visits.clone();
+                async move {
+                    format!(
+                        "{:?}\n",
+                        visits.lock().map(|v| v.clone()).unwrap_or_default()
+                    )
+                }
+            }),
+        )
         .nest_service("/lunar", lunar);
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;

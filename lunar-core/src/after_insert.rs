@@ -6,8 +6,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::watch;
 
-use crate::model::{AiRequest, EmailRequest, Page, PageRequest};
-use crate::store::{AiTracker, EmailTracker};
+use crate::model::{AiRequest, EmailRequest, HostCall, Page, PageRequest};
+use crate::store::{AiTracker, EmailTracker, HostCallTracker};
 use crate::{Error, Result};
 
 /// A tracker that records only after the execution's row was committed.
@@ -35,6 +35,22 @@ impl AiTracker for AfterInsert<dyn AiTracker> {
     }
 
     async fn list(&self, execution_id: &str, page: PageRequest) -> Result<Page<AiRequest>> {
+        self.inner.list(execution_id, page).await
+    }
+
+    async fn delete_for_executions(&self, execution_ids: &[String]) -> Result<()> {
+        self.inner.delete_for_executions(execution_ids).await
+    }
+}
+
+#[async_trait]
+impl HostCallTracker for AfterInsert<dyn HostCallTracker> {
+    async fn record(&self, call: &HostCall) -> Result<()> {
+        self.wait().await?;
+        self.inner.record(call).await
+    }
+
+    async fn list(&self, execution_id: &str, page: PageRequest) -> Result<Page<HostCall>> {
         self.inner.list(execution_id, page).await
     }
 

@@ -12,6 +12,7 @@ use tokio_util::task::TaskTracker;
 use crate::admission::Admission;
 use crate::after_insert::AfterInsert;
 use crate::cache::{FunctionCache, InvalidatingEnv, InvalidatingFunctions, Runnable};
+use crate::capability::{Capabilities, HostCalls};
 use crate::clock::{Clock, SystemClock};
 use crate::errfmt::format_run_error;
 use crate::group_commit::{GroupCommit, Ticket};
@@ -246,6 +247,7 @@ struct Inner {
     cache: Arc<FunctionCache>,
     group: Option<Arc<GroupCommit>>,
     admission: Admission,
+    capabilities: Option<Arc<Capabilities>>,
 }
 
 impl Engine {
@@ -262,6 +264,7 @@ impl Engine {
             http: None,
             clock: Arc::new(SystemClock),
             config: EngineConfig::default(),
+            capabilities: Capabilities::default(),
         }
     }
 
@@ -355,9 +358,18 @@ pub struct EngineBuilder {
     http: Option<Arc<dyn HttpClient>>,
     clock: Arc<dyn Clock>,
     config: EngineConfig,
+    capabilities: Capabilities,
 }
 
 impl EngineBuilder {
+    /// The host capabilities functions may call as `host.<name>(args)` (see
+    /// [`Capabilities`]; none by default).
+    #[must_use]
+    pub fn capabilities(mut self, capabilities: Capabilities) -> Self {
+        self.capabilities = capabilities;
+        self
+    }
+
     /// Sets the configuration.
     #[must_use]
     pub fn config(mut self, config: EngineConfig) -> Self {
@@ -409,6 +421,7 @@ impl EngineBuilder {
                 cache,
                 group,
                 admission: Admission::new(max_in_flight),
+                capabilities: (!self.capabilities.is_empty()).then(|| Arc::new(self.capabilities)),
             }),
         }
     }
@@ -594,11 +607,16 @@ impl Inner {
         host.execution_id.clone_from(&execution_id);
         host.ai = Some(self.stores.ai.clone());
         host.email = Some(self.stores.email.clone());
-        // AI and e-mail rows reference the execution: while its row is queued, they are
-        // written once it is committed.
+        let mut host_calls = self.stores.host_calls.clone();
+        // AI, e-mail and host-call rows reference the execution: while its row is queued,
+        // they are written once it is committed.
         let inserted = match &pending {
             Pending::Queued(_) => {
                 let (tx, rx) = tokio::sync::watch::channel(false);
+                host_calls = Arc::new(AfterInsert {
+                    inner: host_calls,
+                    inserted: rx.clone(),
+                });
                 host.ai = Some(Arc::new(AfterInsert {
                     inner: self.stores.ai.clone(),
                     inserted: rx.clone(),
@@ -611,6 +629,15 @@ impl Inner {
             }
             Pending::Committed => None,
         };
+        host.capabilities = self.capabilities.as_ref().map(|caps| {
+            HostCalls::new(
+                caps.clone(),
+                runnable.clone(),
+                execution_id.clone(),
+                Some(host_calls),
+                self.clock.clone(),
+            )
+        });
         let job = RunJob::new(
             code.clone(),
             version.id.clone(),

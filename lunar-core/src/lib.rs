@@ -4,6 +4,7 @@ mod admission;
 mod after_insert;
 pub mod ai;
 pub(crate) mod cache;
+pub mod capability;
 pub mod clock;
 pub mod cron;
 pub mod cron_scheduler;
@@ -41,5 +42,5 @@ pub use runtime::Runtime;
 pub use scheduler::Scheduler;
 pub use store::{
     AiTracker, Backend, BatchWriter, EmailTracker, EnvStore, ExecutionWrite, FunctionStore,
-    KvStore, LogStore, Stores,
+    HostCallTracker, KvStore, LogStore, Stores,
 };

@@ -579,6 +579,28 @@ pub struct Pagination {
     pub offset: u64,
 }
 
+/// One call of a host capability (`await host.<name>(args)` in a function), as recorded
+/// for its execution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostCall {
+    /// xid.
+    pub id: String,
+    /// The execution that made the call.
+    pub execution_id: String,
+    /// The capability's name (`users.lookup`).
+    pub capability: String,
+    /// Outcome: `error` for a refused call, an error from the capability, or a call
+    /// cancelled because its execution ended.
+    pub status: CallStatus,
+    /// Failure text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    /// How long the call took.
+    pub duration_ms: i64,
+    /// Time recorded.
+    pub created_at: Timestamp,
+}
+
 /// One key-value entry of a function's KV store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KvEntry {

@@ -382,6 +382,9 @@ pub struct Host {
     pub ai: Option<Arc<dyn crate::store::AiTracker>>,
     /// Where `email.send` calls are tracked.
     pub email: Option<Arc<dyn crate::store::EmailTracker>>,
+    /// The host capabilities this execution may call (`host.<name>(args)`), when the
+    /// engine has any.
+    pub capabilities: Option<crate::capability::HostCalls>,
 }
 
 impl Host {
@@ -396,6 +399,7 @@ impl Host {
             execution_id: String::new(),
             ai: None,
             email: None,
+            capabilities: None,
         }
     }
 }

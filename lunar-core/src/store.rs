@@ -14,8 +14,8 @@ use crate::Result;
 use crate::metrics::{ExecutionMetrics, MetricsGroup, MetricsRange};
 use crate::model::{
     AiRequest, EmailRequest, Execution, Function, FunctionUpdate, FunctionVersion,
-    FunctionWithActiveVersion, KvEntry, LogEntry, NewExecution, NewFunction, Outcome, Page,
-    PageRequest, Timestamp,
+    FunctionWithActiveVersion, HostCall, KvEntry, LogEntry, NewExecution, NewFunction, Outcome,
+    Page, PageRequest, Timestamp,
 };
 
 /// Functions, versions, executions and schedule claims.
@@ -503,13 +503,53 @@ pub trait BatchWriter: Debug + Send + Sync + 'static {
     async fn write_batch(&self, writes: &[ExecutionWrite]) -> Result<()>;
 }
 
+/// Host-capability calls per execution.
+///
+/// ```
+/// use std::sync::Mutex;
+/// use async_trait::async_trait;
+/// use lunar_core::{HostCallTracker, Result};
+/// use lunar_core::model::{HostCall, Page, PageRequest};
+///
+/// #[derive(Debug, Default)]
+/// struct MemCalls(Mutex<Vec<HostCall>>);
+///
+/// #[async_trait]
+/// impl HostCallTracker for MemCalls {
+///     async fn record(&self, c: &HostCall) -> Result<()> {
+///         self.0.lock().unwrap().push(c.clone());
+///         Ok(())
+///     }
+///     async fn list(&self, e: &str, p: PageRequest) -> Result<Page<HostCall>> {
+///         let all: Vec<HostCall> =
+///             self.0.lock().unwrap().iter().filter(|c| c.execution_id == e).cloned().collect();
+///         let total = all.len() as u64;
+///         let items = all.into_iter().skip(p.offset as usize).take(p.limit as usize).collect();
+///         Ok(Page { items, total })
+///     }
+///     async fn delete_for_executions(&self, ids: &[String]) -> Result<()> {
+///         self.0.lock().unwrap().retain(|c| !ids.contains(&c.execution_id));
+///         Ok(())
+///     }
+/// }
+/// ```
+#[async_trait]
+pub trait HostCallTracker: Debug + Send + Sync + 'static {
+    /// Stores one call; `NotFound("execution")` when the execution does not exist.
+    async fn record(&self, call: &HostCall) -> Result<()>;
+    /// The execution's calls, oldest first.
+    async fn list(&self, execution_id: &str, page: PageRequest) -> Result<Page<HostCall>>;
+    /// Deletes the calls of these executions.
+    async fn delete_for_executions(&self, execution_ids: &[String]) -> Result<()>;
+}
+
 /// A backend implementing every store trait.
 pub trait Backend:
-    FunctionStore + KvStore + EnvStore + LogStore + AiTracker + EmailTracker
+    FunctionStore + KvStore + EnvStore + LogStore + AiTracker + EmailTracker + HostCallTracker
 {
 }
 impl<T> Backend for T where
-    T: FunctionStore + KvStore + EnvStore + LogStore + AiTracker + EmailTracker
+    T: FunctionStore + KvStore + EnvStore + LogStore + AiTracker + EmailTracker + HostCallTracker
 {
 }
 
@@ -528,6 +568,8 @@ pub struct Stores {
     pub ai: Arc<dyn AiTracker>,
     /// E-mails.
     pub email: Arc<dyn EmailTracker>,
+    /// Host-capability calls.
+    pub host_calls: Arc<dyn HostCallTracker>,
     /// Group commit of execution writes, when the backend offers it.
     pub batch: Option<Arc<dyn BatchWriter>>,
 }
@@ -541,7 +583,8 @@ impl Stores {
             env: backend.clone(),
             logs: backend.clone(),
             ai: backend.clone(),
-            email: backend,
+            email: backend.clone(),
+            host_calls: backend,
             batch: None,
         }
     }
@@ -592,6 +635,7 @@ impl Stores {
         }
         self.logs.delete_for_executions(ids).await?;
         self.ai.delete_for_executions(ids).await?;
-        self.email.delete_for_executions(ids).await
+        self.email.delete_for_executions(ids).await?;
+        self.host_calls.delete_for_executions(ids).await
     }
 }

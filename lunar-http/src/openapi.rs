@@ -159,6 +159,26 @@ struct AiRequest {
     created_at: i64,
 }
 
+/// One call of a host capability (`await host.<name>(args)`).
+#[derive(ToSchema)]
+struct HostCall {
+    id: String,
+    execution_id: String,
+    /// The capability's name (`users.lookup`).
+    capability: String,
+    /// `success` or `error` (refused, failed, or cancelled when the execution ended).
+    status: String,
+    error_message: Option<String>,
+    duration_ms: i64,
+    created_at: i64,
+}
+
+#[derive(ToSchema)]
+struct HostCallList {
+    host_calls: Vec<HostCall>,
+    pagination: Pagination,
+}
+
 /// A tracked e-mail.
 #[derive(ToSchema)]
 struct EmailRequest {
@@ -764,6 +784,10 @@ const ROUTES: &[Route] = &[
     ]).params(&[EXECUTION_ID]).paged(),
     Route::api(GET, "/api/executions/{id}/ai-requests", "executions", "ai_requests", &[
         ok::<AiRequestList>("AI calls of the execution"),
+        EXECUTION_NOT_FOUND,
+    ]).params(&[EXECUTION_ID]).paged(),
+    Route::api(GET, "/api/executions/{id}/host-calls", "executions", "host_calls", &[
+        ok::<HostCallList>("Host-capability calls of the execution"),
         EXECUTION_NOT_FOUND,
     ]).params(&[EXECUTION_ID]).paged(),
     Route::api(GET, "/api/executions/{id}/email-requests", "executions", "email_requests", &[

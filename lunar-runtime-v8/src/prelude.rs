@@ -21,6 +21,7 @@ const PRELUDE: &str = concat!(
     include_str!("js/80_http.js"),
     include_str!("js/82_fetch.js"),
     include_str!("js/84_ai_email.js"),
+    include_str!("js/86_host.js"),
     include_str!("js/90_internals.js"),
     "\n})();\n",
 );

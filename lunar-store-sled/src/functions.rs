@@ -36,13 +36,14 @@ pub(crate) fn count_prefix(tree: &sled::Tree, p: &[u8]) -> SledResult<u64> {
     Ok(n)
 }
 
-/// Keys of the logs, AI and e-mail rows of some executions, found by a scan so that a
+/// Keys of the logs, AI, e-mail and host-call rows of some executions, found by a scan so that a
 /// transaction can remove them.
 #[derive(Default)]
 pub(crate) struct Rows {
     logs: Vec<IVec>,
     ai: Vec<IVec>,
     email: Vec<IVec>,
+    host_calls: Vec<IVec>,
 }
 
 impl Inner {
@@ -55,6 +56,7 @@ impl Inner {
                 (&self.t.logs, &mut rows.logs),
                 (&self.t.ai, &mut rows.ai),
                 (&self.t.email, &mut rows.email),
+                (&self.t.host_calls, &mut rows.host_calls),
             ] {
                 for k in tree.scan_prefix(&p).keys() {
                     out.push(k?);
@@ -101,6 +103,9 @@ fn remove_rows(tx: &Tx<'_>, rows: &Rows) -> TxResult<()> {
     }
     for k in &rows.email {
         tx.email.remove(k)?;
+    }
+    for k in &rows.host_calls {
+        tx.host_calls.remove(k)?;
     }
     Ok(())
 }

@@ -1,10 +1,10 @@
-//! [`LogStore`], [`AiTracker`] and [`EmailTracker`]: rows of an execution keyed
+//! [`LogStore`], [`AiTracker`], [`EmailTracker`] and [`HostCallTracker`]: rows of an execution keyed
 //! `prefix(execution_id) ++ int(created_at) ++ seq`, so a prefix scan lists them by
 //! `created_at`, then insertion order.
 
 use async_trait::async_trait;
-use lunar_core::model::{AiRequest, EmailRequest, LogEntry, Page, PageRequest};
-use lunar_core::{AiTracker, EmailTracker, Error, LogStore, Result};
+use lunar_core::model::{AiRequest, EmailRequest, HostCall, LogEntry, Page, PageRequest};
+use lunar_core::{AiTracker, EmailTracker, Error, HostCallTracker, LogStore, Result};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -15,12 +15,13 @@ use crate::keys::{self, prefix};
 use crate::records::{decode, encode};
 use crate::trees::{Inner, Tx};
 
-/// Which of the three row trees.
+/// Which of the row trees.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Kind {
     Logs,
     Ai,
     Email,
+    HostCalls,
 }
 
 impl Kind {
@@ -29,6 +30,7 @@ impl Kind {
             Self::Logs => &db.t.logs,
             Self::Ai => &db.t.ai,
             Self::Email => &db.t.email,
+            Self::HostCalls => &db.t.host_calls,
         }
     }
 
@@ -37,6 +39,7 @@ impl Kind {
             Self::Logs => tx.logs,
             Self::Ai => tx.ai,
             Self::Email => tx.email,
+            Self::HostCalls => tx.host_calls,
         }
     }
 
@@ -45,6 +48,7 @@ impl Kind {
             Self::Logs => "log",
             Self::Ai => "AI request",
             Self::Email => "e-mail request",
+            Self::HostCalls => "host call",
         }
     }
 }
@@ -183,5 +187,26 @@ impl EmailTracker for SledStore {
     async fn delete_for_executions(&self, execution_ids: &[String]) -> Result<()> {
         let ids = execution_ids.to_vec();
         self.run(move |db| db.delete_rows(Kind::Email, &ids)).await
+    }
+}
+
+#[async_trait]
+impl HostCallTracker for SledStore {
+    async fn record(&self, call: &HostCall) -> Result<()> {
+        let c = call.clone();
+        self.run(move |db| db.add_rows(Kind::HostCalls, &c.execution_id, &[(c.created_at, &c)]))
+            .await
+    }
+
+    async fn list(&self, execution_id: &str, page: PageRequest) -> Result<Page<HostCall>> {
+        let id = execution_id.to_owned();
+        self.run(move |db| db.list_rows(Kind::HostCalls, &id, page))
+            .await
+    }
+
+    async fn delete_for_executions(&self, execution_ids: &[String]) -> Result<()> {
+        let ids = execution_ids.to_vec();
+        self.run(move |db| db.delete_rows(Kind::HostCalls, &ids))
+            .await
     }
 }

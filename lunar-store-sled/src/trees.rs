@@ -65,6 +65,8 @@ trees! {
     ai => "ai_requests",
     /// `prefix(execution_id) ++ int(created_at) ++ seq` → `EmailRequest`.
     email => "email_requests",
+    /// `prefix(execution_id) ++ int(created_at) ++ seq` → `HostCall`.
+    host_calls => "host_calls",
     /// `prefix(function_id) ++ key` → value.
     kv => "kv",
     /// `prefix(function_id) ++ key` → value.

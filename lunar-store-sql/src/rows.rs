@@ -4,8 +4,8 @@
 
 use lunar_core::model::{
     AiRequest, CallStatus, CronStatus, EmailRequest, Execution, ExecutionStatus, Function,
-    FunctionLimits, FunctionVersion, FunctionWithActiveVersion, Isolation, LogEntry, LogLevel,
-    PageRequest, Trigger,
+    FunctionLimits, FunctionVersion, FunctionWithActiveVersion, HostCall, Isolation, LogEntry,
+    LogLevel, PageRequest, Trigger,
 };
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
@@ -205,6 +205,19 @@ pub(crate) fn ai_request(row: &impl Columns) -> SqlResult<AiRequest> {
         error_message: row.opt_text("error_message")?,
         input_tokens: row.opt_int("input_tokens")?,
         output_tokens: row.opt_int("output_tokens")?,
+        duration_ms: row.int("duration_ms")?,
+        created_at: row.int("created_at")?,
+    })
+}
+
+/// A `host_calls` row.
+pub(crate) fn host_call(row: &impl Columns) -> SqlResult<HostCall> {
+    Ok(HostCall {
+        id: row.text("id")?,
+        execution_id: row.text("execution_id")?,
+        capability: row.text("capability")?,
+        status: CallStatus::parse(&row.text("status")?),
+        error_message: row.opt_text("error_message")?,
         duration_ms: row.int("duration_ms")?,
         created_at: row.int("created_at")?,
     })

@@ -208,6 +208,14 @@ pub(crate) const LIST_AI: &str = "SELECT id, execution_id, provider, model, endp
     duration_ms, created_at FROM ai_requests WHERE execution_id = $1 \
     ORDER BY created_at, seq LIMIT $2 OFFSET $3";
 
+pub(crate) const INSERT_HOST_CALL: &str = "INSERT INTO host_calls (id, execution_id, \
+    capability, status, error_message, duration_ms, created_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7)";
+pub(crate) const COUNT_HOST_CALLS: &str = "SELECT COUNT(*) FROM host_calls WHERE execution_id = $1";
+pub(crate) const LIST_HOST_CALLS: &str = "SELECT id, execution_id, capability, status, \
+    error_message, duration_ms, created_at FROM host_calls WHERE execution_id = $1 \
+    ORDER BY created_at, seq LIMIT $2 OFFSET $3";
+
 pub(crate) const INSERT_EMAIL: &str = "INSERT INTO email_requests (id, execution_id, \
     from_address, to_addresses, subject, has_text, has_html, request_json, response_json, \
     status, error_message, email_id, duration_ms, created_at) \

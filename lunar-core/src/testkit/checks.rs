@@ -5,8 +5,8 @@ use crate::ids::{new_id, new_id_at, version_id};
 use crate::metrics::MetricsWindow;
 use crate::model::{
     AiRequest, CallStatus, CronStatus, EmailRequest, ExecutionStatus, FunctionLimits,
-    FunctionUpdate, FunctionVersion, Isolation, KvEntry, LogEntry, LogLevel, NewExecution,
-    NewFunction, Outcome, PageRequest, Timestamp, Trigger,
+    FunctionUpdate, FunctionVersion, HostCall, Isolation, KvEntry, LogEntry, LogLevel,
+    NewExecution, NewFunction, Outcome, PageRequest, Timestamp, Trigger,
 };
 use crate::{Error, Stores};
 use std::collections::{BTreeMap, BTreeSet};
@@ -79,6 +79,18 @@ fn ai_row(execution_id: &str, model: &str, at: Timestamp) -> AiRequest {
         input_tokens: Some(3),
         output_tokens: Some(5),
         duration_ms: 12,
+        created_at: at,
+    }
+}
+
+fn host_call_row(execution_id: &str, capability: &str, at: Timestamp) -> HostCall {
+    HostCall {
+        id: new_id(),
+        execution_id: execution_id.to_owned(),
+        capability: capability.to_owned(),
+        status: CallStatus::Success,
+        error_message: None,
+        duration_ms: 3,
         created_at: at,
     }
 }
@@ -852,6 +864,58 @@ pub async fn kv_isolation_per_function(s: Stores) {
     );
 }
 
+/// Host-capability calls: per execution, `created_at` then insertion order, paged,
+/// deleted per execution; a call of an unknown execution is `NotFound`.
+pub async fn host_calls_tracking(s: Stores) {
+    let f = create(&s, "host", T0).await;
+    let v = version_id(&f, 1);
+    let e = insert_exec(&s, &f, &v, T0).await;
+    let other = insert_exec(&s, &f, &v, T0).await;
+    let first = host_call_row(&e, "users.lookup", T0 + 1);
+    let mut second = host_call_row(&e, "orders.place", T0 + 1);
+    second.status = CallStatus::Error;
+    second.error_message = Some("host capability orders.place is not granted".into());
+    let zeroth = host_call_row(&e, "a.b", T0);
+    for c in [&first, &second, &zeroth] {
+        s.host_calls.record(c).await.expect("record");
+    }
+    s.host_calls
+        .record(&host_call_row(&other, "x", T0))
+        .await
+        .expect("record other");
+    let list = s.host_calls.list(&e, page(10, 0)).await.expect("list");
+    assert_eq!(list.total, 3);
+    assert_eq!(list.items, vec![zeroth, first, second.clone()]);
+    let p = s.host_calls.list(&e, page(1, 2)).await.expect("page");
+    assert_eq!((p.total, p.items), (3, vec![second]));
+    assert_not_found(
+        s.host_calls
+            .record(&host_call_row("no-such-execution", "x", T0))
+            .await,
+        "call of an unknown execution",
+    );
+    s.host_calls
+        .delete_for_executions(std::slice::from_ref(&e))
+        .await
+        .expect("delete");
+    assert_eq!(
+        s.host_calls
+            .list(&e, page(10, 0))
+            .await
+            .expect("after")
+            .total,
+        0
+    );
+    assert_eq!(
+        s.host_calls
+            .list(&other, page(10, 0))
+            .await
+            .expect("other")
+            .total,
+        1
+    );
+}
+
 /// KV listing: byte order of keys, prefix filter, paging with the total of all matches,
 /// per function; a prefix with LIKE wildcards matches them literally.
 pub async fn kv_list_by_prefix_and_page(s: Stores) {
@@ -1022,6 +1086,10 @@ pub async fn delete_function_cascades(s: Stores) {
             .record(&email_row(e, "s", T0 + 2))
             .await
             .expect("email");
+        s.host_calls
+            .record(&host_call_row(e, "users.lookup", T0 + 2))
+            .await
+            .expect("host call");
     }
     for f in [&a, &b] {
         s.kv.set(f, "k", "v").await.expect("kv");
@@ -1041,6 +1109,23 @@ pub async fn delete_function_cascades(s: Stores) {
     assert_eq!(
         s.email.list(&ea, page(10, 0)).await.expect("email").total,
         0
+    );
+    assert_eq!(
+        s.host_calls
+            .list(&ea, page(10, 0))
+            .await
+            .expect("host calls")
+            .total,
+        0
+    );
+    assert_eq!(
+        s.host_calls
+            .list(&eb, page(10, 0))
+            .await
+            .expect("b's")
+            .total,
+        1,
+        "another function's calls stay"
     );
     assert_eq!(s.kv.get(&a, "k").await.expect("kv"), None);
     assert!(s.env.all(&a).await.expect("env").is_empty());

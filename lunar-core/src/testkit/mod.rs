@@ -94,6 +94,7 @@ macro_rules! store_conformance_tests {
             logs_order_and_pagination,
             ai_requests_tracking,
             email_requests_tracking,
+            host_calls_tracking,
             kv_isolation_per_function,
             kv_list_by_prefix_and_page,
             execution_metrics_count_the_window,

@@ -93,6 +93,26 @@ fn or_empty<T>(r: lunar_core::Result<Page<T>>) -> Page<T> {
 }
 
 /// `GET /api/executions/{id}/ai-requests`.
+/// `GET /api/executions/{id}/host-calls`: the host-capability calls, oldest first.
+pub(crate) async fn host_calls(
+    State(state): State<AppState>,
+    params: Params,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let execution = load(&state, params.get(0)).await?;
+    paged(q.as_deref(), "host_calls", async |p| {
+        Ok(or_empty(
+            state
+                .engine
+                .stores()
+                .host_calls
+                .list(&execution.id, p)
+                .await,
+        ))
+    })
+    .await
+}
+
 pub(crate) async fn ai_requests(
     State(state): State<AppState>,
     params: Params,

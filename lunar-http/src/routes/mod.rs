@@ -65,6 +65,7 @@ enum Op {
     GetExecution,
     ExecutionLogs,
     AiRequests,
+    HostCalls,
     EmailRequests,
     Fn,
 }
@@ -144,6 +145,12 @@ pub const ROUTES: &[Route] = &[
     ),
     r(
         "GET",
+        "/api/executions/{id}/host-calls",
+        true,
+        Op::HostCalls,
+    ),
+    r(
+        "GET",
         "/api/executions/{id}/email-requests",
         true,
         Op::EmailRequests,
@@ -202,6 +209,7 @@ fn add(mr: MethodRouter<AppState>, f: MethodFilter, op: Op) -> MethodRouter<AppS
         Op::GetExecution => mr.on(f, executions::get),
         Op::ExecutionLogs => mr.on(f, executions::logs),
         Op::AiRequests => mr.on(f, executions::ai_requests),
+        Op::HostCalls => mr.on(f, executions::host_calls),
         Op::EmailRequests => mr.on(f, executions::email_requests),
         Op::Fn => mr.on(f, fnexec::call),
     }

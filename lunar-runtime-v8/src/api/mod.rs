@@ -21,6 +21,7 @@ mod gojson;
 mod gostrings;
 mod gotime;
 mod gourl;
+mod host;
 mod http;
 mod json;
 mod kv;
@@ -99,6 +100,7 @@ op_table!(
     "httpSend" => http::send,
     "aiChat" => ai::chat,
     "emailSend" => email::send,
+    "hostCall" => host::call,
 );
 
 /// The ops' callbacks as external references: the snapshot creator and every isolate

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use lunar_core::capability::Capabilities;
 use lunar_core::model::{Execution, FunctionUpdate, Isolation, LogEntry, NewFunction, PageRequest};
 use lunar_core::runtime::{Event, Limits, RunJob, RunOutcome, Runtime};
 use lunar_core::{Engine, EngineConfig, ExecuteRequest, HttpClient, Stores, ids};
@@ -94,6 +95,10 @@ pub(crate) struct RunOpts {
     pub(crate) http: Option<Arc<dyn HttpClient>>,
     /// The function's isolation mode (set when the function is created).
     pub(crate) isolation: Isolation,
+    /// The function's name (set when the function is created).
+    pub(crate) name: String,
+    /// The engine's host capabilities.
+    pub(crate) capabilities: Option<Capabilities>,
 }
 
 impl Default for RunOpts {
@@ -111,6 +116,8 @@ impl Default for RunOpts {
             cancel: CancellationToken::new(),
             http: None,
             isolation: Isolation::Warm,
+            name: "hello".into(),
+            capabilities: None,
         }
     }
 }
@@ -147,6 +154,7 @@ async fn function_for(
     code: &str,
     key: Option<&str>,
     isolation: Isolation,
+    name: &str,
 ) -> String {
     if let Some(k) = key
         && let Some(id) = ts.by_key.lock().expect("lock").get(k).cloned()
@@ -158,7 +166,7 @@ async fn function_for(
         .functions
         .create_function(NewFunction {
             id: id.clone(),
-            name: "hello".into(),
+            name: name.into(),
             description: None,
             code: code.into(),
             isolation,
@@ -202,7 +210,14 @@ pub(crate) async fn update_code(key: &str, code: &str) {
 /// Runs `code` on `rt` through the engine and returns the outcome and the recorded rows.
 pub(crate) async fn run_on(rt: &Arc<V8Runtime>, code: &str, opts: RunOpts) -> Outcome {
     let ts = store().await;
-    let fid = function_for(&ts, code, opts.version_id.as_deref(), opts.isolation).await;
+    let fid = function_for(
+        &ts,
+        code,
+        opts.version_id.as_deref(),
+        opts.isolation,
+        &opts.name,
+    )
+    .await;
     if !opts.env.is_empty() {
         ts.stores
             .env
@@ -221,6 +236,9 @@ pub(crate) async fn run_on(rt: &Arc<V8Runtime>, code: &str, opts: RunOpts) -> Ou
     );
     if let Some(http) = opts.http.clone() {
         builder = builder.http_client(http);
+    }
+    if let Some(caps) = opts.capabilities.clone() {
+        builder = builder.capabilities(caps);
     }
     let engine = builder.build();
     let cancel = opts.cancel.clone();

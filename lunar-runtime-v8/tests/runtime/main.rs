@@ -3,6 +3,7 @@
 mod code_cache;
 mod fixtures;
 mod harness;
+mod host;
 mod hostile;
 mod limits;
 mod net;

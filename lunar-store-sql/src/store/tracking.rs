@@ -1,13 +1,16 @@
-//! `LogStore`, `AiTracker` and `EmailTracker`: rows that belong to an execution.
+//! `LogStore`, `AiTracker`, `HostCallTracker` and `EmailTracker`: rows that belong to an
+//! execution.
 
-/// `LogStore`, `AiTracker` and `EmailTracker` for `$store` (see `store_impls!` for what
+/// `LogStore`, `AiTracker`, `HostCallTracker` and `EmailTracker` for `$store` (see `store_impls!` for what
 /// the dialect supplies: the bulk log insert and bulk delete differ per dialect).
 macro_rules! execution_row_stores {
     ($store:ident, $db:ty) => {
         const _: () = {
             use ::async_trait::async_trait;
-            use ::lunar_core::model::{AiRequest, EmailRequest, LogEntry, Page, PageRequest};
-            use ::lunar_core::{AiTracker, EmailTracker, LogStore, Result};
+            use ::lunar_core::model::{
+                AiRequest, EmailRequest, HostCall, LogEntry, Page, PageRequest,
+            };
+            use ::lunar_core::{AiTracker, EmailTracker, HostCallTracker, LogStore, Result};
 
             use $crate::error::SqlError;
             use $crate::rows;
@@ -79,6 +82,43 @@ macro_rules! execution_row_stores {
 
                 async fn delete_for_executions(&self, execution_ids: &[String]) -> Result<()> {
                     self.delete_for("ai_requests", execution_ids).await
+                }
+            }
+
+            #[async_trait]
+            impl HostCallTracker for $store {
+                async fn record(&self, c: &HostCall) -> Result<()> {
+                    ::sqlx::query(sql::INSERT_HOST_CALL)
+                        .bind(&c.id)
+                        .bind(&c.execution_id)
+                        .bind(&c.capability)
+                        .bind(c.status.as_str())
+                        .bind(&c.error_message)
+                        .bind(c.duration_ms)
+                        .bind(c.created_at)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(|e| db(SqlError::from(e).execution_row_as("host call")))?;
+                    Ok(())
+                }
+
+                async fn list(
+                    &self,
+                    execution_id: &str,
+                    page: PageRequest,
+                ) -> Result<Page<HostCall>> {
+                    self.page(
+                        sql::COUNT_HOST_CALLS,
+                        sql::LIST_HOST_CALLS,
+                        Some(execution_id),
+                        page,
+                        rows::host_call,
+                    )
+                    .await
+                }
+
+                async fn delete_for_executions(&self, execution_ids: &[String]) -> Result<()> {
+                    self.delete_for("host_calls", execution_ids).await
                 }
             }
 

@@ -1,0 +1,315 @@
+//! Host capabilities: named async Rust functions that the embedding application hands to
+//! user code, which calls them as `await host.users.lookup({ id })`.
+//!
+//! Arguments and results cross as JSON values, decoded into the capability's own serde
+//! types. Which function may call which capability is the host's decision (a grant hook;
+//! nothing is granted by default). Every call is recorded for its execution — name,
+//! duration, outcome — including refused calls and calls cancelled because their
+//! execution ended.
+//!
+//! ```
+//! use lunar_core::capability::{Capabilities, CallCtx};
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Lookup { id: u64 }
+//!
+//! let caps = Capabilities::new()
+//!     .add("users.lookup", |_ctx: CallCtx, args: Lookup| async move {
+//!         Ok::<_, String>(serde_json::json!({ "id": args.id, "name": "Ada" }))
+//!     })
+//!     .grant(|function, capability| function.name == "profile" && capability == "users.lookup");
+//! assert_eq!(caps.names().collect::<Vec<_>>(), ["users.lookup"]);
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::cache::Runnable;
+use crate::clock::Clock;
+use crate::ids;
+use crate::model::{CallStatus, Function, HostCall};
+use crate::store::HostCallTracker;
+
+/// What a capability learns about its caller.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CallCtx {
+    /// The calling function.
+    pub function_id: String,
+    /// Its name.
+    pub function_name: String,
+    /// The calling execution.
+    pub execution_id: String,
+    /// The capability called.
+    pub capability: String,
+}
+
+type CallFuture = Pin<Box<dyn Future<Output = Result<Value, String>> + Send>>;
+type Handler = Arc<dyn Fn(CallCtx, Value) -> CallFuture + Send + Sync>;
+type Grant = Arc<dyn Fn(&Function, &str) -> bool + Send + Sync>;
+
+/// The host capabilities of an engine, and who may call them
+/// ([`EngineBuilder::capabilities`](crate::engine::EngineBuilder::capabilities)).
+#[derive(Clone, Default)]
+pub struct Capabilities {
+    handlers: BTreeMap<String, Handler>,
+    grant: Option<Grant>,
+}
+
+impl fmt::Debug for Capabilities {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Capabilities")
+            .field("names", &self.handlers.keys().collect::<Vec<_>>())
+            .field("grant", &self.grant.is_some())
+            .finish()
+    }
+}
+
+/// `users.lookup`: dot-separated JavaScript identifiers (ASCII letters, digits, `_`, `$`,
+/// not starting with a digit).
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.split('.').all(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+        })
+}
+
+impl Capabilities {
+    /// No capabilities.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers capability `name`: `f` receives the caller and the JavaScript argument
+    /// decoded as `A` (`null` when none was given); its `Ok` is encoded back to JSON, its
+    /// `Err` becomes the message of the `Error` the call rejects with.
+    ///
+    /// # Panics
+    /// When `name` is not dot-separated identifiers (`users.lookup`) or is registered
+    /// twice: both are mistakes in the host's code, found at startup.
+    #[must_use]
+    pub fn add<A, R, E, F, Fut>(mut self, name: &str, f: F) -> Self
+    where
+        A: DeserializeOwned + Send + 'static,
+        R: Serialize,
+        E: fmt::Display,
+        F: Fn(CallCtx, A) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<R, E>> + Send + 'static,
+    {
+        assert!(
+            valid_name(name),
+            "host capability names are dot-separated identifiers, not {name:?}"
+        );
+        assert!(
+            !self.handlers.contains_key(name),
+            "host capability {name:?} is registered twice"
+        );
+        let f = Arc::new(f);
+        let handler: Handler = Arc::new(move |ctx: CallCtx, args: Value| {
+            let f = f.clone();
+            Box::pin(async move {
+                let name = ctx.capability.clone();
+                let args: A = serde_json::from_value(args)
+                    .map_err(|e| format!("host capability {name}: invalid arguments: {e}"))?;
+                let result = f(ctx, args).await.map_err(|e| e.to_string())?;
+                serde_json::to_value(result)
+                    .map_err(|e| format!("host capability {name}: invalid result: {e}"))
+            })
+        });
+        self.handlers.insert(name.to_owned(), handler);
+        self
+    }
+
+    /// Decides which function may call which capability (replacing an earlier hook).
+    /// Without one, nothing is granted.
+    #[must_use]
+    pub fn grant(
+        mut self,
+        grant: impl Fn(&Function, &str) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.grant = Some(Arc::new(grant));
+        self
+    }
+
+    /// Grants every capability to every function.
+    #[must_use]
+    pub fn grant_all(self) -> Self {
+        self.grant(|_, _| true)
+    }
+
+    /// The registered names, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.handlers.keys().map(String::as_str)
+    }
+
+    /// True when nothing is registered.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.handlers.is_empty()
+    }
+
+    /// The handler `function` may call as `name`, or why not.
+    fn allowed(&self, function: &Function, name: &str) -> Result<&Handler, String> {
+        let handler = self
+            .handlers
+            .get(name)
+            .ok_or_else(|| format!("host capability {name} does not exist"))?;
+        if self.grant.as_ref().is_some_and(|g| g(function, name)) {
+            Ok(handler)
+        } else {
+            Err(format!(
+                "host capability {name} is not granted to this function"
+            ))
+        }
+    }
+}
+
+/// The capabilities as one execution sees them: calls are checked against its function's
+/// grants and recorded under the execution.
+#[derive(Clone)]
+pub struct HostCalls {
+    capabilities: Arc<Capabilities>,
+    runnable: Arc<Runnable>,
+    execution_id: String,
+    tracker: Option<Arc<dyn HostCallTracker>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for HostCalls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HostCalls")
+            .field("function", &self.runnable.function.id)
+            .field("execution_id", &self.execution_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Records one call when dropped: with its outcome when it finished, else as cancelled.
+struct Recorder {
+    call: Option<HostCall>,
+    tracker: Option<Arc<dyn HostCallTracker>>,
+    started: Instant,
+}
+
+/// The message of a call that its execution's end cancelled.
+pub const CANCELLED: &str = "cancelled: the execution ended";
+
+impl Recorder {
+    fn finish(
+        mut self,
+        outcome: &Result<Value, String>,
+    ) -> Option<(HostCall, Arc<dyn HostCallTracker>)> {
+        let mut call = self.call.take()?;
+        call.duration_ms = i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        if let Err(e) = outcome {
+            call.status = CallStatus::Error;
+            call.error_message = Some(e.clone());
+        }
+        Some((call, self.tracker.take()?))
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        let (Some(mut call), Some(tracker)) = (self.call.take(), self.tracker.take()) else {
+            return;
+        };
+        call.duration_ms = i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        call.status = CallStatus::Error;
+        call.error_message = Some(CANCELLED.to_owned());
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                if let Err(e) = tracker.record(&call).await {
+                    tracing::warn!(error = %e, "cannot record a cancelled host capability call");
+                }
+            });
+        }
+    }
+}
+
+impl HostCalls {
+    /// The capabilities the execution `execution_id` of `runnable`'s function may call,
+    /// recorded with
+    /// `tracker`.
+    pub(crate) fn new(
+        capabilities: Arc<Capabilities>,
+        runnable: Arc<Runnable>,
+        execution_id: String,
+        tracker: Option<Arc<dyn HostCallTracker>>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            capabilities,
+            runnable,
+            execution_id,
+            tracker,
+            clock,
+        }
+    }
+
+    /// Calls capability `name` with `args`; the error is the message the JavaScript
+    /// `Error` carries. The call is recorded — refused, failed, or cancelled (this future
+    /// dropped) included.
+    pub async fn call(&self, name: &str, args: Value) -> Result<Value, String> {
+        let recorder = Recorder {
+            call: Some(HostCall {
+                id: ids::new_id(),
+                execution_id: self.execution_id.clone(),
+                capability: name.to_owned(),
+                status: CallStatus::Success,
+                error_message: None,
+                duration_ms: 0,
+                created_at: self.clock.unix(),
+            }),
+            tracker: self.tracker.clone(),
+            started: Instant::now(),
+        };
+        let function = &self.runnable.function;
+        let outcome = match self.capabilities.allowed(function, name) {
+            Ok(handler) => {
+                let ctx = CallCtx {
+                    function_id: function.id.clone(),
+                    function_name: function.name.clone(),
+                    execution_id: self.execution_id.clone(),
+                    capability: name.to_owned(),
+                };
+                handler(ctx, args).await
+            }
+            Err(refused) => Err(refused),
+        };
+        if let Some((call, tracker)) = recorder.finish(&outcome)
+            && let Err(e) = tracker.record(&call).await
+        {
+            tracing::warn!(error = %e, capability = name, "cannot record a host capability call");
+        }
+        outcome
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_name;
+
+    #[test]
+    fn names_are_dotted_identifiers() {
+        for ok in ["a", "users.lookup", "_x.$y.z9", "A.b_c"] {
+            assert!(valid_name(ok), "{ok}");
+        }
+        for bad in ["", ".", "a.", ".a", "9a", "a..b", "a-b", "a b", "ü"] {
+            assert!(!valid_name(bad), "{bad}");
+        }
+    }
+}
