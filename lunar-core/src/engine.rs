@@ -8,6 +8,7 @@ use base64::Engine as _;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tracing::Instrument;
 
 use crate::admission::Admission;
 use crate::after_insert::AfterInsert;
@@ -25,6 +26,7 @@ use crate::runtime::{
     RunErrorKind, RunJob, Runtime,
 };
 use crate::store::{ExecutionWrite, Stores};
+use crate::telemetry::{Gauges, Refusal, Telemetry};
 use crate::validate::LimitCeilings;
 use crate::{Error, ids};
 
@@ -248,6 +250,7 @@ struct Inner {
     group: Option<Arc<GroupCommit>>,
     admission: Admission,
     capabilities: Option<Arc<Capabilities>>,
+    telemetry: Arc<Telemetry>,
 }
 
 impl Engine {
@@ -301,24 +304,57 @@ impl Engine {
                 SERVER_SHUTTING_DOWN.to_owned(),
             )));
         }
+        let telemetry = &self.inner.telemetry;
         let Some(permit) = self.inner.admission.enter() else {
+            telemetry.refused(Refusal::Overloaded);
             return Err(EngineError::Overloaded);
         };
         let cancel = self.inner.shutdown.child_token();
         let guard = cancel.clone().drop_guard();
         let inner = self.inner.clone();
-        let task = self.inner.tracker.spawn(async move {
-            let _permit = permit;
-            inner.execute(req, cancel).await
-        });
+        let execution_id = ids::new_id();
+        // One span per execution (a host's OpenTelemetry layer sees it); the version is
+        // recorded once the function is loaded.
+        let span = tracing::info_span!(
+            "execution",
+            function_id = %req.function_id,
+            execution_id = %execution_id,
+            trigger = req.trigger.as_str(),
+            version = tracing::field::Empty,
+        );
+        let task = self.inner.tracker.spawn(
+            async move {
+                let _permit = permit;
+                inner.execute(req, cancel, execution_id).await
+            }
+            .instrument(span),
+        );
         let result = task.await;
         guard.disarm();
-        match result {
+        let result = match result {
             Ok(r) => r,
             Err(e) => Err(EngineError::Internal(Error::Internal(format!(
                 "execution task failed: {e}"
             )))),
+        };
+        match &result {
+            Err(EngineError::ConcurrencyLimit) => telemetry.refused(Refusal::ConcurrencyLimit),
+            Err(EngineError::Store(_)) => telemetry.refused(Refusal::Store),
+            _ => {}
         }
+        result
+    }
+
+    /// The engine's metrics in the Prometheus text exposition format (0.0.4): executions
+    /// by function, status and trigger, duration histograms per function, refusals,
+    /// executions in flight, the runtime's heap, and group-commit batch sizes and commit
+    /// times.
+    #[must_use]
+    pub fn prometheus_text(&self) -> String {
+        self.inner.telemetry.render(Gauges {
+            in_flight: self.in_flight(),
+            heap_used_bytes: self.inner.runtime.heap_used_bytes(),
+        })
     }
 
     /// Stops taking executions, waits up to `grace` for those in flight, then cancels the
@@ -404,7 +440,11 @@ impl EngineBuilder {
             inner: stores.env,
             cache: cache.clone(),
         });
-        let group = stores.batch.clone().map(GroupCommit::new);
+        let telemetry = Arc::new(Telemetry::default());
+        let group = stores
+            .batch
+            .clone()
+            .map(|writer| GroupCommit::with_telemetry(writer, telemetry.clone()));
         let max_in_flight = self
             .config
             .max_in_flight
@@ -422,6 +462,7 @@ impl EngineBuilder {
                 group,
                 admission: Admission::new(max_in_flight),
                 capabilities: (!self.capabilities.is_empty()).then(|| Arc::new(self.capabilities)),
+                telemetry,
             }),
         }
     }
@@ -540,10 +581,11 @@ impl Inner {
         &self,
         req: ExecuteRequest,
         cancel: CancellationToken,
+        execution_id: String,
     ) -> Result<ExecutionReport, EngineError> {
         // Step 1.
         let started = Instant::now();
-        let execution_id = ids::new_id();
+        let trigger = req.trigger;
         // Steps 2-5 (the env snapshot is loaded with the function).
         let runnable = self.load(&req.function_id).await?;
         let Runnable {
@@ -552,6 +594,7 @@ impl Inner {
             code,
             env,
         } = &*runnable;
+        tracing::Span::current().record("version", version.version);
         let limits = self.config.limits_for(function);
         let _slot = match function.limits.max_concurrency {
             Some(max) => Some(
@@ -703,6 +746,8 @@ impl Inner {
         )
         .await
         .map_err(store_failure)?;
+        self.telemetry
+            .execution(&function.id, status, trigger, started.elapsed());
         // Step 15.
         Ok(ExecutionReport {
             execution_id,

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, oneshot};
 
 use crate::store::{BatchWriter, ExecutionWrite};
+use crate::telemetry::Telemetry;
 use crate::{Error, Result};
 
 type Reply = oneshot::Sender<std::result::Result<(), Failed>>;
@@ -84,6 +85,7 @@ pub(crate) struct GroupCommit {
     /// Wakes a committer waiting out the insert delay when an urgent write arrives.
     urgent: Notify,
     max_batch: usize,
+    telemetry: Arc<Telemetry>,
 }
 
 impl std::fmt::Debug for GroupCommit {
@@ -100,12 +102,23 @@ impl GroupCommit {
     /// How long a queue of only `pending` inserts waits before it is committed.
     pub(crate) const INSERT_DELAY: Duration = Duration::from_millis(1);
 
+    /// Group commit whose batches are reported nowhere (the unit tests').
+    #[cfg(test)]
     pub(crate) fn new(writer: Arc<dyn BatchWriter>) -> Arc<Self> {
+        Self::with_telemetry(writer, Arc::default())
+    }
+
+    /// Group commit that reports each batch's size and commit time to `telemetry`.
+    pub(crate) fn with_telemetry(
+        writer: Arc<dyn BatchWriter>,
+        telemetry: Arc<Telemetry>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             writer,
             queue: Mutex::new(Queue::default()),
             urgent: Notify::new(),
             max_batch: Self::MAX_BATCH,
+            telemetry,
         })
     }
 
@@ -227,7 +240,10 @@ impl GroupCommit {
             .into_iter()
             .filter_map(|q| Some((q.write?, q.reply)))
             .unzip();
-        match self.writer.write_batch(&writes).await {
+        let started = Instant::now();
+        let written = self.writer.write_batch(&writes).await;
+        self.telemetry.batch(writes.len(), started.elapsed());
+        match written {
             Ok(()) => {
                 for r in replies {
                     let _ = r.send(Ok(()));

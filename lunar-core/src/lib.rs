@@ -25,6 +25,7 @@ pub mod router;
 pub mod runtime;
 pub mod scheduler;
 pub mod store;
+mod telemetry;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod validate;

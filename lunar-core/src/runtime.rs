@@ -492,6 +492,11 @@ pub trait Runtime: Debug + Send + Sync + 'static {
     fn parallelism(&self) -> usize {
         1
     }
+
+    /// Heap in use by the runtime, when it can tell (the metrics endpoint's gauge).
+    fn heap_used_bytes(&self) -> Option<u64> {
+        None
+    }
     /// Runs one execution to completion, respecting `job.limits` and `job.cancel`.
     async fn run(&self, job: RunJob) -> RunOutcome;
 }

@@ -755,6 +755,17 @@ const ROUTES: &[Route] = &[
         error("400", "Invalid window"),
         FUNCTION_NOT_FOUND,
     ]).params(&[FUNCTION_ID]).query::<MetricsQuery>(),
+    Route::api(GET, "/api/metrics", "metrics", "prometheus_metrics", &[
+        media(
+            "The engine's metrics in the Prometheus text format: lunar_executions_total \
+             {function_id,status,trigger}, lunar_execution_duration_seconds (histogram per \
+             function), lunar_executions_refused_total{reason}, lunar_executions_in_flight, \
+             lunar_runtime_heap_used_bytes, lunar_store_batch_writes and \
+             lunar_store_batch_seconds (histograms)",
+            "text/plain; version=0.0.4",
+        ),
+        UNAUTHENTICATED,
+    ]),
     Route::api(GET, "/api/functions/{id}/kv", "kv", "list_kv", &[
         ok::<KvEntryList>("Entries in key (byte) order"),
         FUNCTION_NOT_FOUND,

@@ -337,7 +337,11 @@ impl Exec<'_> {
         let mut guard = self.worker.isolate.borrow_mut();
         if let Some(engine) = guard.as_mut() {
             drop(handles);
-            engine.after_execution();
+            if let Some(used) = engine.after_execution() {
+                self.worker
+                    .heap
+                    .store(used, std::sync::atomic::Ordering::Relaxed);
+            }
         }
         while self.rx.try_recv().is_ok() {}
     }

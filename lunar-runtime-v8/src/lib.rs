@@ -185,6 +185,15 @@ impl Runtime for V8Runtime {
         self.workers.len()
     }
 
+    fn heap_used_bytes(&self) -> Option<u64> {
+        Some(
+            self.workers
+                .iter()
+                .map(|w| w.heap.load(Ordering::Relaxed))
+                .sum(),
+        )
+    }
+
     async fn run(&self, job: RunJob) -> RunOutcome {
         let worker = self.pick();
         let (reply, rx) = oneshot::channel();

@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use std::ffi::c_void;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use lunar_core::runtime::{RunJob, RunOutcome};
 use tokio::sync::{Notify, mpsc, oneshot};
@@ -32,6 +32,8 @@ pub(crate) const WORKER_QUEUE: usize = 256;
 pub(crate) struct WorkerHandle {
     pub(crate) tx: mpsc::Sender<Task>,
     pub(crate) load: Arc<AtomicUsize>,
+    /// Heap in use by the worker's isolate at its last check, in bytes.
+    pub(crate) heap: Arc<AtomicU64>,
 }
 
 /// How much a worker keeps per isolate.
@@ -48,16 +50,22 @@ impl WorkerHandle {
     pub(crate) fn spawn(index: usize, sizes: Sizes) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::channel(WORKER_QUEUE);
         let load = Arc::new(AtomicUsize::new(0));
-        let l = load.clone();
+        let heap = Arc::new(AtomicU64::new(0));
+        let (l, h) = (load.clone(), heap.clone());
         std::thread::Builder::new()
             .name(format!("lunar-v8-{index}"))
             .stack_size(platform::THREAD_STACK_BYTES)
-            .spawn(move || worker_main(rx, &l, sizes))?;
-        Ok(Self { tx, load })
+            .spawn(move || worker_main(rx, &l, h, sizes))?;
+        Ok(Self { tx, load, heap })
     }
 }
 
-fn worker_main(mut rx: mpsc::Receiver<Task>, load: &Arc<AtomicUsize>, sizes: Sizes) {
+fn worker_main(
+    mut rx: mpsc::Receiver<Task>,
+    load: &Arc<AtomicUsize>,
+    heap: Arc<AtomicU64>,
+    sizes: Sizes,
+) {
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
@@ -70,7 +78,7 @@ fn worker_main(mut rx: mpsc::Receiver<Task>, load: &Arc<AtomicUsize>, sizes: Siz
     };
     let local = tokio::task::LocalSet::new();
     local.block_on(&rt, async move {
-        let worker = Rc::new(Worker::new(sizes));
+        let worker = Rc::new(Worker::new(sizes, heap));
         // The isolate is made before the first job (with the default heap limit), so that
         // the first execution on this worker does not pay for it.
         worker
@@ -336,14 +344,18 @@ impl Engine {
     /// Bookkeeping after each execution: when the heap is over half its limit, the older
     /// half of the warm contexts is dropped, so that kept state never pushes executions
     /// into the heap limit.
-    pub(crate) fn after_execution(&mut self) {
+    /// Returns the heap in use when it was measured.
+    pub(crate) fn after_execution(&mut self) -> Option<u64> {
         self.since_heap_check += 1;
         let due = self.since_heap_check >= HEAP_CHECK_EVERY || self.warm.take_added();
-        if !due || self.warm.len() == 0 {
-            return;
+        if !due {
+            return None;
         }
         self.since_heap_check = 0;
         let used = self.isolate.get_heap_statistics().used_heap_size() as u64;
+        if self.warm.len() == 0 {
+            return Some(used);
+        }
         let limit = self.memory_mb.max(8) * 1024 * 1024;
         if used > limit / 2 {
             let dropped = self.warm.shed_half();
@@ -355,6 +367,7 @@ impl Engine {
             );
             self.isolate.low_memory_notification();
         }
+        Some(used)
     }
 
     fn new(memory_mb: u64, sizes: Sizes) -> Result<Self, String> {
@@ -428,11 +441,14 @@ pub(crate) struct Worker {
     /// Set when the isolate hit its heap limit: replace it once idle.
     pub(crate) poisoned: Cell<bool>,
     pub(crate) init_error: RefCell<Option<String>>,
+    /// The heap gauge the pool reads ([`WorkerHandle::heap`]).
+    pub(crate) heap: Arc<AtomicU64>,
 }
 
 impl Worker {
-    fn new(sizes: Sizes) -> Self {
+    fn new(sizes: Sizes, heap: Arc<AtomicU64>) -> Self {
         Self {
+            heap,
             isolate: RefCell::new(None),
             gate: Arc::new(Gate::default()),
             in_flight: Cell::new(0),

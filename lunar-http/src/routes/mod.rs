@@ -7,6 +7,7 @@ pub(crate) mod fnexec;
 pub(crate) mod functions;
 pub(crate) mod kv;
 pub(crate) mod metrics;
+pub(crate) mod prometheus;
 pub(crate) mod versions;
 
 use axum::Router;
@@ -58,6 +59,7 @@ enum Op {
     Diff,
     ListExecutions,
     Metrics,
+    Prometheus,
     ListKv,
     GetKv,
     SetKv,
@@ -131,6 +133,7 @@ pub const ROUTES: &[Route] = &[
         Op::ListExecutions,
     ),
     r("GET", "/api/functions/{id}/metrics", true, Op::Metrics),
+    r("GET", "/api/metrics", true, Op::Prometheus),
     r("GET", "/api/functions/{id}/kv", true, Op::ListKv),
     r("GET", "/api/functions/{id}/kv/{key}", true, Op::GetKv),
     r("PUT", "/api/functions/{id}/kv/{key}", true, Op::SetKv),
@@ -202,6 +205,7 @@ fn add(mr: MethodRouter<AppState>, f: MethodFilter, op: Op) -> MethodRouter<AppS
         Op::Diff => mr.on(f, versions::diff),
         Op::ListExecutions => mr.on(f, executions::list),
         Op::Metrics => mr.on(f, metrics::get),
+        Op::Prometheus => mr.on(f, prometheus::get),
         Op::ListKv => mr.on(f, kv::list),
         Op::GetKv => mr.on(f, kv::get),
         Op::SetKv => mr.on(f, kv::set),

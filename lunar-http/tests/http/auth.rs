@@ -37,7 +37,7 @@ async fn every_protected_route_requires_auth() {
     let id = h.create("f", "code").await;
     let cookie = cookie_of(&login(&h, &format!(r#"{{"apiKey":"{KEY}"}}"#)).await);
     let protected: Vec<_> = ROUTES.iter().filter(|r| r.auth).collect();
-    assert_eq!(protected.len(), 23);
+    assert_eq!(protected.len(), 24);
     for route in protected {
         let path = format!("/lunar{}", concrete(route.path, &id));
         let deny: [&[(&str, &str)]; 7] = [

@@ -218,3 +218,141 @@ fn percent(s: &str) -> String {
     }
     out
 }
+
+#[tokio::test]
+async fn the_prometheus_endpoint_parses_and_counts() {
+    use prometheus_parse::{Scrape, Value as Sample};
+
+    let h = Harness::new().await;
+    let id = h.create("counted", "function handler(){}").await;
+    for path in ["/ok", "/ok", "/throw"] {
+        h.call("GET", &format!("/fn/{id}{path}"), None).await;
+    }
+    h.raw("GET", "/lunar/api/metrics", None, &[])
+        .await
+        .assert_error(401, "Authentication required");
+    let r = h.api("GET", "/api/metrics", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.header("content-type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    let text = r.text();
+    let scrape = Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).expect("valid exposition");
+    let counter = |status: &str| {
+        scrape
+            .samples
+            .iter()
+            .find(|s| {
+                s.metric == "lunar_executions_total"
+                    && s.labels.get("function_id") == Some(id.as_str())
+                    && s.labels.get("status") == Some(status)
+                    && s.labels.get("trigger") == Some("http")
+            })
+            .map(|s| match s.value {
+                Sample::Counter(v) | Sample::Untyped(v) => v,
+                ref other => panic!("{other:?}"),
+            })
+    };
+    assert_eq!(counter("success"), Some(2.0), "{text}");
+    assert_eq!(counter("error"), Some(1.0));
+    let duration = scrape
+        .samples
+        .iter()
+        .find(|s| {
+            s.metric == "lunar_execution_duration_seconds"
+                && s.labels.get("function_id") == Some(id.as_str())
+        })
+        .expect("a duration histogram");
+    match &duration.value {
+        Sample::Histogram(buckets) => {
+            let last = buckets.last().expect("buckets");
+            assert!(last.less_than.is_infinite());
+            assert!((last.count - 3.0).abs() < f64::EPSILON, "{buckets:?}");
+        }
+        other => panic!("not a histogram: {other:?}"),
+    }
+    for name in [
+        "lunar_executions_in_flight",
+        "lunar_executions_refused_total",
+        "lunar_store_batch_writes",
+        "lunar_store_batch_seconds",
+    ] {
+        assert!(
+            scrape.samples.iter().any(|s| s.metric == name),
+            "{name} missing from:\n{text}"
+        );
+    }
+}
+
+/// Span id → the span's fields, name and value as text.
+type SpanFields = std::collections::BTreeMap<u64, Vec<(String, String)>>;
+
+/// A tracing layer keeping the fields of `execution` spans.
+#[derive(Clone, Default)]
+struct ExecutionSpans(std::sync::Arc<std::sync::Mutex<SpanFields>>);
+
+struct Fields<'a>(&'a mut Vec<(String, String)>);
+
+impl tracing::field::Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push((field.name().to_owned(), format!("{value:?}")));
+    }
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        self.0.push((field.name().to_owned(), value.to_owned()));
+    }
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for ExecutionSpans {
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        id: &tracing::span::Id,
+        _: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        if attrs.metadata().name() == "execution" {
+            let mut fields = Vec::new();
+            attrs.record(&mut Fields(&mut fields));
+            self.0.lock().unwrap().insert(id.into_u64(), fields);
+        }
+    }
+
+    fn on_record(
+        &self,
+        id: &tracing::span::Id,
+        values: &tracing::span::Record<'_>,
+        _: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        if let Some(fields) = self.0.lock().unwrap().get_mut(&id.into_u64()) {
+            values.record(&mut Fields(fields));
+        }
+    }
+}
+
+/// Each execution runs in a `tracing` span with its function, version and execution id.
+#[tokio::test(flavor = "current_thread")]
+async fn each_execution_runs_in_a_span_naming_it() {
+    use tracing_subscriber::layer::SubscriberExt;
+
+    let spans = ExecutionSpans::default();
+    let _default =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(spans.clone()));
+    let h = Harness::new().await;
+    let id = h.create("traced", "function handler(){}").await;
+    let r = h.call("GET", &format!("/fn/{id}/ok"), None).await;
+    let exec = r.header("x-execution-id").expect("an execution").to_owned();
+    let all = spans.0.lock().unwrap().clone();
+    let fields: Vec<&Vec<(String, String)>> = all.values().collect();
+    assert_eq!(fields.len(), 1, "one span per execution: {fields:?}");
+    let get = |name: &str| {
+        fields[0]
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("no {name} in {:?}", fields[0]))
+    };
+    assert_eq!(get("function_id"), id);
+    assert_eq!(get("execution_id"), exec);
+    assert_eq!(get("trigger"), "http");
+    assert_eq!(get("version"), "1");
+}
