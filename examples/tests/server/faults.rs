@@ -302,6 +302,14 @@ impl Tally {
         }
     }
 
+    /// Answers with `status` that came within `during` (ms since the run started).
+    fn answered(&self, status: u16, during: std::ops::Range<u64>) -> usize {
+        self.timeline
+            .iter()
+            .filter(|(at, s)| *s == status && during.contains(at))
+            .count()
+    }
+
     fn count(&self, status: u16) -> u64 {
         self.statuses.get(&status).copied().unwrap_or(0)
     }
@@ -557,11 +565,7 @@ async fn sigterm_under_load_drains_in_flight_and_exits_0() {
     let stored = stored_sqlite(&dir.path().join("lunar.db")).await;
     let pending = assert_acked_stored("SIGTERM", &t.acked, &stored);
     // The executions in flight at SIGTERM (2.5 s in, mid-wave: about 32) were answered.
-    let drained = t
-        .timeline
-        .iter()
-        .filter(|(at, s)| *s == 200 && *at >= 2_500)
-        .count();
+    let drained = t.answered(200, 2_500..u64::MAX);
     assert!(
         drained >= 24,
         "in-flight executions finished after SIGTERM: {drained}"
@@ -717,18 +721,7 @@ async fn postgres_stopped_for_10s_during_load() {
         eprintln!("skipping the PostgreSQL outage: LUNAR_TEST_PG_STOP/START not set");
         return;
     };
-    let admin = sqlx::PgPool::connect(&url).await.expect("postgres");
-    let name = format!("lunar_fault_{}", std::process::id());
-    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-        .execute(&admin)
-        .await;
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&admin)
-        .await
-        .expect("create database");
-    admin.close().await;
-    let (base, _) = url.rsplit_once('/').expect("a database in the URL");
-    let db_url = format!("{base}/{name}");
+    let db_url = crate::pg::own_database(&url, "lunar_fault").await;
     let dir = tempfile::tempdir().expect("temp dir");
     let env = vec![
         ("DATA_DIR", dir.path().display().to_string()),
@@ -760,17 +753,9 @@ async fn postgres_stopped_for_10s_during_load() {
     assert!(server.stop(Duration::from_secs(60)).success());
     let stored = stored_postgres(&db_url).await;
     let pending = assert_acked_stored("PostgreSQL outage", &t.acked, &stored);
-    let ok_during = t
-        .timeline
-        .iter()
-        .filter(|(at, s)| *s == 200 && (stopped_at + 500..started_at).contains(at))
-        .count();
+    let ok_during = t.answered(200, stopped_at + 500..started_at);
     let unavailable = t.count(503);
-    let ok_after = t
-        .timeline
-        .iter()
-        .filter(|(at, s)| *s == 200 && *at > started_at + 5_000)
-        .count();
+    let ok_after = t.answered(200, started_at + 5_000..u64::MAX);
     println!(
         "PostgreSQL stopped 10 s: sent {}, acknowledged {}, 503 {unavailable}, other {:?}, \
          200s during the outage {ok_during}, 200s from 5 s after the restart {ok_after}, \
@@ -789,11 +774,7 @@ async fn postgres_stopped_for_10s_during_load() {
         t.statuses
     );
     assert!(ok_after > 0, "the server works again after the restart");
-    if let Ok(admin) = sqlx::PgPool::connect(&url).await {
-        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&admin)
-            .await;
-    }
+    crate::pg::drop_database(&url, &db_url).await;
 }
 
 /// SQLite on a small file system (64 MiB) that fills up: writes fail with SQLITE_FULL, `/fn`
@@ -833,11 +814,7 @@ async fn sqlite_on_a_full_file_system() {
     let stored = stored_sqlite(&data.join("lunar.db")).await;
     let pending = assert_acked_stored("full file system", &t.acked, &stored);
     let unavailable = t.count(503);
-    let ok_after = t
-        .timeline
-        .iter()
-        .filter(|(at, s)| *s == 200 && *at > freed_at + 2_000)
-        .count();
+    let ok_after = t.answered(200, freed_at + 2_000..u64::MAX);
     println!(
         "SQLite on a full 64 MiB tmpfs: sent {}, acknowledged {}, 503 {unavailable}, other {:?}, \
          200s from 2 s after space was freed {ok_after}, stored {}, pending {pending}",

@@ -4,4 +4,5 @@
 
 mod dashboard;
 mod faults;
+mod pg;
 mod readme;

@@ -214,17 +214,7 @@ async fn serves_the_readme_sequence_on_postgres() {
         return;
     };
     // A database of its own, dropped afterwards.
-    let admin = sqlx::PgPool::connect(&url).await.expect("postgres");
-    let name = format!("lunar_server_test_{}", std::process::id());
-    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-        .execute(&admin)
-        .await;
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&admin)
-        .await
-        .expect("create database");
-    let (base, _) = url.rsplit_once('/').expect("a database in the URL");
-    let db_url = format!("{base}/{name}");
+    let db_url = crate::pg::own_database(&url, "lunar_server_test").await;
     let dir = tempfile::tempdir().unwrap();
     let c = config(&[
         ("DATA_DIR", dir.path().to_str().unwrap()),
@@ -235,9 +225,7 @@ async fn serves_the_readme_sequence_on_postgres() {
     .unwrap();
     let app = build_app(c).await.expect("server builds on PostgreSQL");
     readme_sequence(app).await;
-    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&admin)
-        .await;
+    crate::pg::drop_database(&url, &db_url).await;
 }
 
 /// The README's curl sequence over a real socket, then a graceful shutdown.
