@@ -4,8 +4,8 @@
 
 use lunar_core::model::{
     AiRequest, CallStatus, CronStatus, EmailRequest, Execution, ExecutionStatus, Function,
-    FunctionLimits, FunctionVersion, FunctionWithActiveVersion, HostCall, Isolation, LogEntry,
-    LogLevel, PageRequest, Trigger,
+    FunctionLimits, FunctionVersion, FunctionWithActiveVersion, HostCall, Isolation, KvEntry,
+    LogEntry, LogLevel, PageRequest, Trigger,
 };
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
@@ -207,6 +207,14 @@ pub(crate) fn ai_request(row: &impl Columns) -> SqlResult<AiRequest> {
         output_tokens: row.opt_int("output_tokens")?,
         duration_ms: row.int("duration_ms")?,
         created_at: row.int("created_at")?,
+    })
+}
+
+/// A `kv` row (`key`, `value`).
+pub(crate) fn kv_entry(row: &impl Columns) -> SqlResult<KvEntry> {
+    Ok(KvEntry {
+        key: row.text("key")?,
+        value: row.text("value")?,
     })
 }
 

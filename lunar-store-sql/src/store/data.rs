@@ -93,31 +93,14 @@ macro_rules! data_stores {
                     prefix: &str,
                     page: PageRequest,
                 ) -> Result<Page<KvEntry>> {
-                    let count: i64 = ::sqlx::query_scalar(sql::KV_COUNT_PREFIXED)
-                        .bind(function_id)
-                        .bind(prefix)
-                        .fetch_one(&self.pool)
-                        .await
-                        .map_err(db)?;
-                    if count == 0 {
-                        return Ok(Page::empty());
-                    }
-                    let (limit, offset) = $crate::rows::page_binds(page);
-                    let rows: Vec<(String, String)> = ::sqlx::query_as(KV_LIST_PREFIXED)
-                        .bind(function_id)
-                        .bind(prefix)
-                        .bind(limit)
-                        .bind(offset)
-                        .fetch_all(&self.pool)
-                        .await
-                        .map_err(db)?;
-                    Ok(Page {
-                        items: rows
-                            .into_iter()
-                            .map(|(key, value)| KvEntry { key, value })
-                            .collect(),
-                        total: $crate::rows::total(count),
-                    })
+                    self.page(
+                        sql::KV_COUNT_PREFIXED,
+                        KV_LIST_PREFIXED,
+                        &[function_id, prefix],
+                        page,
+                        $crate::rows::kv_entry,
+                    )
+                    .await
                 }
             }
 

@@ -24,21 +24,21 @@ macro_rules! function_store {
 
             impl $store {
                 /// One page of the rows `list_query` selects, with the total `count_query`
-                /// counts. Both bind `key` first when there is one; the list then binds
-                /// `LIMIT` and `OFFSET`.
+                /// counts. Both bind `keys` first, in order; the list then binds `LIMIT`
+                /// and `OFFSET`.
                 async fn page<T>(
                     &self,
                     count_query: &'static str,
                     list_query: &'static str,
-                    key: Option<&str>,
+                    keys: &[&str],
                     page: PageRequest,
                     decode: fn(&Row) -> SqlResult<T>,
                 ) -> Result<Page<T>> {
                     let mut count = ::sqlx::query_scalar(count_query);
                     let mut list = ::sqlx::query(list_query);
-                    if let Some(key) = key {
-                        count = count.bind(key);
-                        list = list.bind(key);
+                    for key in keys {
+                        count = count.bind(*key);
+                        list = list.bind(*key);
                     }
                     let count: i64 = count.fetch_one(&self.pool).await.map_err(db)?;
                     if count == 0 {
@@ -208,7 +208,7 @@ macro_rules! function_store {
                     self.page(
                         sql::COUNT_FUNCTIONS,
                         sql::LIST_FUNCTIONS,
-                        None,
+                        &[],
                         page,
                         rows::function_with_active_version,
                     )
@@ -319,7 +319,7 @@ macro_rules! function_store {
                     self.page(
                         sql::COUNT_VERSIONS,
                         sql::LIST_VERSIONS,
-                        Some(function_id),
+                        &[function_id],
                         page,
                         rows::version,
                     )
@@ -429,7 +429,7 @@ macro_rules! function_store {
                     self.page(
                         sql::COUNT_EXECUTIONS,
                         sql::LIST_EXECUTIONS,
-                        Some(function_id),
+                        &[function_id],
                         page,
                         rows::execution,
                     )

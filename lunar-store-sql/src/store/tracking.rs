@@ -30,7 +30,7 @@ macro_rules! execution_row_stores {
                     self.page(
                         sql::COUNT_LOGS,
                         sql::LIST_LOGS,
-                        Some(execution_id),
+                        &[execution_id],
                         page,
                         rows::log_entry,
                     )
@@ -73,7 +73,7 @@ macro_rules! execution_row_stores {
                     self.page(
                         sql::COUNT_AI,
                         sql::LIST_AI,
-                        Some(execution_id),
+                        &[execution_id],
                         page,
                         rows::ai_request,
                     )
@@ -110,7 +110,7 @@ macro_rules! execution_row_stores {
                     self.page(
                         sql::COUNT_HOST_CALLS,
                         sql::LIST_HOST_CALLS,
-                        Some(execution_id),
+                        &[execution_id],
                         page,
                         rows::host_call,
                     )
@@ -155,7 +155,7 @@ macro_rules! execution_row_stores {
                     self.page(
                         sql::COUNT_EMAIL,
                         sql::LIST_EMAIL,
-                        Some(execution_id),
+                        &[execution_id],
                         page,
                         rows::email_request,
                     )
