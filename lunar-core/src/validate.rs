@@ -330,14 +330,8 @@ impl KvSetRequest {
             Some(serde_json::Value::String(s)) => s,
             Some(_) => return Err(Error::invalid("value", "value must be a string")),
         };
-        if value.len() as u64 > limits.max_kv_value_bytes {
-            return Err(Error::invalid(
-                "value",
-                format!(
-                    "kv value cannot be longer than {} bytes",
-                    limits.max_kv_value_bytes
-                ),
-            ));
+        if let Some(message) = kv_value_too_long(&value, limits.max_kv_value_bytes) {
+            return Err(Error::invalid("value", message));
         }
         Ok(value)
     }
@@ -348,16 +342,23 @@ pub fn validate_kv_key(key: &str, limits: &crate::runtime::Limits) -> Result<()>
     if key.is_empty() {
         return Err(Error::invalid("key", "key cannot be empty"));
     }
-    if key.len() as u64 > limits.max_kv_key_bytes {
-        return Err(Error::invalid(
-            "key",
-            format!(
-                "kv key cannot be longer than {} bytes",
-                limits.max_kv_key_bytes
-            ),
-        ));
+    if let Some(message) = kv_key_too_long(key, limits.max_kv_key_bytes) {
+        return Err(Error::invalid("key", message));
     }
     Ok(())
+}
+
+/// The message for a KV key longer than `max` bytes: functions get it as a `RangeError`,
+/// the API as a 400 on `key`.
+#[must_use]
+pub fn kv_key_too_long(key: &str, max: u64) -> Option<String> {
+    (key.len() as u64 > max).then(|| format!("kv key cannot be longer than {max} bytes"))
+}
+
+/// The message for a KV value longer than `max` bytes (see [`kv_key_too_long`]).
+#[must_use]
+pub fn kv_value_too_long(value: &str, max: u64) -> Option<String> {
+    (value.len() as u64 > max).then(|| format!("kv value cannot be longer than {max} bytes"))
 }
 
 /// `window` of the metrics route: `1h`, `24h` (the default when absent) or `7d`.

@@ -4,6 +4,7 @@
 use std::future::Future;
 
 use lunar_core::runtime::{EnvHandle, KvHandle};
+use lunar_core::validate::{kv_key_too_long, kv_value_too_long};
 
 use crate::state::{ExecState, OpValue};
 
@@ -67,19 +68,8 @@ impl Store for EnvHandle {
 
 /// The `RangeError` message of a KV key (or value) over the execution's limits.
 pub(super) fn kv_over_limit(st: &ExecState, key: &str, value: Option<&str>) -> Option<String> {
-    if key.len() as u64 > st.max_kv_key {
-        return Some(format!(
-            "kv key cannot be longer than {} bytes",
-            st.max_kv_key
-        ));
-    }
-    match value {
-        Some(v) if v.len() as u64 > st.max_kv_value => Some(format!(
-            "kv value cannot be longer than {} bytes",
-            st.max_kv_value
-        )),
-        _ => None,
-    }
+    kv_key_too_long(key, st.max_kv_key)
+        .or_else(|| value.and_then(|v| kv_value_too_long(v, st.max_kv_value)))
 }
 
 /// A failure of store `S`'s operation, as JS sees it.
