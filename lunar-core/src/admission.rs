@@ -24,7 +24,7 @@ pub(crate) struct Permit(#[allow(dead_code)] Option<OwnedSemaphorePermit>);
 #[derive(Debug)]
 pub(crate) struct FunctionSlot<'a> {
     admission: &'a Admission,
-    function_id: String,
+    function_id: &'a str,
 }
 
 impl Admission {
@@ -46,16 +46,24 @@ impl Admission {
 
     /// A place among the function's `max` concurrent executions, or `None` when it
     /// already has `max` in flight.
-    pub(crate) fn enter_function(&self, function_id: &str, max: u64) -> Option<FunctionSlot<'_>> {
+    pub(crate) fn enter_function<'a>(
+        &'a self,
+        function_id: &'a str,
+        max: u64,
+    ) -> Option<FunctionSlot<'a>> {
         let mut counts = self.counts();
-        let n = counts.entry(function_id.to_owned()).or_insert(0);
-        if *n >= max {
-            return None;
+        // Looked up first: the id is copied only when the function has none in flight.
+        match counts.get_mut(function_id) {
+            Some(n) if *n >= max => return None,
+            Some(n) => *n += 1,
+            None if max == 0 => return None,
+            None => {
+                counts.insert(function_id.to_owned(), 1);
+            }
         }
-        *n += 1;
         Some(FunctionSlot {
             admission: self,
-            function_id: function_id.to_owned(),
+            function_id,
         })
     }
 
@@ -75,10 +83,10 @@ impl Admission {
 impl Drop for FunctionSlot<'_> {
     fn drop(&mut self) {
         let mut counts = self.admission.counts();
-        if let Some(n) = counts.get_mut(&self.function_id) {
+        if let Some(n) = counts.get_mut(self.function_id) {
             *n = n.saturating_sub(1);
             if *n == 0 {
-                counts.remove(&self.function_id);
+                counts.remove(self.function_id);
             }
         }
     }

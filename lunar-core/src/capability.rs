@@ -184,7 +184,7 @@ pub struct HostCalls {
     capabilities: Arc<Capabilities>,
     runnable: Arc<Runnable>,
     execution_id: String,
-    tracker: Option<Arc<dyn HostCallTracker>>,
+    tracker: Arc<dyn HostCallTracker>,
     clock: Arc<dyn Clock>,
 }
 
@@ -248,7 +248,7 @@ impl HostCalls {
         capabilities: Arc<Capabilities>,
         runnable: Arc<Runnable>,
         execution_id: String,
-        tracker: Option<Arc<dyn HostCallTracker>>,
+        tracker: Arc<dyn HostCallTracker>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
@@ -274,7 +274,7 @@ impl HostCalls {
                 duration_ms: 0,
                 created_at: self.clock.unix(),
             }),
-            tracker: self.tracker.clone(),
+            tracker: Some(self.tracker.clone()),
             started: Instant::now(),
         };
         let function = &self.runnable.function;

@@ -25,7 +25,7 @@ use crate::runtime::{
     Ctx, EnvHandle, Event, FunctionResponse, Host, KvHandle, Limits, ResponseBody, RunError,
     RunErrorKind, RunJob, Runtime,
 };
-use crate::store::{ExecutionWrite, Stores};
+use crate::store::{ExecutionWrite, HostCallTracker, Stores};
 use crate::telemetry::{Gauges, Refusal, Telemetry};
 use crate::validate::LimitCeilings;
 use crate::{Error, ids};
@@ -650,34 +650,37 @@ impl Inner {
         host.execution_id.clone_from(&execution_id);
         host.ai = Some(self.stores.ai.clone());
         host.email = Some(self.stores.email.clone());
-        let mut host_calls = self.stores.host_calls.clone();
         // AI, e-mail and host-call rows reference the execution: while its row is queued,
         // they are written once it is committed.
-        let inserted = match &pending {
+        let (inserted, inserted_rx) = match &pending {
             Pending::Queued(_) => {
                 let (tx, rx) = tokio::sync::watch::channel(false);
-                host_calls = Arc::new(AfterInsert {
-                    inner: host_calls,
-                    inserted: rx.clone(),
-                });
                 host.ai = Some(Arc::new(AfterInsert {
                     inner: self.stores.ai.clone(),
                     inserted: rx.clone(),
                 }));
                 host.email = Some(Arc::new(AfterInsert {
                     inner: self.stores.email.clone(),
-                    inserted: rx,
+                    inserted: rx.clone(),
                 }));
-                Some(tx)
+                (Some(tx), Some(rx))
             }
-            Pending::Committed => None,
+            Pending::Committed => (None, None),
         };
+        // Only an engine with capabilities pays for their tracker.
         host.capabilities = self.capabilities.as_ref().map(|caps| {
+            let tracker: Arc<dyn HostCallTracker> = match inserted_rx {
+                Some(rx) => Arc::new(AfterInsert {
+                    inner: self.stores.host_calls.clone(),
+                    inserted: rx,
+                }),
+                None => self.stores.host_calls.clone(),
+            };
             HostCalls::new(
                 caps.clone(),
                 runnable.clone(),
                 execution_id.clone(),
-                Some(host_calls),
+                tracker,
                 self.clock.clone(),
             )
         });

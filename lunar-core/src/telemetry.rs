@@ -143,12 +143,19 @@ impl Telemetry {
             .functions
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let f = all
-            .entry(function_id.to_owned())
-            .or_insert_with(|| FunctionStats {
-                by_outcome: BTreeMap::new(),
-                duration: Histogram::new(DURATION_BOUNDS),
-            });
+        // Looked up first: the id is copied only for a function's first execution.
+        if !all.contains_key(function_id) {
+            all.insert(
+                function_id.to_owned(),
+                FunctionStats {
+                    by_outcome: BTreeMap::new(),
+                    duration: Histogram::new(DURATION_BOUNDS),
+                },
+            );
+        }
+        let Some(f) = all.get_mut(function_id) else {
+            return;
+        };
         *f.by_outcome
             .entry((status.as_str(), trigger.as_str()))
             .or_insert(0) += 1;
