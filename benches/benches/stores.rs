@@ -43,6 +43,7 @@ fn outcome() -> Outcome {
         duration_ms: 1,
         error_message: None,
         response_json: None,
+        usage: None,
     }
 }
 

@@ -97,6 +97,7 @@ struct Trace {
 /// `anthropic API error: <message>`, `no response from OpenAI`,
 /// `no response from Anthropic`.
 pub async fn chat(host: &Host, req: ChatRequest) -> Result<ChatResponse, String> {
+    host.usage.count(crate::usage::CallKind::Ai);
     let mut trace = Trace::default();
     let started = Instant::now();
     let result = call_provider(host, &req, &mut trace).await;

@@ -37,6 +37,7 @@ use crate::clock::Clock;
 use crate::ids;
 use crate::model::{CallStatus, Function, HostCall};
 use crate::store::HostCallTracker;
+use crate::usage::{CallKind, UsageMeter};
 
 /// What a capability learns about its caller.
 #[derive(Debug, Clone)]
@@ -186,6 +187,7 @@ pub struct HostCalls {
     execution_id: String,
     tracker: Arc<dyn HostCallTracker>,
     clock: Arc<dyn Clock>,
+    usage: Arc<UsageMeter>,
 }
 
 impl fmt::Debug for HostCalls {
@@ -250,6 +252,7 @@ impl HostCalls {
         execution_id: String,
         tracker: Arc<dyn HostCallTracker>,
         clock: Arc<dyn Clock>,
+        usage: Arc<UsageMeter>,
     ) -> Self {
         Self {
             capabilities,
@@ -257,6 +260,7 @@ impl HostCalls {
             execution_id,
             tracker,
             clock,
+            usage,
         }
     }
 
@@ -264,6 +268,7 @@ impl HostCalls {
     /// `Error` carries. The call is recorded — refused, failed, or cancelled (this future
     /// dropped) included.
     pub async fn call(&self, name: &str, args: Value) -> Result<Value, String> {
+        self.usage.count(CallKind::Host);
         let recorder = Recorder {
             call: Some(HostCall {
                 id: ids::new_id(),

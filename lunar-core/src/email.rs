@@ -243,6 +243,7 @@ struct Trace {
 /// reason phrase>` for a non-2xx answer, or `failed to parse response: <detail>` for a
 /// 2xx answer that is not JSON.
 pub async fn send(host: &Host, msg: EmailMessage) -> Result<String, String> {
+    host.usage.count(crate::usage::CallKind::Email);
     let mut trace = Trace::default();
     let started = Instant::now();
     let result = deliver(host, &msg, &mut trace).await;

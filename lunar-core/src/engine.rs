@@ -27,6 +27,7 @@ use crate::runtime::{
 };
 use crate::store::{ExecutionWrite, HostCallTracker, Stores};
 use crate::telemetry::{Gauges, Refusal, Telemetry};
+use crate::usage::{MeteredHttp, Usage};
 use crate::validate::LimitCeilings;
 use crate::{Error, ids};
 
@@ -146,6 +147,9 @@ impl EngineConfig {
         if let Some(n) = o.max_log_entries {
             l.max_log_entries = n;
         }
+        if let Some(ms) = o.cpu_time_ms {
+            l.cpu_time = Some(Duration::from_millis(ms));
+        }
         l
     }
 }
@@ -229,6 +233,8 @@ pub struct ExecutionReport {
     pub error_message: Option<String>,
     /// The handler's response (absent on a runtime error).
     pub response: Option<FunctionResponse>,
+    /// What the execution cost (as stored with it).
+    pub usage: Usage,
 }
 
 /// Runs executions: lookup, record, run, finish (SPEC.md §4.1). Cheap to clone.
@@ -646,7 +652,15 @@ impl Inner {
             logger.clone(),
             self.clock.clone(),
         );
-        host.http.clone_from(&self.http);
+        let usage = host.usage.clone();
+        // Outbound traffic (http, fetch, AI, e-mail) is counted on the execution's meter.
+        host.http = self.http.as_ref().map(|inner| {
+            Arc::new(MeteredHttp {
+                inner: inner.clone(),
+                meter: usage.clone(),
+            }) as Arc<dyn HttpClient>
+        });
+        let request_bytes = u64::try_from(req.event.body.len()).unwrap_or(u64::MAX);
         host.execution_id.clone_from(&execution_id);
         host.ai = Some(self.stores.ai.clone());
         host.email = Some(self.stores.email.clone());
@@ -682,6 +696,7 @@ impl Inner {
                 execution_id.clone(),
                 tracker,
                 self.clock.clone(),
+                usage.clone(),
             )
         });
         let job = RunJob::new(
@@ -735,6 +750,10 @@ impl Inner {
             (Some(r), true) => Some(saved_response_json(r)),
             _ => None,
         };
+        let response_bytes = response
+            .as_ref()
+            .map_or(0, |r| u64::try_from(r.body.len()).unwrap_or(u64::MAX));
+        let usage = usage.snapshot(request_bytes, response_bytes);
         // Step 14.
         self.finish(
             &execution_id,
@@ -743,6 +762,7 @@ impl Inner {
                 duration_ms,
                 error_message: error_message.clone(),
                 response_json,
+                usage: Some(usage),
             },
             &logger,
             pending,
@@ -759,6 +779,7 @@ impl Inner {
             status,
             error_message,
             response,
+            usage,
         })
     }
 

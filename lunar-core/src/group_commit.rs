@@ -323,6 +323,7 @@ mod tests {
             duration_ms: 1,
             error_message: None,
             response_json: None,
+            usage: None,
         }
     }
 

@@ -28,6 +28,7 @@ pub mod store;
 mod telemetry;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod usage;
 pub mod validate;
 
 pub use clock::{Clock, ManualClock, SystemClock};

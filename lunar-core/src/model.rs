@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::usage::Usage;
+
 /// Unix seconds.
 pub type Timestamp = i64;
 
@@ -95,6 +97,11 @@ pub struct FunctionLimits {
     /// 429) before anything runs or is recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_concurrency: Option<u64>,
+    /// CPU time one execution may spend running JavaScript, in ms; past it the execution
+    /// ends with `CPU time limit exceeded`. Time spent waiting (timers, I/O) does not
+    /// count; the wall-clock `timeout_seconds` still applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_time_ms: Option<u64>,
 }
 
 impl FunctionLimits {
@@ -281,6 +288,10 @@ pub struct Execution {
     pub trigger: Trigger,
     /// Creation time.
     pub created_at: Timestamp,
+    /// What it cost, once finished (absent for executions recorded before accounting
+    /// existed, and for those failed by housekeeping).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
 }
 
 /// Log level.
@@ -699,4 +710,6 @@ pub struct Outcome {
     pub error_message: Option<String>,
     /// Saved response JSON.
     pub response_json: Option<String>,
+    /// What the execution cost.
+    pub usage: Option<Usage>,
 }

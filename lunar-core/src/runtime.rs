@@ -14,6 +14,7 @@ use crate::clock::Clock;
 use crate::logger::Logger;
 use crate::model::{Isolation, Trigger};
 use crate::store::{EnvStore, KvStore};
+use crate::usage::{CallKind, UsageMeter};
 
 /// The event passed to a handler (SPEC.md §4.3).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,6 +77,9 @@ pub struct Limits {
     pub max_kv_key_bytes: u64,
     /// Longest KV value.
     pub max_kv_value_bytes: u64,
+    /// CPU time the execution may spend in the runtime (none: only the wall-clock
+    /// timeout applies).
+    pub cpu_time: Option<Duration>,
 }
 
 impl Default for Limits {
@@ -90,6 +94,7 @@ impl Default for Limits {
             max_log_message_bytes: 16 * 1024,
             max_kv_key_bytes: 512,
             max_kv_value_bytes: 1024 * 1024,
+            cpu_time: None,
         }
     }
 }
@@ -99,6 +104,13 @@ impl Limits {
     #[must_use]
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Returns these limits with a CPU-time limit.
+    #[must_use]
+    pub fn with_cpu_time(mut self, cpu_time: Option<Duration>) -> Self {
+        self.cpu_time = cpu_time;
         self
     }
 
@@ -224,6 +236,8 @@ pub enum RunErrorKind {
     Timeout,
     /// The heap limit was reached.
     Memory,
+    /// The CPU-time limit was reached.
+    CpuTime,
     /// The cancellation token fired.
     Cancelled,
     /// The runtime itself failed.
@@ -335,6 +349,8 @@ impl EnvHandle {
 pub struct KvHandle {
     function_id: Arc<str>,
     store: Arc<dyn KvStore>,
+    /// Where calls are counted (the execution's meter, set by [`Host::new`]).
+    usage: Option<Arc<UsageMeter>>,
 }
 
 impl KvHandle {
@@ -343,21 +359,31 @@ impl KvHandle {
         Self {
             function_id: function_id.into(),
             store,
+            usage: None,
+        }
+    }
+
+    fn count(&self) {
+        if let Some(u) = &self.usage {
+            u.count(CallKind::Kv);
         }
     }
 
     /// `kv.get`.
     pub async fn get(&self, key: &str) -> Result<Option<String>> {
+        self.count();
         self.store.get(&self.function_id, key).await
     }
 
     /// `kv.set`.
     pub async fn set(&self, key: &str, value: &str) -> Result<()> {
+        self.count();
         self.store.set(&self.function_id, key, value).await
     }
 
     /// `kv.delete`.
     pub async fn delete(&self, key: &str) -> Result<()> {
+        self.count();
         self.store.delete(&self.function_id, key).await
     }
 }
@@ -385,11 +411,16 @@ pub struct Host {
     /// The host capabilities this execution may call (`host.<name>(args)`), when the
     /// engine has any.
     pub capabilities: Option<crate::capability::HostCalls>,
+    /// The execution's resource counters: the host APIs count their calls on it, the
+    /// runtime adds CPU time and heap.
+    pub usage: Arc<UsageMeter>,
 }
 
 impl Host {
     /// A host over the given parts.
-    pub fn new(kv: KvHandle, env: EnvHandle, logger: Logger, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(mut kv: KvHandle, env: EnvHandle, logger: Logger, clock: Arc<dyn Clock>) -> Self {
+        let usage = Arc::new(UsageMeter::new());
+        kv.usage = Some(usage.clone());
         Self {
             kv,
             env,
@@ -400,6 +431,7 @@ impl Host {
             ai: None,
             email: None,
             capabilities: None,
+            usage,
         }
     }
 }
@@ -497,6 +529,10 @@ pub trait Runtime: Debug + Send + Sync + 'static {
     fn heap_used_bytes(&self) -> Option<u64> {
         None
     }
-    /// Runs one execution to completion, respecting `job.limits` and `job.cancel`.
+
+    /// Runs one execution to completion, respecting `job.limits` (including the optional
+    /// CPU-time limit, reported as [`RunErrorKind::CpuTime`]) and `job.cancel`. The CPU
+    /// time and heap the execution used go on `job.host.usage`; the host APIs count their
+    /// own calls there.
     async fn run(&self, job: RunJob) -> RunOutcome;
 }

@@ -93,6 +93,9 @@ pub struct LimitsRequest {
     /// Executions in flight at once.
     #[serde(default)]
     pub max_concurrency: Option<i64>,
+    /// CPU time per execution in ms.
+    #[serde(default)]
+    pub cpu_time_ms: Option<i64>,
 }
 
 /// Upper bounds of the per-function limits (server-configurable; never below the server
@@ -112,6 +115,8 @@ pub struct LimitCeilings {
     pub max_log_entries: u64,
     /// Largest `max_concurrency`.
     pub max_concurrency: u64,
+    /// Largest `cpu_time_ms`.
+    pub cpu_time_ms: u64,
 }
 
 impl Default for LimitCeilings {
@@ -123,6 +128,7 @@ impl Default for LimitCeilings {
             max_response_body_bytes: 104_857_600,
             max_log_entries: 10_000,
             max_concurrency: 10_000,
+            cpu_time_ms: 900_000,
         }
     }
 }
@@ -174,6 +180,7 @@ impl LimitsRequest {
                 1,
                 ceilings.max_concurrency,
             )?,
+            cpu_time_ms: check("cpu_time_ms", self.cpu_time_ms, 1, ceilings.cpu_time_ms)?,
         })
     }
 }
@@ -747,6 +754,12 @@ mod tests {
                     r#"{{"limits":{{"max_concurrency":{bad}}}}}"#
                 ))),
                 "limits: max_concurrency must be between 1 and 10000"
+            );
+        }
+        for bad in ["0", "-5", "900001"] {
+            assert_eq!(
+                msg(update(&format!(r#"{{"limits":{{"cpu_time_ms":{bad}}}}}"#))),
+                "limits: cpu_time_ms must be between 1 and 900000"
             );
         }
         let u = update(r#"{"limits":{"max_log_entries":0,"timeout_seconds":null}}"#).expect("ok");

@@ -191,6 +191,15 @@ export function fmtRelative(unix) {
   return rtf.format(Math.round(d / 86400), 'day');
 }
 
+/** A byte count with a binary unit: `512 B`, `4.2 KiB`, `3.1 MiB`. */
+export function fmtBytes(n) {
+  if (n == null) return '—';
+  const nf = new Intl.NumberFormat(locale(), { maximumFractionDigits: 1 });
+  if (n < 1024) return `${nf.format(n)} B`;
+  if (n < 1024 * 1024) return `${nf.format(n / 1024)} KiB`;
+  return `${nf.format(n / (1024 * 1024))} MiB`;
+}
+
 export function fmtMs(ms) {
   return ms == null ? '—' : `${new Intl.NumberFormat(locale()).format(ms)} ms`;
 }

@@ -34,6 +34,9 @@ struct FunctionLimits {
     max_log_entries: Option<u64>,
     /// Most executions in flight at once; more are refused with 429.
     max_concurrency: Option<u64>,
+    /// CPU time one execution may spend running JavaScript, in ms; past it the execution
+    /// ends with `CPU time limit exceeded (N ms)`. Waiting (timers, I/O) does not count.
+    cpu_time_ms: Option<u64>,
 }
 
 /// How a function's executions share V8 state. `warm` (the default): a version's code is
@@ -129,6 +132,38 @@ struct Execution {
     /// `http` or `cron`.
     trigger: String,
     created_at: i64,
+    /// What the execution cost; absent while pending and for executions that housekeeping
+    /// failed.
+    usage: Option<Usage>,
+}
+
+/// Resource accounting of one execution.
+#[derive(ToSchema)]
+struct Usage {
+    /// CPU time spent running its JavaScript, in µs.
+    cpu_time_us: u64,
+    /// The highest heap in use by its V8 isolate seen while it ran, in bytes (the isolate
+    /// is shared with other executions on the same worker: an upper bound).
+    peak_heap_bytes: u64,
+    /// Request body received.
+    request_bytes: u64,
+    /// Response body returned.
+    response_bytes: u64,
+    /// Request bodies sent by `http`/`fetch`, AI and e-mail calls.
+    outbound_sent_bytes: u64,
+    /// Response bodies received by those calls.
+    outbound_received_bytes: u64,
+    calls: CallCounts,
+}
+
+/// Outbound calls of one execution, by API (failed and refused ones included).
+#[derive(ToSchema)]
+struct CallCounts {
+    http: u64,
+    ai: u64,
+    email: u64,
+    kv: u64,
+    host: u64,
 }
 
 /// One log line.
@@ -250,6 +285,7 @@ struct ExecutionWithLogs {
     response_json: Option<String>,
     trigger: String,
     created_at: i64,
+    usage: Option<Usage>,
     logs: Vec<LogEntry>,
     pagination: Pagination,
 }
@@ -293,6 +329,8 @@ struct LimitsRequest {
     max_log_entries: Option<i64>,
     /// 1 to 10000.
     max_concurrency: Option<i64>,
+    /// 1 to 900000.
+    cpu_time_ms: Option<i64>,
 }
 
 /// Every field optional; null means "not provided"; at least one required.

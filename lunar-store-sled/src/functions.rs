@@ -196,6 +196,7 @@ pub(crate) fn tx_insert_execution(tx: &Tx<'_>, e: &NewExecution) -> TxResult<()>
         event_json: e.event_json.clone(),
         trigger: e.trigger,
         created_at: e.created_at,
+        usage: None,
     };
     put_execution(tx, &rec)?;
     tx.executions_by_function.insert(
@@ -217,6 +218,7 @@ pub(crate) fn tx_finish_execution(tx: &Tx<'_>, id: &str, o: &Outcome) -> TxResul
     };
     rec.status = o.status;
     rec.duration_ms = Some(o.duration_ms);
+    rec.usage = o.usage;
     rec.error_message.clone_from(&o.error_message);
     match &o.response_json {
         Some(r) => {

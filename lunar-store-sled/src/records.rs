@@ -141,6 +141,8 @@ pub(crate) struct ExecutionRec {
     #[serde(default)]
     pub(crate) trigger: Trigger,
     pub(crate) created_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) usage: Option<lunar_core::usage::Usage>,
 }
 
 impl ExecutionRec {
@@ -157,6 +159,7 @@ impl ExecutionRec {
             response_json,
             trigger: self.trigger,
             created_at: self.created_at,
+            usage: self.usage,
         }
     }
 }

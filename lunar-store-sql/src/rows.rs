@@ -5,7 +5,7 @@
 use lunar_core::model::{
     AiRequest, CallStatus, CronStatus, EmailRequest, Execution, ExecutionStatus, Function,
     FunctionLimits, FunctionVersion, FunctionWithActiveVersion, HostCall, Isolation, KvEntry,
-    LogEntry, LogLevel, PageRequest, Trigger,
+    LogEntry, LogLevel, Outcome, PageRequest, Trigger,
 };
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
@@ -116,6 +116,7 @@ pub(crate) fn function(row: &impl Columns) -> SqlResult<Function> {
             max_response_body_bytes: limit(row, "limit_max_response_body_bytes")?,
             max_log_entries: limit(row, "limit_max_log_entries")?,
             max_concurrency: limit(row, "limit_max_concurrency")?,
+            cpu_time_ms: limit(row, "limit_cpu_time_ms")?,
         },
         // A mode this build does not know reads as the default.
         isolation: Isolation::parse(&row.text("isolation")?).unwrap_or_default(),
@@ -179,7 +180,19 @@ pub(crate) fn execution(row: &impl Columns) -> SqlResult<Execution> {
         response_json: row.opt_text("response_json")?,
         trigger: Trigger::parse(&row.text("trigger_type")?),
         created_at: row.int("created_at")?,
+        // Figures this build cannot read are left out rather than failing the row.
+        usage: row
+            .opt_text("usage_json")?
+            .and_then(|t| serde_json::from_str(&t).ok()),
     })
+}
+
+/// The `usage_json` column of an outcome.
+pub(crate) fn usage_json(outcome: &Outcome) -> Option<String> {
+    outcome
+        .usage
+        .as_ref()
+        .and_then(|u| serde_json::to_string(u).ok())
 }
 
 /// A `logs` row.

@@ -9,7 +9,7 @@ macro_rules! function_columns {
         "id, name, description, disabled, retention_days, cron_schedule, cron_status, \
          save_response, limit_timeout_seconds, limit_memory_mb, limit_max_request_body_bytes, \
          limit_max_response_body_bytes, limit_max_log_entries, limit_max_concurrency, \
-         created_at, updated_at, isolation"
+         limit_cpu_time_ms, created_at, updated_at, isolation"
     };
 }
 
@@ -37,7 +37,7 @@ pub(crate) const LIST_FUNCTIONS: &str = "SELECT f.id, f.name, f.description, f.d
     f.retention_days, f.cron_schedule, f.cron_status, f.save_response, \
     f.limit_timeout_seconds, f.limit_memory_mb, f.limit_max_request_body_bytes, \
     f.limit_max_response_body_bytes, f.limit_max_log_entries, f.limit_max_concurrency, \
-    f.created_at, f.updated_at, \
+    f.limit_cpu_time_ms, f.created_at, f.updated_at, \
     f.isolation, v.id AS v_id, v.version AS v_version, v.code AS v_code, \
     v.created_at AS v_created_at, v.created_by AS v_created_by \
     FROM functions f \
@@ -45,7 +45,7 @@ pub(crate) const LIST_FUNCTIONS: &str = "SELECT f.id, f.name, f.description, f.d
     ORDER BY f.created_at DESC, f.id DESC LIMIT $1 OFFSET $2";
 
 /// `$2..$8` are the optional scalar fields (NULL keeps the column); `$9` says whether the
-/// limits are replaced, `$10..$14` and `$17` are the new limits; `$15` is `updated_at`;
+/// limits are replaced, `$10..$14`, `$17` and `$18` are the new limits; `$15` is `updated_at`;
 /// `$16` is the optional isolation mode (NULL keeps it).
 pub(crate) const UPDATE_FUNCTION: &str = concat!(
     "UPDATE functions SET \
@@ -62,6 +62,7 @@ pub(crate) const UPDATE_FUNCTION: &str = concat!(
     limit_max_response_body_bytes = CASE WHEN $9 THEN $13 ELSE limit_max_response_body_bytes END, \
     limit_max_log_entries = CASE WHEN $9 THEN $14 ELSE limit_max_log_entries END, \
     limit_max_concurrency = CASE WHEN $9 THEN $17 ELSE limit_max_concurrency END, \
+    limit_cpu_time_ms = CASE WHEN $9 THEN $18 ELSE limit_cpu_time_ms END, \
     updated_at = $15, \
     isolation = COALESCE($16, isolation) \
     WHERE id = $1 RETURNING ",
@@ -140,21 +141,22 @@ pub(crate) const INSERT_EXECUTION: &str = "INSERT INTO executions \
 /// ones); SQLite appends `VALUES` tuples, PostgreSQL `UNNEST`s arrays in this order.
 pub(crate) const INSERT_EXECUTION_ROWS: &str = "INSERT INTO executions \
     (id, function_id, function_version_id, status, event_json, trigger_type, created_at, \
-    duration_ms, error_message, response_json)";
+    duration_ms, error_message, response_json, usage_json)";
 
 pub(crate) const FINISH_EXECUTION: &str = "UPDATE executions \
-    SET status = $2, duration_ms = $3, error_message = $4, response_json = $5 WHERE id = $1";
+    SET status = $2, duration_ms = $3, error_message = $4, response_json = $5, usage_json = $6 \
+    WHERE id = $1";
 
 pub(crate) const GET_EXECUTION: &str = "SELECT id, function_id, function_version_id, status, \
-    duration_ms, error_message, event_json, response_json, trigger_type, created_at \
+    duration_ms, error_message, event_json, response_json, trigger_type, created_at, usage_json \
     FROM executions WHERE id = $1";
 
 pub(crate) const COUNT_EXECUTIONS: &str = "SELECT COUNT(*) FROM executions WHERE function_id = $1";
 
 /// Lists carry no `response_json`.
 pub(crate) const LIST_EXECUTIONS: &str = "SELECT id, function_id, function_version_id, status, \
-    duration_ms, error_message, event_json, NULL AS response_json, trigger_type, created_at \
-    FROM executions WHERE function_id = $1 \
+    duration_ms, error_message, event_json, NULL AS response_json, trigger_type, created_at, \
+    usage_json FROM executions WHERE function_id = $1 \
     ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3";
 
 pub(crate) const DELETE_EXECUTIONS_BEFORE: &str = "DELETE FROM executions WHERE id IN \

@@ -351,12 +351,15 @@ async fn journey(ui: &Ui, j: &Journey) {
             "const v = $('execution-view'); if (!v || v.dataset.id !== arguments[0]) return null; \
              const logs = $$('log-row').map(r => ({ level: r.dataset.level, message: $('log-message', r).textContent })); \
              return logs.length ? { status: $('exec-status').dataset.status, \
-                                    version: $('exec-version').textContent, logs } : null;",
+                                    version: $('exec-version').textContent, \
+                                    calls: $('exec-calls').textContent, logs } : null;",
             &[json!(exec)],
         )
         .await;
     assert_eq!(ex["status"], json!("success"), "{ex}");
     assert_eq!(ex["version"], json!("v1"), "{ex}");
+    // The counter read and wrote its KV key: two calls in the execution's usage.
+    assert_eq!(ex["calls"], json!("kv 2"), "{ex}");
     let logged = ex["logs"].as_array().is_some_and(|logs| {
         logs.iter().any(|l| {
             l["level"] == "info"

@@ -607,6 +607,7 @@ pub async fn executions_insert_finish_get_list(s: Stores) {
         ),
         (None, None, None)
     );
+    assert_eq!(e.usage, None, "a pending execution has no usage yet");
 
     s.functions
         .finish_execution(
@@ -616,6 +617,7 @@ pub async fn executions_insert_finish_get_list(s: Stores) {
                 duration_ms: 42,
                 error_message: Some("Error: boom".into()),
                 response_json: Some(r#"{"statusCode":500}"#.into()),
+                usage: Some(super::sample_usage(7)),
             },
         )
         .await
@@ -625,6 +627,7 @@ pub async fn executions_insert_finish_get_list(s: Stores) {
     assert_eq!(e.duration_ms, Some(42));
     assert_eq!(e.error_message.as_deref(), Some("Error: boom"));
     assert_eq!(e.response_json.as_deref(), Some(r#"{"statusCode":500}"#));
+    assert_eq!(e.usage, Some(super::sample_usage(7)), "usage is stored");
 
     let cron_id = new_id();
     s.functions
@@ -651,6 +654,12 @@ pub async fn executions_insert_finish_get_list(s: Stores) {
     assert!(
         list.items.iter().all(|e| e.response_json.is_none()),
         "lists omit response_json"
+    );
+    assert!(
+        list.items
+            .iter()
+            .any(|e| e.usage == Some(super::sample_usage(7))),
+        "lists keep usage"
     );
     assert!(
         list.items.iter().any(|e| e.event_json.is_some()),
@@ -981,6 +990,7 @@ pub async fn execution_metrics_count_the_window(s: Stores) {
         duration_ms: ms,
         error_message: None,
         response_json: None,
+        usage: None,
     };
     // Bucket 59 (minute m): durations 10, 20, 30, 40 ms, one of them an error, one pending.
     for (i, ms) in [10, 20, 30, 40].into_iter().enumerate() {

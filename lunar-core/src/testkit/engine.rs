@@ -461,6 +461,12 @@ pub async fn engine_host_kv_env_and_log_limit(s: Stores) {
             .set("count", "1")
             .await
             .map_err(|e| RunError::script(e.to_string()))?;
+        let _ = job.host.kv.get("count").await;
+        // What a runtime reports for the time and heap it spent.
+        job.host
+            .usage
+            .add_cpu(std::time::Duration::from_micros(1234));
+        job.host.usage.observe_heap(5_000_000);
         job.host
             .env
             .set("SEEN", "yes")
@@ -494,6 +500,20 @@ pub async fn engine_host_kv_env_and_log_limit(s: Stores) {
         .expect("logs");
     let msgs: Vec<&str> = logs.items.iter().map(|l| l.message.as_str()).collect();
     assert_eq!(msgs, vec!["line 0", "line 1", "log limit reached"]);
+    // The execution's usage: the runtime's figures, the KV calls the host counted, the
+    // request and response body sizes; stored as reported.
+    let u = report.usage;
+    assert_eq!((u.cpu_time_us, u.peak_heap_bytes), (1234, 5_000_000));
+    assert_eq!(u.calls.kv, 2);
+    assert_eq!((u.calls.http, u.calls.ai, u.calls.host), (0, 0, 0));
+    assert_eq!(u.request_bytes, event().body.len() as u64);
+    assert_eq!(u.response_bytes, 2);
+    let e = s
+        .functions
+        .get_execution(&report.execution_id)
+        .await
+        .expect("row");
+    assert_eq!(e.usage, Some(u));
 }
 
 /// Delegates to a real store but reports no active version, a state the API cannot create
@@ -730,6 +750,7 @@ pub async fn batch_writer_is_atomic(s: Stores) {
         duration_ms: 3,
         error_message: None,
         response_json: None,
+        usage: None,
     };
     let a = ids::new_id();
     let b = ids::new_id();
@@ -808,6 +829,7 @@ pub async fn batch_writer_records_finished_executions(s: Stores) {
         duration_ms: n,
         error_message: (n % 2 == 1).then(|| format!("failed {n}")),
         response_json: Some(format!("{{\"statusCode\":{}}}", 200 + n)),
+        usage: (n % 4 != 3).then(|| super::sample_usage(n.unsigned_abs())),
     };
     let logs = |id: &str, n: usize| -> Vec<crate::model::LogEntry> {
         (0..n)
@@ -860,6 +882,7 @@ pub async fn batch_writer_records_finished_executions(s: Stores) {
             assert_eq!(e.duration_ms, Some(o.duration_ms));
             assert_eq!(e.error_message, o.error_message);
             assert_eq!(e.response_json, o.response_json);
+            assert_eq!(e.usage, o.usage, "usage of execution {n}");
         }
         let got = s.logs.list(id, PageRequest::default()).await.expect("logs");
         let msgs: Vec<String> = got.items.iter().map(|l| l.message.clone()).collect();

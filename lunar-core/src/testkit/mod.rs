@@ -23,12 +23,32 @@
 mod checks;
 
 /// A successful outcome of 1 ms, the usual final state written by the checks.
+/// A usage record with every figure set (distinct per `n`), for round trips.
+pub(crate) fn sample_usage(n: u64) -> crate::usage::Usage {
+    crate::usage::Usage {
+        cpu_time_us: 1_000 + n,
+        peak_heap_bytes: 4_000_000 + n,
+        request_bytes: 10 + n,
+        response_bytes: 20 + n,
+        outbound_sent_bytes: 30 + n,
+        outbound_received_bytes: 40 + n,
+        calls: crate::usage::CallCounts {
+            http: 1 + n,
+            ai: 2 + n,
+            email: 3 + n,
+            kv: 4 + n,
+            host: 5 + n,
+        },
+    }
+}
+
 pub(crate) fn succeeded() -> crate::model::Outcome {
     crate::model::Outcome {
         status: crate::model::ExecutionStatus::Success,
         duration_ms: 1,
         error_message: None,
         response_json: None,
+        usage: None,
     }
 }
 

@@ -1,6 +1,6 @@
 // Execution detail: summary, event, response, error, paged logs, AI and e-mail requests.
 import { t } from '../i18n.js';
-import { h, pager, fmtTime, fmtMs, prettyJson, statusBadge, fill } from '../dom.js';
+import { h, pager, fmtTime, fmtMs, fmtBytes, prettyJson, statusBadge, fill } from '../dom.js';
 import { get, query, enc, fnPath } from '../api.js';
 
 const LOG_PAGE = 50;
@@ -102,7 +102,8 @@ export async function executionView(ctx, id) {
       h('dt', {}, t('exec.trigger')), h('dd', { testid: 'exec-trigger' }, t('trigger.' + (ex.trigger || 'http'))),
       h('dt', {}, t('exec.duration')), h('dd', { testid: 'exec-duration' }, fmtMs(ex.duration_ms)),
       h('dt', {}, t('exec.created')), h('dd', { testid: 'exec-created' }, fmtTime(ex.created_at)),
-      h('dt', {}, t('exec.version')), h('dd', { testid: 'exec-version' }, version ? 'v' + version : ex.function_version_id)),
+      h('dt', {}, t('exec.version')), h('dd', { testid: 'exec-version' }, version ? 'v' + version : ex.function_version_id),
+      ...usageFacts(ex.usage)),
     ex.error_message ? section(t('exec.error'), 'exec-error-section', errorBlock(ex.error_message)) : null,
     section(t('exec.event'), 'exec-event-section', h('pre', { class: 'mono json', testid: 'exec-event' }, ex.event_json ? prettyJson(ex.event_json) : '—')),
     ex.response_json ? section(t('exec.response'), 'exec-response-section', h('pre', { class: 'mono json', testid: 'exec-response' }, prettyJson(ex.response_json))) : null,
@@ -112,3 +113,15 @@ export async function executionView(ctx, id) {
   await Promise.all([loadLogs(0), aiReq, mailReq]);
 }
 
+/** The execution's resource accounting as fact rows (none while it is pending). */
+function usageFacts(u) {
+  if (!u) return [];
+  const calls = Object.entries(u.calls || {}).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(' · ') || '—';
+  return [
+    h('dt', {}, t('exec.cpu')), h('dd', { testid: 'exec-cpu' }, fmtMs(Math.round(u.cpu_time_us / 100) / 10)),
+    h('dt', {}, t('exec.heap')), h('dd', { testid: 'exec-heap' }, fmtBytes(u.peak_heap_bytes)),
+    h('dt', {}, t('exec.bytes')), h('dd', { testid: 'exec-bytes' }, `${fmtBytes(u.request_bytes)} / ${fmtBytes(u.response_bytes)}`),
+    h('dt', {}, t('exec.outbound')), h('dd', { testid: 'exec-outbound' }, `${fmtBytes(u.outbound_sent_bytes)} / ${fmtBytes(u.outbound_received_bytes)}`),
+    h('dt', {}, t('exec.calls')), h('dd', { testid: 'exec-calls' }, calls),
+  ];
+}

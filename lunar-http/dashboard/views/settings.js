@@ -4,7 +4,7 @@ import { h, field, options, showError, clearFieldErrors, fieldError, confirmDial
 import { get, put, del, fnPath } from '../api.js';
 import { setDirty, rerender, navigate, clearDirty } from '../state.js';
 
-const LIMITS = ['timeout_seconds', 'memory_mb', 'max_request_body_bytes', 'max_response_body_bytes', 'max_log_entries', 'max_concurrency'];
+const LIMITS = ['timeout_seconds', 'memory_mb', 'max_request_body_bytes', 'max_response_body_bytes', 'max_log_entries', 'max_concurrency', 'cpu_time_ms'];
 
 /** "in N minutes" for a Unix time, in the current locale (the server's rule, §6.3). */
 function humanize(unix) {

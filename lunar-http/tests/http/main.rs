@@ -14,3 +14,4 @@ mod outage;
 mod overload;
 mod routing;
 mod socket;
+mod usage;

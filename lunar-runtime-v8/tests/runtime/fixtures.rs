@@ -135,6 +135,7 @@ pub(crate) async fn check(name: &str) {
                     RunErrorKind::Script => "script",
                     RunErrorKind::Timeout => "timeout",
                     RunErrorKind::Memory => "memory",
+                    RunErrorKind::CpuTime => "cpu",
                     RunErrorKind::Cancelled => "cancelled",
                     RunErrorKind::Internal => "internal",
                 };

@@ -119,6 +119,11 @@ async fn nested_data_round_trips_and_the_call_is_recorded() {
     assert_eq!(calls[0].capability, "users.lookup");
     assert_eq!(calls[0].status, CallStatus::Success);
     assert_eq!(calls[0].execution_id, out.execution.id);
+    let usage = out.execution.usage.expect("usage");
+    assert_eq!(
+        usage.calls.host, 1,
+        "the call counts in the execution's usage"
+    );
 }
 
 #[tokio::test]

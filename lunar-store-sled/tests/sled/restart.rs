@@ -82,6 +82,7 @@ async fn data_survives_reopening_the_database() {
                     duration_ms: 7,
                     error_message: None,
                     response_json: Some(r#"{"statusCode":200}"#.into()),
+                    usage: None,
                 },
             )
             .await

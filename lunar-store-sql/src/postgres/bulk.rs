@@ -7,8 +7,8 @@ use sqlx::postgres::{PgConnection, PgExecutor};
 
 use super::{PostgresStore, db};
 use crate::error::SqlError;
-use crate::sql;
 use crate::store::batch::ExecutionRow;
+use crate::{rows, sql};
 
 /// One execution's log batch from parallel arrays; `ORDER BY n` makes the identity `seq`
 /// follow the batch order.
@@ -42,14 +42,15 @@ pub(super) async fn insert_logs<'c>(
 
 /// Group commit's execution rows, from parallel arrays.
 const INSERT_EXECUTIONS: &str = "SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], \
-    $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::BIGINT[], $8::BIGINT[], $9::TEXT[], $10::TEXT[])";
+    $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::BIGINT[], $8::BIGINT[], $9::TEXT[], $10::TEXT[], \
+    $11::TEXT[])";
 
 /// Group commit's finishes, from parallel arrays.
 const FINISH_EXECUTIONS: &str = "UPDATE executions AS e SET status = v.status, \
     duration_ms = v.duration_ms, error_message = v.error_message, \
-    response_json = v.response_json \
-    FROM UNNEST($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::TEXT[], $5::TEXT[]) \
-    AS v(id, status, duration_ms, error_message, response_json) WHERE e.id = v.id";
+    response_json = v.response_json, usage_json = v.usage_json \
+    FROM UNNEST($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::TEXT[], $5::TEXT[], $6::TEXT[]) \
+    AS v(id, status, duration_ms, error_message, response_json, usage_json) WHERE e.id = v.id";
 
 /// Log entries of any executions; `ORDER BY n` makes `seq` follow the batch order.
 const INSERT_LOG_ROWS: &str = "INSERT INTO logs (execution_id, level, message, created_at) \
@@ -90,6 +91,7 @@ pub(super) async fn insert_execution_rows(
         )
         .bind(col(&|r| r.outcome.and_then(|o| o.error_message.clone())))
         .bind(col(&|r| r.outcome.and_then(|o| o.response_json.clone())))
+        .bind(col(&|r| r.outcome.and_then(rows::usage_json)))
         .execute(conn)
         .await
         .map_err(|err| db(SqlError::from(err).execution_insert()))?;
@@ -129,6 +131,12 @@ pub(super) async fn finish_execution_rows(
                 .iter()
                 .map(|(_, o)| o.response_json.as_deref())
                 .collect::<Vec<Option<&str>>>(),
+        )
+        .bind(
+            finishes
+                .iter()
+                .map(|(_, o)| rows::usage_json(o))
+                .collect::<Vec<Option<String>>>(),
         )
         .execute(conn)
         .await

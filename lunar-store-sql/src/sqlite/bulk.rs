@@ -10,15 +10,15 @@ use sqlx::{Sqlite, Transaction};
 
 use super::{SqliteStore, db};
 use crate::error::SqlError;
-use crate::sql;
 use crate::store::batch::ExecutionRow;
+use crate::{rows, sql};
 
 /// Columns bound per log row.
 const LOG_WIDTH: usize = 4;
 /// Columns bound per execution row.
-const EXECUTION_WIDTH: usize = 10;
+const EXECUTION_WIDTH: usize = 11;
 /// Columns bound per finish.
-const FINISH_WIDTH: usize = 5;
+const FINISH_WIDTH: usize = 6;
 
 /// Appends one execution's log entries on `conn` (a connection or an open transaction):
 /// a few multi-row INSERTs, whose rowids keep the entries' order.
@@ -87,7 +87,8 @@ pub(super) async fn insert_execution_rows(
                 .bind(row.created_at)
                 .bind(outcome.map(|o| o.duration_ms))
                 .bind(outcome.and_then(|o| o.error_message.as_deref()))
-                .bind(outcome.and_then(|o| o.response_json.as_deref()));
+                .bind(outcome.and_then(|o| o.response_json.as_deref()))
+                .bind(outcome.and_then(rows::usage_json));
         }
         query
             .execute(&mut *conn)
@@ -110,7 +111,7 @@ pub(super) async fn finish_execution_rows(
         rest = tail;
         let text = format!(
             "UPDATE executions SET status = v.column2, duration_ms = v.column3, \
-             error_message = v.column4, response_json = v.column5 \
+             error_message = v.column4, response_json = v.column5, usage_json = v.column6 \
              FROM (VALUES {}) AS v WHERE executions.id = v.column1",
             sql::placeholders(size, FINISH_WIDTH)
         );
@@ -121,7 +122,8 @@ pub(super) async fn finish_execution_rows(
                 .bind(outcome.status.as_str())
                 .bind(outcome.duration_ms)
                 .bind(outcome.error_message.as_deref())
-                .bind(outcome.response_json.as_deref());
+                .bind(outcome.response_json.as_deref())
+                .bind(rows::usage_json(outcome));
         }
         done += query.execute(&mut *conn).await.map_err(db)?.rows_affected();
     }

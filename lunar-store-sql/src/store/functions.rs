@@ -103,6 +103,7 @@ macro_rules! function_store {
                         .bind(outcome.duration_ms)
                         .bind(&outcome.error_message)
                         .bind(&outcome.response_json)
+                        .bind(rows::usage_json(outcome))
                         .execute(executor)
                         .await
                         .map_err(db)?;
@@ -247,6 +248,7 @@ macro_rules! function_store {
                             .bind(u.now)
                             .bind(u.isolation.map(Isolation::as_str))
                             .bind(rows::limit_bind(limits.max_concurrency).map_err(db)?)
+                            .bind(rows::limit_bind(limits.cpu_time_ms).map_err(db)?)
                             .fetch_optional(&mut *tx)
                             .await
                     }

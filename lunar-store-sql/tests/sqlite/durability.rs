@@ -66,6 +66,7 @@ async fn write_sample(path: &Path) -> (String, String) {
                 duration_ms: 7,
                 error_message: None,
                 response_json: Some("{}".into()),
+                usage: None,
             },
         )
         .await
@@ -201,6 +202,7 @@ async fn group_commit_batches_are_checkpointed_off_the_write_path() {
                 duration_ms: 1,
                 error_message: None,
                 response_json: None,
+                usage: None,
             },
             logs: Vec::new(),
         };
