@@ -71,7 +71,17 @@ pub(crate) async fn run(
     }
     let id = NEXT_EXEC.fetch_add(1, Ordering::Relaxed);
     let deadline = Instant::now() + job.limits.timeout;
-    let watch = watchdog::watch(id, deadline, job.cancel.clone(), worker.gate.clone());
+    let cpu_limit = job
+        .limits
+        .cpu_time
+        .map(|limit| (limit, job.host.usage.clone()));
+    let watch = watchdog::watch(
+        id,
+        deadline,
+        job.cancel.clone(),
+        worker.gate.clone(),
+        cpu_limit,
+    );
     let (tx, rx) = mpsc::unbounded_channel();
     let timezone = job.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
     let state = Rc::new(ExecState::new(
@@ -109,6 +119,14 @@ impl Exec<'_> {
                 "execution timed out after {} ms",
                 self.job.limits.timeout.as_millis()
             ),
+        )
+    }
+
+    fn cpu_error(&self) -> RunError {
+        let limit = self.job.limits.cpu_time.unwrap_or_default();
+        RunError::new(
+            RunErrorKind::CpuTime,
+            format!("CPU time limit exceeded ({} ms)", limit.as_millis()),
         )
     }
 
@@ -163,7 +181,10 @@ impl Exec<'_> {
             report_rejections(&mut cs, &self.state, self.handles.internals.as_ref());
             r
         };
-        self.worker.gate.leave();
+        let spent = self.worker.gate.leave();
+        let usage = &self.job.host.usage;
+        usage.add_cpu(spent);
+        usage.observe_heap(engine.isolate.get_heap_statistics().used_heap_size() as u64);
         let heap_hit = engine.heap.hit.swap(false, Ordering::AcqRel);
         let fired = self.watch.fired();
         if heap_hit || fired.is_some() {
@@ -187,6 +208,16 @@ impl Exec<'_> {
         match fired {
             Some(Fired::Timeout) => Err(self.timeout_error()),
             Some(Fired::Cancelled) => Err(Self::cancelled_error()),
+            Some(Fired::CpuTime) => Err(self.cpu_error()),
+            // A turn that ended between two watchdog ticks past the limit.
+            None if self
+                .job
+                .limits
+                .cpu_time
+                .is_some_and(|limit| usage.cpu() >= limit) =>
+            {
+                Err(self.cpu_error())
+            }
             None => Ok(r),
         }
     }

@@ -5,6 +5,7 @@
 
 mod api;
 mod args;
+mod cpu;
 mod errors;
 mod exec;
 pub mod net;

@@ -1,12 +1,19 @@
-//! Wall-clock timeouts and cancellation of JavaScript that is running: one process-wide
-//! thread terminates an isolate's execution through its thread-safe handle, but only
-//! while the execution it watches is the one inside JavaScript.
+//! Wall-clock timeouts, CPU-time limits and cancellation of JavaScript that is running:
+//! one process-wide thread terminates an isolate's execution through its thread-safe
+//! handle, but only while the execution it watches is the one inside JavaScript.
+//!
+//! The [`Gate`] also times each turn in JavaScript on the worker thread's CPU clock, so
+//! that an execution is charged for the CPU it used and a single long turn (a busy loop)
+//! is stopped once the execution's CPU time passes its limit.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
+use lunar_core::usage::UsageMeter;
 use tokio_util::sync::CancellationToken;
+
+use crate::cpu::ThreadClock;
 
 /// Why the watchdog stopped an execution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,34 +22,70 @@ pub(crate) enum Fired {
     Timeout,
     /// The job's token fired.
     Cancelled,
+    /// The execution's CPU time passed its limit.
+    CpuTime,
 }
 
-/// Which execution of a worker is inside JavaScript, and the isolate to stop.
-#[derive(Debug, Default)]
+/// Which execution of a worker is inside JavaScript since when, and the isolate to stop.
+#[derive(Debug)]
 pub(crate) struct Gate {
     inner: Mutex<GateInner>,
+    /// The worker thread's CPU clock (none: turns are timed on the wall clock).
+    clock: Option<ThreadClock>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct GateInner {
     running: u64,
     handle: Option<v8::IsolateHandle>,
+    /// When the current turn began: the thread's CPU clock, and the wall clock.
+    turn_cpu: Option<Duration>,
+    turn_wall: Instant,
 }
 
 impl Gate {
+    /// A gate for the worker thread whose CPU clock is `clock`.
+    pub(crate) fn new(clock: Option<ThreadClock>) -> Self {
+        Self {
+            inner: Mutex::new(GateInner {
+                running: 0,
+                handle: None,
+                turn_cpu: None,
+                turn_wall: Instant::now(),
+            }),
+            clock,
+        }
+    }
+
+    /// Time used by the current turn so far: CPU time on the worker's clock, or wall time
+    /// where there is no clock (or it cannot be read).
+    fn in_turn(&self, inner: &GateInner) -> Duration {
+        match (self.clock.and_then(ThreadClock::now), inner.turn_cpu) {
+            (Some(now), Some(start)) => now.saturating_sub(start),
+            _ => inner.turn_wall.elapsed(),
+        }
+    }
+
     /// Sets the isolate that executions of this worker run in.
     pub(crate) fn set_isolate(&self, handle: Option<v8::IsolateHandle>) {
         self.lock().handle = handle;
     }
 
-    /// Marks `exec` as inside JavaScript.
+    /// Marks `exec` as inside JavaScript (on the worker thread).
     pub(crate) fn enter(&self, exec: u64) {
-        self.lock().running = exec;
+        let cpu = self.clock.and_then(ThreadClock::now);
+        let mut inner = self.lock();
+        inner.running = exec;
+        inner.turn_cpu = cpu;
+        inner.turn_wall = Instant::now();
     }
 
-    /// Marks that no execution is inside JavaScript.
-    pub(crate) fn leave(&self) {
-        self.lock().running = 0;
+    /// Marks that no execution is inside JavaScript (on the worker thread); returns the
+    /// time the turn used.
+    pub(crate) fn leave(&self) -> Duration {
+        let mut inner = self.lock();
+        inner.running = 0;
+        self.in_turn(&inner)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, GateInner> {
@@ -58,6 +101,8 @@ pub(crate) struct Watch {
     cancel: CancellationToken,
     gate: Arc<Gate>,
     fired: AtomicU8,
+    /// The execution's CPU-time limit, and where its CPU time of finished turns adds up.
+    cpu: Option<(Duration, Arc<UsageMeter>)>,
 }
 
 impl Watch {
@@ -66,6 +111,7 @@ impl Watch {
         match self.fired.load(Ordering::Acquire) {
             1 => Some(Fired::Timeout),
             2 => Some(Fired::Cancelled),
+            3 => Some(Fired::CpuTime),
             _ => None,
         }
     }
@@ -74,17 +120,27 @@ impl Watch {
         if self.fired.load(Ordering::Acquire) != 0 {
             return;
         }
-        let reason = if self.cancel.is_cancelled() {
+        let cancelled = self.cancel.is_cancelled();
+        let late = now >= self.deadline;
+        if !cancelled && !late && self.cpu.is_none() {
+            return;
+        }
+        let gate = self.gate.lock();
+        if gate.running != self.exec {
+            return;
+        }
+        let reason = if cancelled {
             2
-        } else if now >= self.deadline {
+        } else if late {
             1
+        } else if let Some((limit, meter)) = &self.cpu
+            && meter.cpu() + self.gate.in_turn(&gate) >= *limit
+        {
+            3
         } else {
             return;
         };
-        let gate = self.gate.lock();
-        if gate.running == self.exec
-            && let Some(handle) = &gate.handle
-        {
+        if let Some(handle) = &gate.handle {
             self.fired.store(reason, Ordering::Release);
             handle.terminate_execution();
         }
@@ -139,12 +195,14 @@ fn watchdog_loop(reg: &Registry) {
     }
 }
 
-/// Starts watching an execution until the returned handle is dropped.
+/// Starts watching an execution until the returned handle is dropped; `cpu` is its
+/// CPU-time limit and the meter its finished turns are charged to.
 pub(crate) fn watch(
     exec: u64,
     deadline: Instant,
     cancel: CancellationToken,
     gate: Arc<Gate>,
+    cpu: Option<(Duration, Arc<UsageMeter>)>,
 ) -> Arc<Watch> {
     let w = Arc::new(Watch {
         exec,
@@ -152,6 +210,7 @@ pub(crate) fn watch(
         cancel,
         gate,
         fired: AtomicU8::new(0),
+        cpu,
     });
     let reg = registry();
     reg.watches

@@ -450,7 +450,7 @@ impl Worker {
         Self {
             heap,
             isolate: RefCell::new(None),
-            gate: Arc::new(Gate::default()),
+            gate: Arc::new(Gate::new(crate::cpu::ThreadClock::current())),
             in_flight: Cell::new(0),
             drained: Notify::new(),
             sizes,

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use lunar_core::http_client::{OutboundError, OutboundRequest, OutboundResponse};
+use lunar_core::usage::CallKind;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -49,6 +50,7 @@ pub(super) fn send<'s>(
     let Some(st) = exec_state(scope) else { return };
     let spec = arg_string(scope, &args, 0);
     let body = arg_data(scope, &args, 1);
+    st.host.usage.count(CallKind::Http);
     let client = st.host.http.clone();
     let rt = st.host_rt.clone();
     return_op(scope, &st, &mut rv, async move {

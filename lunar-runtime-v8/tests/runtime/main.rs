@@ -7,4 +7,5 @@ mod host;
 mod hostile;
 mod limits;
 mod net;
+mod usage;
 mod warm;

@@ -1236,3 +1236,70 @@ async fn email_send_errors() {
     assert_eq!(v["ok"]["id"], "email-123", "{v}");
     assert_eq!(up.last().json()["scheduled_at"], "tomorrow");
 }
+
+// --- resource accounting ---------------------------------------------------------------
+
+#[tokio::test]
+async fn usage_of_an_io_heavy_execution_counts_calls_and_bytes_not_waiting() {
+    let up = upstream().await;
+    let mut o = up.opts();
+    o.event.method = "POST".into();
+    o.event.body = "x".repeat(1000);
+    let code = r#"async function handler(ctx, event) {
+        const B = env.get("BASE");
+        await kv.set("k", "v");
+        await kv.get("k");
+        const r = await fetch(B + "/echo", { method: "POST", body: "y".repeat(5000) });
+        const text = await r.text();
+        const s = await http.get(B + "/status/200");
+        await new Promise(r => setTimeout(r, 300));
+        return { body: text + "|" + event.body.length + "|" + s.body };
+    }"#;
+    let out = run(code, o).await;
+    let resp = out.result.as_ref().expect("ran");
+    let u = out.execution.usage.expect("usage");
+    eprintln!("io-heavy: {u:?}");
+    assert_eq!((u.calls.http, u.calls.kv), (2, 2));
+    assert_eq!((u.calls.ai, u.calls.email, u.calls.host), (0, 0, 0));
+    assert_eq!(u.request_bytes, 1000);
+    assert_eq!(u.response_bytes, resp.body.len() as u64);
+    assert_eq!(u.outbound_sent_bytes, 5000, "the fetch body");
+    // The echo (returned whole, before `|1000|status 200`) and `status 200`.
+    let echoed = resp.body.len() - "|1000|status 200".len();
+    assert_eq!(
+        u.outbound_received_bytes,
+        (echoed + "status 200".len()) as u64
+    );
+    // 300 ms of waiting and three round trips cost little CPU.
+    let wall_us = u64::try_from(out.execution.duration_ms.expect("duration")).unwrap() * 1000;
+    assert!(wall_us >= 300_000);
+    assert!(
+        u.cpu_time_us > 0 && u.cpu_time_us < wall_us / 2,
+        "cpu {} µs of {wall_us} µs",
+        u.cpu_time_us
+    );
+    assert!(u.peak_heap_bytes > 0);
+}
+
+#[tokio::test]
+async fn usage_counts_ai_and_email_calls_and_their_traffic() {
+    let up = upstream().await;
+    let mut o = ai_opts(&up);
+    o.env.insert("RESEND_API_KEY".into(), "re_test_key".into());
+    o.env
+        .insert("RESEND_BASE_URL".into(), format!("{}/", up.base()));
+    let code = r#"async function handler() {
+        await ai.chat({ provider: "openai", model: "gpt-4o", messages: [{ role: "user", content: "Hi" }] });
+        await ai.chat({ provider: "anthropic", model: "claude", messages: [{ role: "user", content: "Hi" }] });
+        await email.send({ from: "a@example.com", to: "b@example.com", subject: "S", text: "T" });
+        return { body: "sent" };
+    }"#;
+    let out = run(code, o).await;
+    assert!(out.result.is_ok(), "{:?}", out.result);
+    let u = out.execution.usage.expect("usage");
+    assert_eq!((u.calls.ai, u.calls.email, u.calls.http), (2, 1, 0));
+    // What the upstream received and answered, byte for byte.
+    let sent: usize = up.seen().iter().map(|s| s.body.len()).sum();
+    assert_eq!(u.outbound_sent_bytes, sent as u64);
+    assert!(u.outbound_received_bytes > 0);
+}
