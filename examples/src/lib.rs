@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use lunar_core::capability::{Capabilities, Grants};
 use lunar_core::runtime::Limits;
 use lunar_core::validate::LimitCeilings;
 use lunar_core::{
@@ -112,6 +113,14 @@ pub struct ServerConfig {
     /// `LUNAR_MAX_IN_FLIGHT`: most executions in flight at once, past which `/fn` answers
     /// 503 at once (`None`: the engine's default from the V8 worker count; `0`: no bound).
     pub max_in_flight: Option<usize>,
+    /// `LUNAR_GRANTS`: which functions may call which host capabilities, as
+    /// `function:capability` rules ([`Grants`]); when set it replaces any grant hook of
+    /// [`capabilities`](Self::capabilities). Unset: nothing is granted unless that hook
+    /// says so.
+    pub grants: Option<Grants>,
+    /// Host capabilities for a host that builds on the server (the server itself registers
+    /// none).
+    pub capabilities: Capabilities,
     /// A runtime to use instead of V8 (tests).
     pub runtime: Option<Arc<dyn Runtime>>,
 }
@@ -132,6 +141,8 @@ impl fmt::Debug for ServerConfig {
             .field("timezone", &self.timezone)
             .field("deny_private_networks", &self.deny_private_networks)
             .field("max_in_flight", &self.max_in_flight)
+            .field("grants", &self.grants)
+            .field("capabilities", &self.capabilities)
             .finish_non_exhaustive()
     }
 }
@@ -150,6 +161,8 @@ impl Default for ServerConfig {
             timezone: chrono_tz::UTC,
             deny_private_networks: false,
             max_in_flight: None,
+            grants: None,
+            capabilities: Capabilities::new(),
             runtime: None,
         }
     }
@@ -232,6 +245,12 @@ impl ServerConfig {
                 config_error("LUNAR_MAX_IN_FLIGHT must be a whole number (0: no bound)")
             })?),
         };
+        let grants = match var("LUNAR_GRANTS") {
+            None => None,
+            Some(text) => {
+                Some(Grants::parse(&text).map_err(|e| config_error(format!("LUNAR_GRANTS: {e}")))?)
+            }
+        };
         Ok(Self {
             port,
             data_dir,
@@ -243,8 +262,18 @@ impl ServerConfig {
             timezone,
             deny_private_networks,
             max_in_flight,
+            grants,
+            capabilities: Capabilities::new(),
             runtime: None,
         })
+    }
+
+    /// Host capabilities functions may call (who may: `LUNAR_GRANTS`, or the hook of
+    /// `capabilities` when that is unset).
+    #[must_use]
+    pub fn with_capabilities(mut self, capabilities: Capabilities) -> Self {
+        self.capabilities = capabilities;
+        self
     }
 
     /// Uses `runtime` instead of starting V8.
@@ -449,9 +478,14 @@ pub async fn build_app(config: ServerConfig) -> Result<App, StartupError> {
     let policy = NetworkPolicy::default().deny_private_networks(config.deny_private_networks);
     let http = ReqwestClient::new(ClientOptions::default().with_policy(policy))
         .map_err(lunar_error("cannot build the outbound HTTP client"))?;
+    let mut capabilities = config.capabilities.clone();
+    if let Some(grants) = &config.grants {
+        capabilities = capabilities.grant_table(grants.clone());
+    }
     let engine = Engine::builder(stores, runtime)
         .config(engine_config)
         .http_client(Arc::new(http))
+        .capabilities(capabilities)
         .build();
 
     // A node name unique to this process: with PostgreSQL several servers share claims.

@@ -151,6 +151,13 @@ impl Capabilities {
         self.grant(|_, _| true)
     }
 
+    /// Grants what a [`Grants`] table (read from configuration) allows, replacing an
+    /// earlier hook.
+    #[must_use]
+    pub fn grant_table(self, grants: Grants) -> Self {
+        self.grant(move |function, capability| grants.allows(function, capability))
+    }
+
     /// The registered names, in order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.handlers.keys().map(String::as_str)
@@ -196,6 +203,103 @@ impl fmt::Debug for HostCalls {
             .field("function", &self.runnable.function.id)
             .field("execution_id", &self.execution_id)
             .finish_non_exhaustive()
+    }
+}
+
+/// A grant table from configuration: which functions (by name or id) may call which
+/// capabilities. The text is a list of `function:capability` rules separated by commas or
+/// whitespace; either side may end in `*` to match any suffix (`crm-*:users.*`), and a
+/// lone `*` matches everything.
+///
+/// ```
+/// use lunar_core::capability::Grants;
+///
+/// let g = Grants::parse("crm-*:users.lookup, billing:invoices.*").unwrap();
+/// assert!(g.matches("crm-sync", "users.lookup"));
+/// assert!(g.matches("billing", "invoices.create"));
+/// assert!(!g.matches("billing", "users.lookup"));
+/// assert_eq!(
+///     Grants::parse("users.lookup").unwrap_err(),
+///     "rule \"users.lookup\" must be function:capability"
+/// );
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grants {
+    rules: Vec<(Pattern, Pattern)>,
+}
+
+/// One side of a rule: an exact text, or a prefix when written with a trailing `*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Pattern {
+    Exact(String),
+    Prefix(String),
+}
+
+impl Pattern {
+    fn parse(text: &str) -> Option<Self> {
+        match text.strip_suffix('*') {
+            Some(prefix) if !prefix.contains('*') => Some(Self::Prefix(prefix.to_owned())),
+            Some(_) => None,
+            None if !text.is_empty() && !text.contains('*') => Some(Self::Exact(text.to_owned())),
+            None => None,
+        }
+    }
+
+    fn matches(&self, s: &str) -> bool {
+        match self {
+            Self::Exact(e) => e == s,
+            Self::Prefix(p) => s.starts_with(p.as_str()),
+        }
+    }
+}
+
+impl Grants {
+    /// Parses a table; the error names the rule that is wrong.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut rules = Vec::new();
+        for rule in text
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|r| !r.is_empty())
+        {
+            if rule == "*" {
+                rules.push((
+                    Pattern::Prefix(String::new()),
+                    Pattern::Prefix(String::new()),
+                ));
+                continue;
+            }
+            let Some((f, c)) = rule.split_once(':') else {
+                return Err(format!("rule {rule:?} must be function:capability"));
+            };
+            let (Some(f), Some(c)) = (Pattern::parse(f), Pattern::parse(c)) else {
+                return Err(format!(
+                    "rule {rule:?}: each side is a name, optionally ending in *"
+                ));
+            };
+            rules.push((f, c));
+        }
+        Ok(Self { rules })
+    }
+
+    /// True when no rule grants anything.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Whether a rule lets the function called (or with the id) `function` call
+    /// `capability`.
+    #[must_use]
+    pub fn matches(&self, function: &str, capability: &str) -> bool {
+        self.rules
+            .iter()
+            .any(|(f, c)| f.matches(function) && c.matches(capability))
+    }
+
+    /// Whether `function` (matched by name, then by id) may call `capability`.
+    #[must_use]
+    pub fn allows(&self, function: &Function, capability: &str) -> bool {
+        self.matches(&function.name, capability) || self.matches(&function.id, capability)
     }
 }
 
@@ -306,7 +410,38 @@ impl HostCalls {
 
 #[cfg(test)]
 mod tests {
-    use super::valid_name;
+    use super::{Grants, valid_name};
+
+    #[test]
+    fn grant_tables_match_names_and_prefixes_and_refuse_the_rest() {
+        let g = Grants::parse(" crm-*:users.lookup,\nbilling:invoices.*  ops:*").expect("parse");
+        assert!(g.matches("crm-", "users.lookup"));
+        assert!(g.matches("crm-sync", "users.lookup"));
+        assert!(!g.matches("crm-sync", "users.lookups"));
+        assert!(!g.matches("xcrm-sync", "users.lookup"));
+        assert!(g.matches("billing", "invoices.create"));
+        assert!(!g.matches("billing2", "invoices.create"));
+        assert!(g.matches("ops", "admin.reset"));
+        assert!(Grants::parse("").expect("empty").is_empty());
+        assert!(Grants::parse("*").expect("all").matches("any", "thing"));
+        for (bad, msg) in [
+            ("users", r#"rule "users" must be function:capability"#),
+            (
+                "a:b*c",
+                r#"rule "a:b*c": each side is a name, optionally ending in *"#,
+            ),
+            (
+                ":x",
+                r#"rule ":x": each side is a name, optionally ending in *"#,
+            ),
+            (
+                "f:",
+                r#"rule "f:": each side is a name, optionally ending in *"#,
+            ),
+        ] {
+            assert_eq!(Grants::parse(bad).unwrap_err(), msg);
+        }
+    }
 
     #[test]
     fn names_are_dotted_identifiers() {

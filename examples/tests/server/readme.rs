@@ -104,6 +104,16 @@ fn config_errors_are_exact() {
         config(&[("BASE_URL", "https://x.io//")]).unwrap().base_url,
         "https://x.io/"
     );
+    assert_eq!(
+        config(&[("LUNAR_GRANTS", "users.lookup")]).unwrap_err(),
+        r#"LUNAR_GRANTS: rule "users.lookup" must be function:capability"#
+    );
+    assert!(config(&[]).unwrap().grants.is_none(), "nothing granted");
+    let g = config(&[("LUNAR_GRANTS", "crm-*:users.*")])
+        .unwrap()
+        .grants
+        .expect("grants");
+    assert!(g.matches("crm-sync", "users.lookup"));
     // An empty API_KEY does not win.
     assert_eq!(config(&[("API_KEY", "")]).unwrap().api_key, None);
 }
@@ -297,4 +307,66 @@ async fn readme_sequence(app: lunar_examples::App) {
         TcpStream::connect(addr).await.is_err(),
         "no longer accepting"
     );
+}
+
+/// A host building on the server registers a capability; `LUNAR_GRANTS` decides which
+/// functions may call it (by name pattern), the rest get an error naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lunar_grants_decides_who_calls_a_host_capability() {
+    #[derive(serde::Deserialize)]
+    struct Lookup {
+        id: u64,
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let c = config(&[
+        ("DATA_DIR", dir.path().to_str().unwrap()),
+        ("API_KEY", "grants-key"),
+        ("LUNAR_GRANTS", "crm-*:users.*"),
+    ])
+    .unwrap()
+    .with_capabilities(lunar_core::capability::Capabilities::new().add(
+        "users.lookup",
+        |_ctx, a: Lookup| async move {
+            Ok::<_, String>(serde_json::json!({ "id": a.id, "name": "Ada" }))
+        },
+    ));
+    let app = build_app(c).await.expect("server builds");
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.serve(listener, async move {
+        let _ = stop_rx.await;
+    }));
+    let code = r#"async function handler() {
+        try { return { body: await host.users.lookup({ id: 7 }) }; }
+        catch (e) { return { statusCode: 403, body: { error: e.message } }; }
+    }"#;
+    let mut answers = Vec::new();
+    for name in ["crm-sync", "billing"] {
+        let body = serde_json::json!({"name": name, "code": code}).to_string();
+        let (status, _, text) =
+            http(addr, "POST", "/api/functions", Some("grants-key"), &body).await;
+        assert_eq!(status, 201, "{text}");
+        let id = serde_json::from_str::<Value>(&text).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (status, _, text) = http(addr, "GET", &format!("/fn/{id}"), None, "").await;
+        answers.push((status, text));
+    }
+    assert_eq!(answers[0], (200, r#"{"id":7,"name":"Ada"}"#.to_owned()));
+    assert_eq!(
+        answers[1],
+        (
+            403,
+            r#"{"error":"host capability users.lookup is not granted to this function"}"#
+                .to_owned()
+        )
+    );
+    stop_tx.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(40), server)
+        .await
+        .expect("shuts down")
+        .unwrap()
+        .unwrap();
 }
