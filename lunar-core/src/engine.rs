@@ -769,8 +769,13 @@ impl Inner {
         )
         .await
         .map_err(store_failure)?;
-        self.telemetry
-            .execution(&function.id, status, trigger, started.elapsed());
+        self.telemetry.execution(
+            &function.id,
+            status,
+            trigger,
+            started.elapsed(),
+            usage.cpu_time_us,
+        );
         // Step 15.
         Ok(ExecutionReport {
             execution_id,

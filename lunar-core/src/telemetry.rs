@@ -77,6 +77,8 @@ struct FunctionStats {
     /// Counts by (status, trigger).
     by_outcome: BTreeMap<(&'static str, &'static str), u64>,
     duration: Histogram,
+    /// CPU time charged to its executions, in µs.
+    cpu_us: u64,
 }
 
 /// Why an execution was refused or not recorded.
@@ -138,6 +140,7 @@ impl Telemetry {
         status: ExecutionStatus,
         trigger: Trigger,
         took: Duration,
+        cpu_us: u64,
     ) {
         let mut all = self
             .functions
@@ -150,6 +153,7 @@ impl Telemetry {
                 FunctionStats {
                     by_outcome: BTreeMap::new(),
                     duration: Histogram::new(DURATION_BOUNDS),
+                    cpu_us: 0,
                 },
             );
         }
@@ -160,6 +164,7 @@ impl Telemetry {
             .entry((status.as_str(), trigger.as_str()))
             .or_insert(0) += 1;
         f.duration.observe(took.as_secs_f64());
+        f.cpu_us = f.cpu_us.saturating_add(cpu_us);
     }
 
     /// Counts a refusal.
@@ -203,6 +208,18 @@ impl Telemetry {
                 &mut out,
                 "lunar_execution_duration_seconds",
                 &format!("function_id=\"{id}\""),
+            );
+        }
+        out.push_str(
+            "# HELP lunar_execution_cpu_seconds_total CPU time the runtime spent on recorded executions, by function.\n\
+             # TYPE lunar_execution_cpu_seconds_total counter\n",
+        );
+        for (id, f) in functions.iter() {
+            #[allow(clippy::cast_precision_loss)]
+            let seconds = f.cpu_us as f64 / 1e6;
+            let _ = writeln!(
+                out,
+                "lunar_execution_cpu_seconds_total{{function_id=\"{id}\"}} {seconds}"
             );
         }
         drop(functions);

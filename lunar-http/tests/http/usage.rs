@@ -69,4 +69,12 @@ async fn executions_show_their_usage_and_the_cpu_limit_reaches_the_runtime() {
     assert_eq!(with_logs["usage"], *u);
     let list = h.get_json(&format!("/api/functions/{id}/executions")).await;
     assert_eq!(list["executions"][0]["usage"], *u);
+    // And summed per function for Prometheus.
+    let metrics = h.api("GET", "/api/metrics", None).await.text();
+    assert!(
+        metrics.contains(&format!(
+            "lunar_execution_cpu_seconds_total{{function_id=\"{id}\"}} 0.0025\n"
+        )),
+        "{metrics}"
+    );
 }
