@@ -24,9 +24,10 @@ pub struct Usage {
     /// Continuations of other executions sharing a warm context that run in the same
     /// turn are counted to the execution whose turn it was.
     pub cpu_time_us: u64,
-    /// The highest heap in use by the runtime's isolate seen at the end of this
-    /// execution's turns in JavaScript, in bytes (the isolate is shared with other
-    /// executions on the same worker, so this is an upper bound of its own heap).
+    /// The highest memory in use by the runtime's isolate (its heap and `ArrayBuffer`
+    /// backing stores) seen at the end of this execution's turns in JavaScript, in bytes
+    /// (the isolate is shared with other executions on the same worker, so this is an
+    /// upper bound of its own).
     pub peak_heap_bytes: u64,
     /// Bytes of the request body the execution received.
     pub request_bytes: u64,

@@ -142,8 +142,9 @@ struct Execution {
 struct Usage {
     /// CPU time spent running its JavaScript, in µs.
     cpu_time_us: u64,
-    /// The highest heap in use by its V8 isolate seen while it ran, in bytes (the isolate
-    /// is shared with other executions on the same worker: an upper bound).
+    /// The highest memory in use by its V8 isolate (heap and ArrayBuffer backing stores)
+    /// seen while it ran, in bytes (the isolate is shared with other executions on the
+    /// same worker: an upper bound).
     peak_heap_bytes: u64,
     /// Request body received.
     request_bytes: u64,

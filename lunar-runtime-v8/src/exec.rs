@@ -122,6 +122,13 @@ impl Exec<'_> {
         )
     }
 
+    fn memory_error(&self) -> RunError {
+        RunError::new(
+            RunErrorKind::Memory,
+            format!("memory limit exceeded ({} MiB)", self.job.limits.memory_mb),
+        )
+    }
+
     fn cpu_error(&self) -> RunError {
         let limit = self.job.limits.cpu_time.unwrap_or_default();
         RunError::new(
@@ -184,8 +191,15 @@ impl Exec<'_> {
         let spent = self.worker.gate.leave();
         let usage = &self.job.host.usage;
         usage.add_cpu(spent);
-        usage.observe_heap(engine.isolate.get_heap_statistics().used_heap_size() as u64);
-        let heap_hit = engine.heap.hit.swap(false, Ordering::AcqRel);
+        let heap = engine.isolate.get_heap_statistics().used_heap_size() + engine.buffers.used();
+        usage.observe_heap(heap as u64);
+        // Over the heap limit, or an `ArrayBuffer` refused at the same limit.
+        let heap_hit = engine.heap.hit.swap(false, Ordering::AcqRel)
+            | self
+                .worker
+                .gate
+                .buffers_exceeded
+                .swap(false, Ordering::AcqRel);
         let fired = self.watch.fired();
         if heap_hit || fired.is_some() {
             engine.isolate.cancel_terminate_execution();
@@ -200,15 +214,13 @@ impl Exec<'_> {
         }
         if heap_hit {
             self.worker.poisoned.set(true);
-            return Err(RunError::new(
-                RunErrorKind::Memory,
-                format!("memory limit exceeded ({} MiB)", self.job.limits.memory_mb),
-            ));
+            return Err(self.memory_error());
         }
         match fired {
             Some(Fired::Timeout) => Err(self.timeout_error()),
             Some(Fired::Cancelled) => Err(Self::cancelled_error()),
             Some(Fired::CpuTime) => Err(self.cpu_error()),
+            Some(Fired::Memory) => Err(self.memory_error()),
             // A turn that ended between two watchdog ticks past the limit.
             None if self
                 .job

@@ -5,6 +5,7 @@
 
 mod api;
 mod args;
+mod buffers;
 mod cpu;
 mod errors;
 mod exec;

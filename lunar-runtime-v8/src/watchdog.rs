@@ -6,7 +6,7 @@
 //! that an execution is charged for the CPU it used and a single long turn (a busy loop)
 //! is stopped once the execution's CPU time passes its limit.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
@@ -24,6 +24,9 @@ pub(crate) enum Fired {
     Cancelled,
     /// The execution's CPU time passed its limit.
     CpuTime,
+    /// An `ArrayBuffer` allocation was refused: the isolate's buffers are at its memory
+    /// limit.
+    Memory,
 }
 
 /// Which execution of a worker is inside JavaScript since when, and the isolate to stop.
@@ -32,6 +35,9 @@ pub(crate) struct Gate {
     inner: Mutex<GateInner>,
     /// The worker thread's CPU clock (none: turns are timed on the wall clock).
     clock: Option<ThreadClock>,
+    /// Raised by the isolate's buffer allocator when it refuses an allocation; lowered
+    /// by the execution that sees it after its turn.
+    pub(crate) buffers_exceeded: Arc<AtomicBool>,
 }
 
 #[derive(Debug)]
@@ -54,6 +60,7 @@ impl Gate {
                 turn_wall: Instant::now(),
             }),
             clock,
+            buffers_exceeded: Arc::default(),
         }
     }
 
@@ -112,6 +119,7 @@ impl Watch {
             1 => Some(Fired::Timeout),
             2 => Some(Fired::Cancelled),
             3 => Some(Fired::CpuTime),
+            4 => Some(Fired::Memory),
             _ => None,
         }
     }
@@ -122,7 +130,8 @@ impl Watch {
         }
         let cancelled = self.cancel.is_cancelled();
         let late = now >= self.deadline;
-        if !cancelled && !late && self.cpu.is_none() {
+        let buffers = self.gate.buffers_exceeded.load(Ordering::Acquire);
+        if !cancelled && !late && !buffers && self.cpu.is_none() {
             return;
         }
         let gate = self.gate.lock();
@@ -133,6 +142,8 @@ impl Watch {
             2
         } else if late {
             1
+        } else if buffers {
+            4
         } else if let Some((limit, meter)) = &self.cpu
             && meter.cpu() + self.gate.in_turn(&gate) >= *limit
         {

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use lunar_core::runtime::{RunJob, RunOutcome};
 use tokio::sync::{Notify, mpsc, oneshot};
 
+use crate::buffers::BufferBudget;
 use crate::watchdog::Gate;
 use crate::{api, exec, platform, rejections};
 
@@ -333,6 +334,8 @@ pub(crate) struct Engine {
     pub(crate) lookup: v8::Global<v8::UnboundScript>,
     pub(crate) isolate: v8::OwnedIsolate,
     pub(crate) heap: Box<HeapGuard>,
+    /// What `ArrayBuffer` backing stores use, against the same limit as the heap.
+    pub(crate) buffers: Arc<BufferBudget>,
     pub(crate) memory_mb: u64,
 }
 
@@ -352,7 +355,8 @@ impl Engine {
             return None;
         }
         self.since_heap_check = 0;
-        let used = self.isolate.get_heap_statistics().used_heap_size() as u64;
+        let used =
+            (self.isolate.get_heap_statistics().used_heap_size() + self.buffers.used()) as u64;
         if self.warm.len() == 0 {
             return Some(used);
         }
@@ -370,15 +374,21 @@ impl Engine {
         Some(used)
     }
 
-    fn new(memory_mb: u64, sizes: Sizes) -> Result<Self, String> {
+    fn new(
+        memory_mb: u64,
+        sizes: Sizes,
+        buffers_exceeded: Arc<AtomicBool>,
+    ) -> Result<Self, String> {
         let snapshot = platform::snapshot()?;
         let max = usize::try_from(memory_mb.max(8))
             .unwrap_or(usize::MAX / 2)
             .saturating_mul(1024 * 1024);
+        let buffers = BufferBudget::new(max, buffers_exceeded);
         let params = v8::CreateParams::default()
             .snapshot_blob(v8::StartupData::from(snapshot))
             .external_references(api::external_references().into())
             .allow_atomics_wait(false)
+            .array_buffer_allocator(buffers.allocator())
             .heap_limits(0, max);
         let mut isolate = v8::Isolate::new(params);
         // Refresh V8's date cache from ICU's default zone (set by `V8Runtime::new`)
@@ -425,6 +435,7 @@ impl Engine {
             lookup,
             isolate,
             heap,
+            buffers,
             memory_mb,
         })
     }
@@ -498,7 +509,8 @@ impl Worker {
         self.gate.set_isolate(None);
         self.isolate.borrow_mut().take();
         self.poisoned.set(false);
-        match Engine::new(memory_mb, self.sizes) {
+        self.gate.buffers_exceeded.store(false, Ordering::Release);
+        match Engine::new(memory_mb, self.sizes, self.gate.buffers_exceeded.clone()) {
             Ok(engine) => {
                 self.gate
                     .set_isolate(Some(engine.isolate.thread_safe_handle()));

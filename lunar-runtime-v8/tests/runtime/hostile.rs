@@ -18,6 +18,14 @@ const VICTIM: &str = r#"
         runs += 1;
         if (event.query.loop) while (true) {}
         if (event.query.bomb) { const a = []; while (true) a.push(new Array(100000).fill({ x: 1 })); }
+        if (event.query.buffers) {
+            // 320 MiB of ArrayBuffers outside the V8 heap: kept, caught, or caught forever.
+            const a = [];
+            const alloc = () => a.push(new Uint8Array(8 * 1024 * 1024).fill(1));
+            if (event.query.buffers === "keep") for (let i = 0; i < 40; i++) alloc();
+            if (event.query.buffers === "catch") for (let i = 0; i < 40; i++) try { alloc(); } catch {}
+            if (event.query.buffers === "forever") for (;;) try { alloc(); } catch {}
+        }
         if (event.query.wait) await time.sleep(Number(event.query.wait));
         return { body: "ok:" + runs };
     }"#;
@@ -107,6 +115,42 @@ async fn heap_bomb_hits_memory_limit_and_function_recovers(isolation: Isolation)
                 .map(|m| m.contains("memory limit exceeded")),
             Some(true)
         );
+        assert_eq!(body(&run_on(&rt, VICTIM, o(&[])).await), "ok:1");
+    }
+}
+
+/// `ArrayBuffer` backing stores live outside the V8 heap; they count against the same
+/// limit, whether the code lets the `RangeError` end it, catches it, or catches it forever.
+async fn buffer_bomb_hits_memory_limit_and_function_recovers(isolation: Isolation) {
+    let rt = one_worker();
+    let limits = Limits::default()
+        .with_memory_mb(64)
+        .with_timeout(Duration::from_secs(5));
+    let o = |q: &[(&str, &str)]| opts(isolation, "buffers", limits, q);
+    for how in ["keep", "catch", "forever"] {
+        let waiting = run_on(&rt, VICTIM, o(&[("wait", "300")]));
+        let bomb = async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            run_on(&rt, VICTIM, o(&[("buffers", how)])).await
+        };
+        let (waiting, bomb) = tokio::join!(waiting, bomb);
+        let took = bomb.execution.duration_ms.expect("duration");
+        let e = bomb.result.unwrap_err();
+        assert_eq!(e.kind, RunErrorKind::Memory, "{how}: {e:?}");
+        assert_eq!(e.message, "memory limit exceeded (64 MiB)");
+        assert!(
+            took < 2_000,
+            "{how}: stopped at once, not at the timeout ({took} ms)"
+        );
+        assert!(
+            bomb.execution
+                .usage
+                .is_some_and(|u| u.peak_heap_bytes >= 48 * 1024 * 1024),
+            "{how}: the buffers count in the peak: {:?}",
+            bomb.execution.usage
+        );
+        // The execution waiting on the same worker finishes, and the function works.
+        assert!(body(&waiting).starts_with("ok:"), "{how}");
         assert_eq!(body(&run_on(&rt, VICTIM, o(&[])).await), "ok:1");
     }
 }
@@ -206,6 +250,7 @@ both_modes!(
     busy_loop_in_top_level_code_times_out,
     heap_bomb_hits_memory_limit_and_function_recovers,
     heap_bomb_spares_other_functions_in_flight,
+    buffer_bomb_hits_memory_limit_and_function_recovers,
     log_flood_is_capped,
     cancellation_stops_a_running_execution,
     thrown_error_fails_only_that_execution,
