@@ -106,6 +106,13 @@ impl EngineConfig {
         self
     }
 
+    /// The time zone, parsed ([`LunarConfig`](crate::app::LunarConfig) refuses a name that
+    /// is not an IANA zone; a bad name set here directly reads as UTC).
+    #[must_use]
+    pub fn zone(&self) -> chrono_tz::Tz {
+        self.timezone.parse().unwrap_or(chrono_tz::UTC)
+    }
+
     /// Sets the function cache TTL (zero disables the cache).
     #[must_use]
     pub fn with_cache_ttl(mut self, ttl: Duration) -> Self {

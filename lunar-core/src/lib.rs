@@ -3,6 +3,7 @@
 mod admission;
 mod after_insert;
 pub mod ai;
+pub mod app;
 pub(crate) mod cache;
 pub mod capability;
 pub mod clock;
@@ -18,6 +19,7 @@ pub mod housekeeping;
 pub mod http_client;
 pub mod ids;
 pub mod logger;
+pub mod manage;
 pub mod mask;
 pub mod metrics;
 pub mod model;
@@ -31,6 +33,7 @@ pub mod testkit;
 pub mod usage;
 pub mod validate;
 
+pub use app::{Lunar, LunarConfig, Running};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use cron_scheduler::{CronScheduler, SchedulerConfig};
 pub use engine::{
@@ -40,6 +43,7 @@ pub use error::{Error, Result};
 pub use housekeeping::Housekeeper;
 pub use http_client::HttpClient;
 pub use logger::Logger;
+pub use manage::Functions;
 pub use runtime::Runtime;
 pub use scheduler::Scheduler;
 pub use store::{

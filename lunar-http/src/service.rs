@@ -13,7 +13,7 @@ use axum::body::Body;
 use axum::extract::OriginalUri;
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
-use lunar_core::{Engine, Scheduler};
+use lunar_core::{Engine, Functions, Lunar, Scheduler};
 use rand::RngCore;
 use tower::{Service, ServiceExt};
 
@@ -46,6 +46,7 @@ impl LunarService {
     pub fn builder(engine: Engine) -> LunarServiceBuilder {
         LunarServiceBuilder {
             engine,
+            functions: None,
             scheduler: None,
             auth: None,
             base_url: None,
@@ -53,6 +54,14 @@ impl LunarService {
             max_request_body_bytes: None,
             dashboard: true,
         }
+    }
+
+    /// A builder over a [`Lunar`]: its engine, its management operations (with its cron
+    /// scheduler) and its base URL.
+    pub fn for_lunar(lunar: &Lunar) -> LunarServiceBuilder {
+        let mut b = Self::builder(lunar.engine().clone());
+        b.functions = Some(lunar.functions().clone());
+        b
     }
 
     async fn handle(self, req: Request<Body>) -> Response<Body> {
@@ -141,6 +150,7 @@ where
 #[must_use]
 pub struct LunarServiceBuilder {
     engine: Engine,
+    functions: Option<Functions>,
     scheduler: Option<Arc<dyn Scheduler>>,
     auth: Option<Auth>,
     base_url: Option<String>,
@@ -157,7 +167,8 @@ impl LunarServiceBuilder {
         self
     }
 
-    /// The cron scheduler to refresh after schedule changes and deletes.
+    /// The cron scheduler to refresh after schedule changes and deletes (a service made
+    /// [`for_lunar`](LunarService::for_lunar) has its `Lunar`'s).
     pub fn scheduler(mut self, scheduler: Arc<dyn Scheduler>) -> Self {
         self.scheduler = Some(scheduler);
         self
@@ -207,9 +218,12 @@ impl LunarServiceBuilder {
         let max_request_body_bytes = self
             .max_request_body_bytes
             .unwrap_or(self.engine.config().default_limits.max_request_body_bytes);
+        let functions = self
+            .functions
+            .unwrap_or_else(|| Functions::new(self.engine.clone(), self.scheduler));
         let state = AppState(Arc::new(Shared {
             engine: self.engine,
-            scheduler: self.scheduler,
+            functions,
             auth: AuthMode::new(auth),
             base_url,
             base_path,

@@ -3,7 +3,7 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use lunar_core::{Engine, Scheduler};
+use lunar_core::{Engine, Functions};
 
 use crate::auth::AuthMode;
 
@@ -16,8 +16,8 @@ pub(crate) struct AppState(pub(crate) Arc<Shared>);
 pub(crate) struct Shared {
     /// The execution engine (and its stores, config, clock).
     pub(crate) engine: Engine,
-    /// The cron scheduler, when the host runs one.
-    pub(crate) scheduler: Option<Arc<dyn Scheduler>>,
+    /// The management operations the REST API exposes (validation, cascades, cron).
+    pub(crate) functions: Functions,
     /// Authentication of protected routes.
     pub(crate) auth: AuthMode,
     /// Base URL without a trailing `/` (e.g. `https://example.com/lunar`).

@@ -17,12 +17,10 @@ pub(crate) async fn list(
     params: Params,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
-    let id = params.get(0);
-    load_function(&state, id).await?;
+    let function = load_function(&state, params.get(0)).await?;
     paged(q.as_deref(), "executions", async |p| {
-        let functions = &state.engine.stores().functions;
-        functions
-            .list_executions(id, p)
+        function
+            .executions(p)
             .await
             .map_err(|e| ApiError::internal("Failed to list executions", &e))
     })
@@ -30,19 +28,13 @@ pub(crate) async fn list(
 }
 
 async fn load(state: &AppState, id: &str) -> Result<Execution, ApiError> {
-    state
-        .engine
-        .stores()
-        .functions
-        .get_execution(id)
-        .await
-        .map_err(|e| {
-            if e.is_not_found() {
-                ApiError::not_found("Execution not found")
-            } else {
-                ApiError::internal(INTERNAL, &e)
-            }
-        })
+    state.functions.execution(id).await.map_err(|e| {
+        if e.is_not_found() {
+            ApiError::not_found("Execution not found")
+        } else {
+            ApiError::internal(INTERNAL, &e)
+        }
+    })
 }
 
 /// `GET /api/executions/{id}`.
@@ -68,10 +60,8 @@ pub(crate) async fn logs(
     let execution = load(&state, params.get(0)).await?;
     let p = page(q.as_deref());
     let found = state
-        .engine
-        .stores()
-        .logs
-        .list(&execution.id, p)
+        .functions
+        .logs(&execution.id, p)
         .await
         .map_err(|e| ApiError::internal("Failed to get logs", &e))?;
     Ok(json(
@@ -92,7 +82,6 @@ fn or_empty<T>(r: lunar_core::Result<Page<T>>) -> Page<T> {
     })
 }
 
-/// `GET /api/executions/{id}/ai-requests`.
 /// `GET /api/executions/{id}/host-calls`: the host-capability calls, oldest first.
 pub(crate) async fn host_calls(
     State(state): State<AppState>,
@@ -101,18 +90,12 @@ pub(crate) async fn host_calls(
 ) -> ApiResult {
     let execution = load(&state, params.get(0)).await?;
     paged(q.as_deref(), "host_calls", async |p| {
-        Ok(or_empty(
-            state
-                .engine
-                .stores()
-                .host_calls
-                .list(&execution.id, p)
-                .await,
-        ))
+        Ok(or_empty(state.functions.host_calls(&execution.id, p).await))
     })
     .await
 }
 
+/// `GET /api/executions/{id}/ai-requests`.
 pub(crate) async fn ai_requests(
     State(state): State<AppState>,
     params: Params,
@@ -121,7 +104,7 @@ pub(crate) async fn ai_requests(
     let execution = load(&state, params.get(0)).await?;
     paged(q.as_deref(), "ai_requests", async |p| {
         Ok(or_empty(
-            state.engine.stores().ai.list(&execution.id, p).await,
+            state.functions.ai_requests(&execution.id, p).await,
         ))
     })
     .await
@@ -136,7 +119,7 @@ pub(crate) async fn email_requests(
     let execution = load(&state, params.get(0)).await?;
     paged(q.as_deref(), "email_requests", async |p| {
         Ok(or_empty(
-            state.engine.stores().email.list(&execution.id, p).await,
+            state.functions.email_requests(&execution.id, p).await,
         ))
     })
     .await

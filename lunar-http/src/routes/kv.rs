@@ -3,8 +3,9 @@
 
 use axum::extract::{RawQuery, State};
 use http::StatusCode;
+use lunar_core::Error;
 use lunar_core::model::KvEntry;
-use lunar_core::validate::{KvSetRequest, validate_kv_key};
+use lunar_core::validate::KvSetRequest;
 
 use super::functions::{function_error, invalid, load_function};
 use super::{Params, paged};
@@ -20,41 +21,35 @@ pub(crate) async fn list(
     params: Params,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
-    let id = params.get(0);
-    load_function(&state, id).await?;
+    let function = load_function(&state, params.get(0)).await?;
     let prefix = first_values(q.as_deref())
         .remove("prefix")
         .unwrap_or_default();
     paged(q.as_deref(), "entries", async |p| {
-        state
-            .engine
-            .stores()
-            .kv
-            .list(id, &prefix, p)
+        function
+            .kv_list(&prefix, p)
             .await
             .map_err(|e| ApiError::internal("Failed to list KV entries", &e))
     })
     .await
 }
 
-/// Checks the function and the key named by the path; returns the key.
-async fn target<'p>(state: &AppState, params: &'p Params) -> Result<&'p str, ApiError> {
-    load_function(state, params.get(0)).await?;
-    let key = params.get(1);
-    validate_kv_key(key, &state.engine.config().default_limits).map_err(|e| invalid(&e))?;
-    Ok(key)
+/// A failed KV operation: a bad key → 400, else 500 with `message`.
+fn kv_error(e: &Error, message: &'static str) -> ApiError {
+    match e {
+        Error::InvalidInput { .. } => invalid(e),
+        e => ApiError::internal(message, e),
+    }
 }
 
 /// `GET /api/functions/{id}/kv/{key}`.
 pub(crate) async fn get(State(state): State<AppState>, params: Params) -> ApiResult {
-    let key = target(&state, &params).await?;
-    let value = state
-        .engine
-        .stores()
-        .kv
-        .get(params.get(0), key)
+    let function = load_function(&state, params.get(0)).await?;
+    let key = params.get(1);
+    let value = function
+        .kv_get(key)
         .await
-        .map_err(|e| ApiError::internal("Failed to get KV entry", &e))?
+        .map_err(|e| kv_error(&e, "Failed to get KV entry"))?
         .ok_or(ApiError::not_found(KEY_NOT_FOUND))?;
     Ok(json(
         StatusCode::OK,
@@ -71,37 +66,23 @@ pub(crate) async fn set(
     params: Params,
     JsonBody(body): JsonBody<KvSetRequest>,
 ) -> ApiResult {
-    let id = params.get(0);
-    let key = params.get(1);
-    let value = body
-        .validate(key, &state.engine.config().default_limits)
-        .map_err(|e| invalid(&e))?;
-    load_function(&state, id).await?;
-    state
-        .engine
-        .stores()
-        .kv
-        .set(id, key, &value)
+    let function = load_function(&state, params.get(0)).await?;
+    let entry = function
+        .kv_set(params.get(1), body)
         .await
-        .map_err(|e| function_error(&e, "Failed to set KV entry"))?;
-    Ok(json(
-        StatusCode::OK,
-        &KvEntry {
-            key: key.to_owned(),
-            value,
-        },
-    ))
+        .map_err(|e| match e {
+            Error::InvalidInput { .. } => invalid(&e),
+            e => function_error(&e, "Failed to set KV entry"),
+        })?;
+    Ok(json(StatusCode::OK, &entry))
 }
 
 /// `DELETE /api/functions/{id}/kv/{key}`: 204, also when the key did not exist.
 pub(crate) async fn delete(State(state): State<AppState>, params: Params) -> ApiResult {
-    let key = target(&state, &params).await?;
-    state
-        .engine
-        .stores()
-        .kv
-        .delete(params.get(0), key)
+    let function = load_function(&state, params.get(0)).await?;
+    function
+        .kv_delete(params.get(1))
         .await
-        .map_err(|e| ApiError::internal("Failed to delete KV entry", &e))?;
+        .map_err(|e| kv_error(&e, "Failed to delete KV entry"))?;
     Ok(empty(StatusCode::NO_CONTENT))
 }

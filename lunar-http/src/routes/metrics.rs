@@ -17,16 +17,11 @@ pub(crate) async fn get(
     params: Params,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
-    let id = params.get(0);
     let window = first_values(q.as_deref()).remove("window");
     let window = parse_metrics_window(window.as_deref()).map_err(|e| invalid(&e))?;
-    load_function(&state, id).await?;
-    let range = window.range(state.engine.clock().unix());
-    let metrics = state
-        .engine
-        .stores()
-        .functions
-        .execution_metrics(id, range)
+    let function = load_function(&state, params.get(0)).await?;
+    let metrics = function
+        .metrics(window)
         .await
         .map_err(|e| ApiError::internal("Failed to compute metrics", &e))?;
     Ok(json(StatusCode::OK, &metrics))

@@ -19,12 +19,10 @@ pub(crate) async fn list(
     params: Params,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
-    let id = params.get(0);
-    load_function(&state, id).await?;
+    let function = load_function(&state, params.get(0)).await?;
     paged(q.as_deref(), "versions", async |p| {
-        let functions = &state.engine.stores().functions;
-        functions
-            .list_versions(id, p)
+        function
+            .versions(p)
             .await
             .map_err(|e| ApiError::internal("Failed to list versions", &e))
     })
@@ -43,10 +41,8 @@ pub(crate) async fn get(State(state): State<AppState>, params: Params) -> ApiRes
         "Invalid version number",
     ))?;
     let v = state
-        .engine
-        .stores()
         .functions
-        .get_version(params.get(0), n)
+        .version(params.get(0), n)
         .await
         .map_err(|e| version_error(&e, INTERNAL))?;
     Ok(json(StatusCode::OK, &v))
@@ -63,10 +59,8 @@ fn version_error(e: &Error, message: &'static str) -> ApiError {
 /// `POST /api/functions/{id}/versions/{versionId}/activate`.
 pub(crate) async fn activate(State(state): State<AppState>, params: Params) -> ApiResult {
     state
-        .engine
-        .stores()
         .functions
-        .activate_version(params.get(0), params.get(1))
+        .activate(params.get(0), params.get(1))
         .await
         .map_err(|e| version_error(&e, "Failed to activate version"))?;
     Ok(empty(StatusCode::OK))
@@ -75,8 +69,7 @@ pub(crate) async fn activate(State(state): State<AppState>, params: Params) -> A
 /// `DELETE /api/functions/{id}/versions/{versionId}`.
 pub(crate) async fn delete(State(state): State<AppState>, params: Params) -> ApiResult {
     match state
-        .engine
-        .stores()
+        .functions
         .delete_version(params.get(0), params.get(1))
         .await
     {
@@ -107,7 +100,6 @@ pub(crate) async fn diff(State(state): State<AppState>, params: Params) -> ApiRe
         StatusCode::BAD_REQUEST,
         "Invalid version number v2",
     ))?;
-    let functions = &state.engine.stores().functions;
     let lookup = |e: Error, missing: &'static str| {
         if e.is_not_found() {
             ApiError::not_found(missing)
@@ -115,12 +107,14 @@ pub(crate) async fn diff(State(state): State<AppState>, params: Params) -> ApiRe
             ApiError::internal(INTERNAL, &e)
         }
     };
-    let old = functions
-        .get_version(id, v1)
+    let old = state
+        .functions
+        .version(id, v1)
         .await
         .map_err(|e| lookup(e, "Version v1 not found"))?;
-    let new = functions
-        .get_version(id, v2)
+    let new = state
+        .functions
+        .version(id, v2)
         .await
         .map_err(|e| lookup(e, "Version v2 not found"))?;
     Ok(json(
