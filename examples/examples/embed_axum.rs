@@ -16,11 +16,10 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::routing::get;
 use lunar_core::capability::{CallCtx, Capabilities};
-use lunar_core::{CronScheduler, Engine, EngineConfig, Scheduler, SchedulerConfig, Stores};
+use lunar_core::{Lunar, LunarConfig};
 use lunar_http::{Auth, LunarService};
 use lunar_runtime_v8::{V8Options, V8Runtime};
 use lunar_store_sql::SqliteStore;
-use tokio_util::sync::CancellationToken;
 
 /// The argument of `host.visits.count`.
 #[derive(serde::Deserialize)]
@@ -34,7 +33,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let api_key = std::env::var("API_KEY").unwrap_or_else(|_| "change-me".to_owned());
     let base_url = "http://localhost:8080/lunar";
 
-    // The host owns the resources: store, runtime, engine, scheduler.
+    // The host owns the resources: store and runtime.
     let store = SqliteStore::connect("embed_axum.db").await?;
     store.migrate().await?;
     let runtime = Arc::new(V8Runtime::new(V8Options::default())?);
@@ -53,23 +52,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             async move { Ok::<_, String>(serde_json::json!({ "visits": visits })) }
         })
         .grant_all();
-    let engine = Engine::builder(Stores::from_backend(Arc::new(store)), runtime)
-        .config(EngineConfig::default().with_base_url(base_url))
+    // The platform: engine, group commit, cron and housekeeping from one config.
+    let config = LunarConfig::from_env()?.with_base_url(base_url);
+    let lunar = Lunar::builder(Arc::new(store), runtime)
+        .config(config)
         .capabilities(capabilities)
         .build();
-    let scheduler = CronScheduler::new(engine.clone(), SchedulerConfig::default());
-    scheduler.reload().await?;
-    let stop = CancellationToken::new();
-    let cron = {
-        let (scheduler, stop) = (scheduler.clone(), stop.clone());
-        tokio::spawn(async move { scheduler.run(stop).await })
-    };
 
-    let lunar = LunarService::builder(engine.clone())
-        .scheduler(Arc::new(scheduler) as Arc<dyn Scheduler>)
-        .auth(Auth::ApiKey(api_key))
-        .base_url(base_url)
-        .build();
+    // Mounting it: start, nest, and stop after the server.
+    let running = lunar.start().await?;
+    let service = LunarService::for_lunar(&lunar).auth(Auth::ApiKey(api_key));
     let app = Router::new()
         .route(
             "/",
@@ -88,7 +80,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             }),
         )
-        .nest_service("/lunar", lunar);
+        .nest_service("/lunar", service.build());
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
     println!("listening on http://127.0.0.1:8080 (Lunar at {base_url})");
@@ -97,8 +89,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
-    stop.cancel();
-    let _ = cron.await;
-    engine.shutdown(std::time::Duration::from_secs(30)).await;
+    running.shutdown(std::time::Duration::from_secs(30)).await;
     Ok(())
 }

@@ -2,8 +2,8 @@
 //! example and its tests.
 //!
 //! [`ServerConfig::from_env`] reads the environment; [`build_app`] opens the store, runs
-//! migrations, fails stale executions, builds the runtime, engine, scheduler and
-//! housekeeping, and returns an [`App`] to [`serve`](App::serve).
+//! migrations, builds the runtime and a [`Lunar`] over them, starts it, and returns an
+//! [`App`] to [`serve`](App::serve).
 
 use std::fmt;
 use std::io::Write as _;
@@ -12,12 +12,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use lunar_core::capability::{Capabilities, Grants};
-use lunar_core::runtime::Limits;
-use lunar_core::validate::LimitCeilings;
-use lunar_core::{
-    CronScheduler, Engine, EngineConfig, Housekeeper, Runtime, Scheduler, SchedulerConfig, Stores,
-};
+use lunar_core::app::LunarBuilder;
+use lunar_core::capability::Capabilities;
+use lunar_core::{Engine, Lunar, LunarConfig, Running, Runtime};
 use lunar_http::{Auth, LunarService};
 use lunar_runtime_v8::{ClientOptions, NetworkPolicy, ReqwestClient, V8Options, V8Runtime};
 use lunar_store_sled::SledStore;
@@ -25,7 +22,6 @@ use lunar_store_sql::{PostgresStore, SqliteStore};
 use rand::TryRngCore;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 /// How long in-flight executions may run on after a shutdown signal.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -95,31 +91,21 @@ pub struct ServerConfig {
     pub port: u16,
     /// `DATA_DIR` (default `./data`).
     pub data_dir: PathBuf,
-    /// `EXECUTION_TIMEOUT` in seconds (default 30).
-    pub execution_timeout: u64,
     /// `API_KEY` when set and non-empty.
     pub api_key: Option<String>,
-    /// `BASE_URL` without a trailing `/` (default `http://localhost:{PORT}`).
-    pub base_url: String,
     /// `LUNAR_STORE`.
     pub store: StoreKind,
     /// `DATABASE_URL`.
     pub database_url: Option<String>,
-    /// `LUNAR_TIMEZONE` (default `UTC`).
-    pub timezone: chrono_tz::Tz,
     /// `LUNAR_DENY_PRIVATE_NETWORKS` (default false): outbound calls may not reach loopback
     /// or private networks either.
     pub deny_private_networks: bool,
-    /// `LUNAR_MAX_IN_FLIGHT`: most executions in flight at once, past which `/fn` answers
-    /// 503 at once (`None`: the engine's default from the V8 worker count; `0`: no bound).
-    pub max_in_flight: Option<usize>,
-    /// `LUNAR_GRANTS`: which functions may call which host capabilities, as
-    /// `function:capability` rules ([`Grants`]); when set it replaces any grant hook of
-    /// [`capabilities`](Self::capabilities). Unset: nothing is granted unless that hook
-    /// says so.
-    pub grants: Option<Grants>,
+    /// The platform's settings ([`LunarConfig::from_vars`]: `EXECUTION_TIMEOUT`,
+    /// `BASE_URL` — here `http://localhost:{PORT}` by default —, `LUNAR_TIMEZONE`,
+    /// `LUNAR_MAX_IN_FLIGHT`, `LUNAR_GRANTS`).
+    pub lunar: LunarConfig,
     /// Host capabilities for a host that builds on the server (the server itself registers
-    /// none).
+    /// none; `LUNAR_GRANTS` decides who may call them).
     pub capabilities: Capabilities,
     /// A runtime to use instead of V8 (tests).
     pub runtime: Option<Arc<dyn Runtime>>,
@@ -130,18 +116,14 @@ impl fmt::Debug for ServerConfig {
         f.debug_struct("ServerConfig")
             .field("port", &self.port)
             .field("data_dir", &self.data_dir)
-            .field("execution_timeout", &self.execution_timeout)
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
-            .field("base_url", &self.base_url)
             .field("store", &self.store)
             .field(
                 "database_url",
                 &self.database_url.as_ref().map(|_| "<redacted>"),
             )
-            .field("timezone", &self.timezone)
             .field("deny_private_networks", &self.deny_private_networks)
-            .field("max_in_flight", &self.max_in_flight)
-            .field("grants", &self.grants)
+            .field("lunar", &self.lunar)
             .field("capabilities", &self.capabilities)
             .finish_non_exhaustive()
     }
@@ -153,15 +135,11 @@ impl Default for ServerConfig {
         Self {
             port: 3000,
             data_dir: PathBuf::from("./data"),
-            execution_timeout: 30,
             api_key: None,
-            base_url: "http://localhost:3000".to_owned(),
             store: StoreKind::Sqlite,
             database_url: None,
-            timezone: chrono_tz::UTC,
             deny_private_networks: false,
-            max_in_flight: None,
-            grants: None,
+            lunar: LunarConfig::default().with_base_url("http://localhost:3000"),
             capabilities: Capabilities::new(),
             runtime: None,
         }
@@ -190,22 +168,11 @@ impl ServerConfig {
                 .map_err(|_| config_error(format!("PORT must be a port number (got {p:?})")))?,
         };
         let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
-        let execution_timeout = match var("EXECUTION_TIMEOUT") {
-            None => 30,
-            Some(t) => match t.parse::<u64>() {
-                Ok(n) if n > 0 => n,
-                _ => {
-                    return Err(config_error(
-                        "EXECUTION_TIMEOUT must be a positive number of seconds",
-                    ));
-                }
-            },
-        };
-        let api_key = var("API_KEY").filter(|k| !k.is_empty());
-        let mut base_url = var("BASE_URL").unwrap_or_else(|| format!("http://localhost:{port}"));
-        if base_url.ends_with('/') {
-            base_url.pop();
+        let mut lunar = LunarConfig::from_vars(&var).map_err(|e| config_error(e.0))?;
+        if lunar.base_url.is_none() {
+            lunar = lunar.with_base_url(format!("http://localhost:{port}"));
         }
+        let api_key = var("API_KEY").filter(|k| !k.is_empty());
         let store = match var("LUNAR_STORE").as_deref() {
             None | Some("sqlite") => StoreKind::Sqlite,
             Some("postgres") => StoreKind::Postgres,
@@ -222,14 +189,6 @@ impl ServerConfig {
                 "DATABASE_URL is required when LUNAR_STORE=postgres",
             ));
         }
-        let timezone = match var("LUNAR_TIMEZONE") {
-            None => chrono_tz::UTC,
-            Some(tz) => tz.parse::<chrono_tz::Tz>().map_err(|_| {
-                config_error(format!(
-                    "LUNAR_TIMEZONE must be an IANA time zone (got {tz:?})"
-                ))
-            })?,
-        };
         let deny_private_networks = match var("LUNAR_DENY_PRIVATE_NETWORKS").as_deref() {
             None | Some("" | "false" | "0") => false,
             Some("true" | "1") => true,
@@ -239,33 +198,29 @@ impl ServerConfig {
                 ));
             }
         };
-        let max_in_flight = match var("LUNAR_MAX_IN_FLIGHT") {
-            None => None,
-            Some(n) => Some(n.parse::<usize>().map_err(|_| {
-                config_error("LUNAR_MAX_IN_FLIGHT must be a whole number (0: no bound)")
-            })?),
-        };
-        let grants = match var("LUNAR_GRANTS") {
-            None => None,
-            Some(text) => {
-                Some(Grants::parse(&text).map_err(|e| config_error(format!("LUNAR_GRANTS: {e}")))?)
-            }
-        };
         Ok(Self {
             port,
             data_dir,
-            execution_timeout,
             api_key,
-            base_url,
             store,
             database_url,
-            timezone,
             deny_private_networks,
-            max_in_flight,
-            grants,
+            lunar,
             capabilities: Capabilities::new(),
             runtime: None,
         })
+    }
+
+    /// `EXECUTION_TIMEOUT` in seconds (default 30).
+    #[must_use]
+    pub fn execution_timeout(&self) -> u64 {
+        self.lunar.limits.timeout.as_secs()
+    }
+
+    /// `BASE_URL` without a trailing `/` (default `http://localhost:{PORT}`).
+    #[must_use]
+    pub fn base_url(&self) -> &str {
+        self.lunar.base_url.as_deref().unwrap_or_default()
     }
 
     /// Host capabilities functions may call (who may: `LUNAR_GRANTS`, or the hook of
@@ -374,14 +329,30 @@ enum Store {
     Sled(SledStore),
 }
 
-/// The six stores over one backend, with its batch writer so the engine group-commits
-/// execution writes.
-fn stores_of<B: lunar_core::Backend + lunar_core::BatchWriter>(backend: B) -> Stores {
-    let backend = Arc::new(backend);
-    Stores::from_backend(backend.clone()).with_batch_writer(backend)
+impl Store {
+    /// A platform over this store (group commit through its batch writer).
+    fn lunar(&self, runtime: Arc<dyn Runtime>) -> LunarBuilder {
+        match self {
+            Self::Sqlite(s) => Lunar::builder(Arc::new(s.clone()), runtime),
+            Self::Postgres(s) => Lunar::builder(Arc::new(s.clone()), runtime),
+            Self::Sled(s) => Lunar::builder(Arc::new(s.clone()), runtime),
+        }
+    }
+
+    async fn close(&self) {
+        match self {
+            Self::Sqlite(s) => s.pool().close().await,
+            Self::Postgres(s) => s.pool().close().await,
+            Self::Sled(s) => {
+                if let Err(e) = s.flush().await {
+                    tracing::warn!(error = %e, "cannot flush the sled database");
+                }
+            }
+        }
+    }
 }
 
-async fn open_store(config: &ServerConfig) -> Result<(Stores, Store), StartupError> {
+async fn open_store(config: &ServerConfig) -> Result<Store, StartupError> {
     match config.store {
         StoreKind::Sqlite => {
             let target = config.database_url.clone().unwrap_or_else(|| {
@@ -398,7 +369,7 @@ async fn open_store(config: &ServerConfig) -> Result<(Stores, Store), StartupErr
                 .migrate()
                 .await
                 .map_err(lunar_error("cannot migrate the SQLite database"))?;
-            Ok((stores_of(store.clone()), Store::Sqlite(store)))
+            Ok(Store::Sqlite(store))
         }
         StoreKind::Sled => {
             let path = config.data_dir.join("lunar.sled");
@@ -411,7 +382,7 @@ async fn open_store(config: &ServerConfig) -> Result<(Stores, Store), StartupErr
                 .migrate()
                 .await
                 .map_err(lunar_error("cannot migrate the sled database"))?;
-            Ok((stores_of(store.clone()), Store::Sled(store)))
+            Ok(Store::Sled(store))
         }
         StoreKind::Postgres => {
             // from_env() guarantees the URL for postgres.
@@ -423,7 +394,7 @@ async fn open_store(config: &ServerConfig) -> Result<(Stores, Store), StartupErr
                 .migrate()
                 .await
                 .map_err(lunar_error("cannot migrate the PostgreSQL database"))?;
-            Ok((stores_of(store.clone()), Store::Postgres(store)))
+            Ok(Store::Postgres(store))
         }
     }
 }
@@ -433,6 +404,8 @@ async fn open_store(config: &ServerConfig) -> Result<(Stores, Store), StartupErr
 pub struct App {
     /// The HTTP router (Lunar at the root).
     pub router: axum::Router,
+    /// The platform.
+    pub lunar: Lunar,
     /// The engine.
     pub engine: Engine,
     /// The API key in force.
@@ -443,111 +416,61 @@ pub struct App {
     pub config: ServerConfig,
     service: LunarService,
     store: Store,
-    background: CancellationToken,
-    tasks: TaskTracker,
+    running: Running,
 }
 
 /// Builds the server in the order of SPEC.md §1.5: data dir, API key, store and
-/// migrations, stale executions, runtime and engine, scheduler and housekeeping.
+/// migrations, runtime, then the platform, started (interrupted executions failed, cron
+/// schedules loaded, scheduler and housekeeping running).
 ///
 /// # Errors
 /// A [`StartupError`] naming what failed.
 pub async fn build_app(config: ServerConfig) -> Result<App, StartupError> {
     create_data_dir(&config.data_dir)?;
     let (api_key, key_source) = resolve_api_key(config.api_key.as_deref(), &config.data_dir)?;
-    let (stores, store) = open_store(&config).await?;
-
+    let store = open_store(&config).await?;
     let runtime: Arc<dyn Runtime> = match &config.runtime {
         Some(r) => r.clone(),
         None => Arc::new(
-            V8Runtime::new(V8Options::default().with_timezone(config.timezone.name()))
+            V8Runtime::new(V8Options::default().with_timezone(config.lunar.timezone.name()))
                 .map_err(lunar_error("cannot start V8"))?,
         ),
     };
-    let limits = Limits::default().with_timeout(Duration::from_secs(config.execution_timeout));
-    let mut ceilings = LimitCeilings::default();
-    ceilings.timeout_seconds = ceilings.timeout_seconds.max(config.execution_timeout);
-    let mut engine_config = EngineConfig::default()
-        .with_default_limits(limits)
-        .with_ceilings(ceilings)
-        .with_base_url(config.base_url.clone())
-        .with_timezone(config.timezone.name());
-    if let Some(max) = config.max_in_flight {
-        engine_config = engine_config.with_max_in_flight(max);
-    }
     let policy = NetworkPolicy::default().deny_private_networks(config.deny_private_networks);
     let http = ReqwestClient::new(ClientOptions::default().with_policy(policy))
         .map_err(lunar_error("cannot build the outbound HTTP client"))?;
-    let mut capabilities = config.capabilities.clone();
-    if let Some(grants) = &config.grants {
-        capabilities = capabilities.grant_table(grants.clone());
-    }
-    let engine = Engine::builder(stores, runtime)
-        .config(engine_config)
+    // SQLite and sled belong to this process alone: whatever is pending at start was left
+    // by a process that died. PostgreSQL may be shared with nodes still running theirs.
+    let lunar = store
+        .lunar(runtime)
+        .config(config.lunar.clone())
         .http_client(Arc::new(http))
-        .capabilities(capabilities)
+        .capabilities(config.capabilities.clone())
+        .exclusive_store(config.store != StoreKind::Postgres)
         .build();
-
-    // A node name unique to this process: with PostgreSQL several servers share claims.
-    let node = format!("{}-{}", lunar_core::ids::new_id(), std::process::id());
-    let housekeeper = Housekeeper::new(engine.clone(), node.clone());
-    // SQLite and sled belong to this process alone: whatever is pending now was left by a
-    // process that died. PostgreSQL may be shared with nodes still running theirs.
-    let interrupted = match config.store {
-        StoreKind::Sqlite | StoreKind::Sled => housekeeper.fail_all_pending().await,
-        StoreKind::Postgres => housekeeper.fail_stale_pending().await,
-    };
-    match interrupted {
-        Ok(0) => {}
-        Ok(n) => tracing::warn!(count = n, "marked interrupted pending executions as failed"),
-        Err(e) => tracing::warn!(error = %e, "cannot fail stale pending executions"),
-    }
-
-    let scheduler = CronScheduler::new(
-        engine.clone(),
-        SchedulerConfig::default()
-            .with_node(node)
-            .with_timezone(config.timezone),
-    );
-    scheduler
-        .reload()
+    let running = lunar
+        .start()
         .await
         .map_err(lunar_error("cannot load cron schedules"))?;
-    let background = CancellationToken::new();
-    let tasks = TaskTracker::new();
-    {
-        let scheduler = scheduler.clone();
-        let stop = background.clone();
-        tasks.spawn(async move { scheduler.run(stop).await });
-    }
-    {
-        let stop = background.clone();
-        tasks.spawn(async move { housekeeper.run(stop).await });
-    }
-    tasks.close();
     if config.deny_private_networks {
         tracing::info!(
             "LUNAR_DENY_PRIVATE_NETWORKS is set: outbound HTTP may not reach loopback or private networks"
         );
     }
-
-    let scheduler: Arc<dyn Scheduler> = Arc::new(scheduler);
-    let service = LunarService::builder(engine.clone())
-        .scheduler(scheduler)
+    let service = LunarService::for_lunar(&lunar)
         .auth(Auth::ApiKey(api_key.clone()))
-        .base_url(config.base_url.clone())
         .build();
     let router = axum::Router::new().fallback_service(service.clone());
     Ok(App {
         router,
-        engine,
+        engine: lunar.engine().clone(),
+        lunar,
         api_key,
         key_source,
         config,
         service,
         store,
-        background,
-        tasks,
+        running,
     })
 }
 
@@ -565,11 +488,11 @@ impl App {
         tracing::info!("Lunar listening on http://{addr} (port {})", addr.port());
         tracing::info!("data directory: {}", c.data_dir.display());
         tracing::info!("store: {}", c.store);
-        tracing::info!("execution timeout: {}s", c.execution_timeout);
-        tracing::info!("time zone: {}", c.timezone.name());
-        tracing::info!("API: {}/api", c.base_url);
-        tracing::info!("docs: {}/docs", c.base_url);
-        tracing::info!("dashboard: {}/", c.base_url);
+        tracing::info!("execution timeout: {}s", c.execution_timeout());
+        tracing::info!("time zone: {}", c.lunar.timezone.name());
+        tracing::info!("API: {}/api", c.base_url());
+        tracing::info!("docs: {}/docs", c.base_url());
+        tracing::info!("dashboard: {}/", c.base_url());
     }
 
     /// Serves on `listener` until `signal` resolves, then shuts down: stops accepting,
@@ -596,8 +519,7 @@ impl App {
             r = &mut server => Some(r),
         };
         tracing::info!("shutting down");
-        self.background.cancel();
-        self.engine.shutdown(SHUTDOWN_GRACE).await;
+        self.running.shutdown(SHUTDOWN_GRACE).await;
         let result = match early {
             Some(r) => r,
             // Executions are finished or cancelled; connections close promptly.
@@ -606,24 +528,10 @@ impl App {
                 Err(_) => Ok(Ok(())),
             },
         };
-        self.tasks.wait().await;
-        self.close().await;
+        self.store.close().await;
         match result {
             Ok(r) => r,
             Err(e) => Err(std::io::Error::other(e)),
-        }
-    }
-
-    /// Closes the store.
-    async fn close(&self) {
-        match &self.store {
-            Store::Sqlite(s) => s.pool().close().await,
-            Store::Postgres(s) => s.pool().close().await,
-            Store::Sled(s) => {
-                if let Err(e) = s.flush().await {
-                    tracing::warn!(error = %e, "cannot flush the sled database");
-                }
-            }
         }
     }
 }

@@ -420,3 +420,65 @@ impl Running {
         self.tasks.wait().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn read(vars: &[(&str, &str)]) -> Result<LunarConfig, String> {
+        let map: HashMap<&str, &str> = vars.iter().copied().collect();
+        LunarConfig::from_vars(|k| map.get(k).map(|v| (*v).to_owned())).map_err(|e| e.0)
+    }
+
+    #[test]
+    fn settings_are_read_once_and_bad_ones_are_named() {
+        let c = read(&[]).expect("defaults");
+        assert_eq!(c.base_url, None);
+        assert_eq!(c.timezone, chrono_tz::UTC);
+        assert_eq!(c.limits.timeout, Duration::from_secs(30));
+        let c = read(&[
+            ("EXECUTION_TIMEOUT", "1200"),
+            ("BASE_URL", "https://x.io/lunar/"),
+            ("LUNAR_TIMEZONE", "Europe/Berlin"),
+            ("LUNAR_MAX_IN_FLIGHT", "0"),
+            ("LUNAR_GRANTS", "crm-*:users.*"),
+        ])
+        .expect("valid");
+        assert_eq!(c.limits.timeout, Duration::from_secs(1200));
+        assert_eq!(c.ceilings.timeout_seconds, 1200, "the ceiling follows");
+        assert_eq!(c.base_url.as_deref(), Some("https://x.io/lunar"));
+        assert_eq!(c.timezone, chrono_tz::Europe::Berlin);
+        assert_eq!(c.max_in_flight, Some(0));
+        assert!(c.grants.is_some_and(|g| g.matches("crm-a", "users.get")));
+        let e = read(&[("LUNAR_TIMEZONE", "Asia/Tokyo")])
+            .expect("valid")
+            .engine_config();
+        assert_eq!(e.zone(), chrono_tz::Asia::Tokyo);
+        for (var, value, message) in [
+            (
+                "EXECUTION_TIMEOUT",
+                "0",
+                "EXECUTION_TIMEOUT must be a positive number of seconds",
+            ),
+            (
+                "LUNAR_TIMEZONE",
+                "Mars/Olympus",
+                r#"LUNAR_TIMEZONE must be an IANA time zone (got "Mars/Olympus")"#,
+            ),
+            (
+                "LUNAR_MAX_IN_FLIGHT",
+                "-1",
+                "LUNAR_MAX_IN_FLIGHT must be a whole number (0: no bound)",
+            ),
+            (
+                "LUNAR_GRANTS",
+                "x",
+                r#"LUNAR_GRANTS: rule "x" must be function:capability"#,
+            ),
+        ] {
+            assert_eq!(read(&[(var, value)]).unwrap_err(), message);
+        }
+    }
+}

@@ -20,7 +20,7 @@ fn config(vars: &[(&str, &str)]) -> Result<ServerConfig, String> {
 }
 
 fn c_max_in_flight(vars: &[(&str, &str)]) -> Result<Option<usize>, String> {
-    config(vars).map(|c| c.max_in_flight)
+    config(vars).map(|c| c.lunar.max_in_flight)
 }
 
 #[test]
@@ -28,14 +28,14 @@ fn defaults() {
     let c = config(&[]).unwrap();
     assert_eq!(c.port, 3000);
     assert_eq!(c.data_dir, Path::new("./data"));
-    assert_eq!(c.execution_timeout, 30);
+    assert_eq!(c.execution_timeout(), 30);
     assert_eq!(c.api_key, None);
-    assert_eq!(c.base_url, "http://localhost:3000");
+    assert_eq!(c.base_url(), "http://localhost:3000");
     assert_eq!(c.store, StoreKind::Sqlite);
-    assert_eq!(c.timezone, chrono_tz::UTC);
+    assert_eq!(c.lunar.timezone, chrono_tz::UTC);
     assert!(!c.deny_private_networks);
     let c = config(&[("PORT", "8081")]).unwrap();
-    assert_eq!(c.base_url, "http://localhost:8081");
+    assert_eq!(c.base_url(), "http://localhost:8081");
 }
 
 #[test]
@@ -50,7 +50,7 @@ fn config_errors_are_exact() {
     assert_eq!(
         config(&[("EXECUTION_TIMEOUT", "900")])
             .unwrap()
-            .execution_timeout,
+            .execution_timeout(),
         900
     );
     assert_eq!(
@@ -71,6 +71,7 @@ fn config_errors_are_exact() {
     assert_eq!(
         config(&[("LUNAR_TIMEZONE", "Europe/Berlin")])
             .unwrap()
+            .lunar
             .timezone,
         chrono_tz::Europe::Berlin
     );
@@ -97,20 +98,28 @@ fn config_errors_are_exact() {
     }
     // One trailing slash removed.
     assert_eq!(
-        config(&[("BASE_URL", "https://x.io/l/")]).unwrap().base_url,
+        config(&[("BASE_URL", "https://x.io/l/")])
+            .unwrap()
+            .base_url(),
         "https://x.io/l"
     );
     assert_eq!(
-        config(&[("BASE_URL", "https://x.io//")]).unwrap().base_url,
+        config(&[("BASE_URL", "https://x.io//")])
+            .unwrap()
+            .base_url(),
         "https://x.io/"
     );
     assert_eq!(
         config(&[("LUNAR_GRANTS", "users.lookup")]).unwrap_err(),
         r#"LUNAR_GRANTS: rule "users.lookup" must be function:capability"#
     );
-    assert!(config(&[]).unwrap().grants.is_none(), "nothing granted");
+    assert!(
+        config(&[]).unwrap().lunar.grants.is_none(),
+        "nothing granted"
+    );
     let g = config(&[("LUNAR_GRANTS", "crm-*:users.*")])
         .unwrap()
+        .lunar
         .grants
         .expect("grants");
     assert!(g.matches("crm-sync", "users.lookup"));

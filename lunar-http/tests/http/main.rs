@@ -2,6 +2,7 @@
 //! over a real SQLite store and the `FnRuntime` closure runtime.
 
 mod api;
+mod app;
 mod auth;
 mod common;
 #[cfg(feature = "dashboard")]
