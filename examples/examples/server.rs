@@ -1,4 +1,4 @@
-//! The standalone Lunar server (SPEC.md §1.5): `cargo run --release --example server`.
+//! The standalone Lunar server: `cargo run --release --example server`.
 
 use std::process::ExitCode;
 

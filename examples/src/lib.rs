@@ -1,4 +1,4 @@
-//! Wiring of the standalone Lunar server (SPEC.md §1.5, §1.6), shared by the `server`
+//! Wiring of the standalone Lunar server, shared by the `server`
 //! example and its tests.
 //!
 //! [`ServerConfig::from_env`] reads the environment; [`build_app`] opens the store, runs
@@ -83,7 +83,7 @@ impl fmt::Display for StoreKind {
     }
 }
 
-/// Settings of the standalone server (SPEC.md §1.5).
+/// Settings of the standalone server.
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct ServerConfig {
@@ -130,7 +130,7 @@ impl fmt::Debug for ServerConfig {
 }
 
 impl Default for ServerConfig {
-    /// The defaults of SPEC.md §1.5 (no environment read).
+    /// The defaults (no environment read).
     fn default() -> Self {
         Self {
             port: 3000,
@@ -150,7 +150,7 @@ impl ServerConfig {
     /// Reads the process environment.
     ///
     /// # Errors
-    /// [`StartupError::Config`] with the exact message of SPEC.md §1.5.
+    /// [`StartupError::Config`] naming the variable and what it takes.
     pub fn from_env() -> Result<Self, StartupError> {
         Self::from_vars(|name| std::env::var(name).ok())
     }
@@ -158,7 +158,7 @@ impl ServerConfig {
     /// Reads settings through `var` (the environment, or a map in tests).
     ///
     /// # Errors
-    /// [`StartupError::Config`] with the exact message of SPEC.md §1.5.
+    /// [`StartupError::Config`] naming the variable and what it takes.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, StartupError> {
         let port = match var("PORT") {
             None => 3000,
@@ -269,7 +269,8 @@ pub enum KeySource {
     Generated(PathBuf),
 }
 
-/// Resolves the API key of SPEC.md §1.6.
+/// Resolves the API key: `API_KEY`, else `{DATA_DIR}/api_key.txt`, else a new key
+/// written there (mode 0600).
 ///
 /// # Errors
 /// `API key file is empty: {path}`, or an I/O error reading or writing the file.
@@ -419,7 +420,7 @@ pub struct App {
     running: Running,
 }
 
-/// Builds the server in the order of SPEC.md §1.5: data dir, API key, store and
+/// Builds the server in order: data dir, API key, store and
 /// migrations, runtime, then the platform, started (interrupted executions failed, cron
 /// schedules loaded, scheduler and housekeeping running).
 ///

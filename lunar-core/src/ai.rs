@@ -1,4 +1,4 @@
-//! The AI provider clients behind `ai.chat` (SPEC §5.9, §6.6): OpenAI and Anthropic
+//! The AI provider clients behind `ai.chat`: OpenAI and Anthropic
 //! chat calls over the host's [`HttpClient`](crate::http_client::HttpClient), each call
 //! tracked as an [`AiRequest`].
 //!
@@ -86,7 +86,7 @@ struct Trace {
     response_body: Option<String>,
 }
 
-/// Calls the requested provider and tracks the call (SPEC §6.6).
+/// Calls the requested provider and tracks the call.
 ///
 /// # Errors
 ///

@@ -1,4 +1,4 @@
-//! Cron expressions (SPEC.md §6.3): parsing with the original's exact error texts, the
+//! Cron expressions: parsing with the original's exact error texts, the
 //! next fire time, and the "in N minutes" text.
 //!
 //! The syntax is the classic five fields (minute, hour, day of month, month, day of week)
@@ -66,7 +66,7 @@ impl CronSchedule {
     /// Parses `expr`; the zone is UTC unless a `CRON_TZ=` / `TZ=` prefix names one.
     ///
     /// # Errors
-    /// The parser error of SPEC.md §6.3.
+    /// The parser's error text.
     pub fn parse(expr: &str) -> Result<Self, CronError> {
         Self::parse_in(expr, Tz::UTC)
     }
@@ -75,7 +75,7 @@ impl CronSchedule {
     /// `TZ=` prefix names one.
     ///
     /// # Errors
-    /// The parser error of SPEC.md §6.3.
+    /// The parser's error text.
     pub fn parse_in(expr: &str, default_zone: Tz) -> Result<Self, CronError> {
         if expr.is_empty() {
             return Err(CronError::new("empty spec string"));
@@ -186,7 +186,7 @@ impl CronSchedule {
 /// Validates `expr` (callers treat `""` as "no schedule" and do not pass it).
 ///
 /// # Errors
-/// The parser error of SPEC.md §6.3.
+/// The parser's error text.
 pub fn validate(expr: &str) -> Result<(), CronError> {
     CronSchedule::parse(expr).map(|_| ())
 }
@@ -195,7 +195,7 @@ pub fn validate(expr: &str) -> Result<(), CronError> {
 /// (or one that never fires), an error for an invalid one.
 ///
 /// # Errors
-/// The parser error of SPEC.md §6.3.
+/// The parser's error text.
 pub fn next_run(
     expr: &str,
     now: DateTime<Utc>,

@@ -1,5 +1,4 @@
-//! The [`CronScheduler`]: cron jobs fired through the engine, claimed once across nodes
-//! (SPEC.md §6.3).
+//! The [`CronScheduler`]: cron jobs fired through the engine, claimed once across nodes.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -60,7 +59,7 @@ struct Job {
     schedule: CronSchedule,
 }
 
-/// The cron scheduler of SPEC.md §6.3: one job per active schedule, fires claimed across
+/// The cron scheduler: one job per active schedule, fires claimed across
 /// nodes through [`FunctionStore::claim`](crate::FunctionStore::claim) and run through the
 /// [`Engine`] with trigger `cron`. The host spawns [`CronScheduler::run`].
 #[derive(Debug, Clone)]
@@ -232,7 +231,7 @@ impl CronScheduler {
     }
 }
 
-/// The cron event of SPEC.md §4.3.
+/// The event a cron execution receives.
 fn cron_event(engine: &Engine, f: &Function, expr: &str, at: DateTime<Utc>) -> Event {
     let base_path = engine
         .config()
@@ -269,7 +268,7 @@ pub fn base_path_of(base_url: &str) -> String {
     path.trim_end_matches('/').to_owned()
 }
 
-/// The next-run answer for a stored function (SPEC.md §2.6): no schedule, paused (status
+/// The next-run answer for a stored function: no schedule, paused (status
 /// not `active`, or disabled), or the next fire strictly after `now` with its human text.
 /// An unparsable stored schedule is an error.
 pub fn next_run_info(

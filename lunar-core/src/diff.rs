@@ -1,4 +1,4 @@
-//! Line diff of two versions' code (SPEC.md §6.2): Myers on lines, via `similar`.
+//! Line diff of two versions' code: Myers on lines, via `similar`.
 
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 

@@ -1,4 +1,4 @@
-//! The Resend client behind `email.send` (SPEC §5.10, §6.7): one POST to `emails` over
+//! The Resend client behind `email.send`: one POST to `emails` over
 //! the host's [`HttpClient`](crate::http_client::HttpClient), each call tracked as an
 //! [`EmailRequest`].
 //!
@@ -233,7 +233,7 @@ struct Trace {
     request_json: String,
 }
 
-/// Sends one message through Resend and tracks the send (SPEC §6.7). Resolves to the
+/// Sends one message through Resend and tracks the send. Resolves to the
 /// provider's message id.
 ///
 /// # Errors

@@ -1,4 +1,4 @@
-//! The execution [`Engine`]: the lifecycle of SPEC.md §4.1 over the store traits and a
+//! The execution [`Engine`]: lookup, record, run and finish over the store traits and a
 //! [`Runtime`].
 
 use std::sync::Arc;
@@ -40,7 +40,7 @@ pub const CLIENT_DISCONNECTED: &str = "client disconnected";
 /// Error message of an execution cancelled by shutdown.
 pub const SERVER_SHUTTING_DOWN: &str = "server shutting down";
 
-/// Engine settings. `Default` gives the server defaults of SPEC.md §4.6.
+/// Engine settings. `Default` gives the server defaults (30 s, 128 MiB, 10 MiB bodies).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct EngineConfig {
@@ -244,7 +244,7 @@ pub struct ExecutionReport {
     pub usage: Usage,
 }
 
-/// Runs executions: lookup, record, run, finish (SPEC.md §4.1). Cheap to clone.
+/// Runs executions: lookup, record, run, finish. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Engine {
     inner: Arc<Inner>,
@@ -502,7 +502,7 @@ struct EventJson<'a> {
     query: std::collections::BTreeMap<String, String>,
 }
 
-/// The masked `event_json` of SPEC.md §4.1 step 7.
+/// The masked `event_json` stored with an execution.
 #[must_use]
 pub fn masked_event_json(event: &Event) -> String {
     let e = EventJson {
@@ -525,7 +525,7 @@ struct SavedResponse<'a> {
     is_base64_encoded: bool,
 }
 
-/// The saved `response_json` of SPEC.md §4.1 step 12.
+/// The saved `response_json` stored with an execution when `save_response` is on.
 #[must_use]
 pub fn saved_response_json(r: &FunctionResponse) -> String {
     let (mut body, is_base64_encoded) = match &r.body {

@@ -1,4 +1,4 @@
-//! The text of a failed execution's `error_message` (SPEC §4.5): the message, the
+//! The text of a failed execution's `error_message`: the message, the
 //! code around the failing line, and a tip for well-known mistakes.
 //!
 //! ```text

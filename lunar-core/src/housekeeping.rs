@@ -1,4 +1,4 @@
-//! Hourly housekeeping (SPEC.md §6.4): retention, stale `pending` rows, old claims.
+//! Hourly housekeeping: retention, stale `pending` rows, old claims.
 
 use std::time::Duration;
 

@@ -1,5 +1,4 @@
-//! The per-execution [`Logger`]: buffers entries, masks them and enforces the log limits
-//! (SPEC.md §4.6).
+//! The per-execution [`Logger`]: buffers entries, masks them and enforces the log limits.
 
 use std::sync::{Arc, Mutex, PoisonError};
 

@@ -1,4 +1,4 @@
-//! Masking of obvious secrets in what Lunar stores (SPEC §6.1).
+//! Masking of obvious secrets in what Lunar stores.
 //!
 //! What a function sees is never masked; what is stored (the event copy in
 //! `event_json`, AI and e-mail request/response copies, log messages) goes through

@@ -1,4 +1,4 @@
-//! Domain types with the JSON shapes of the HTTP API (SPEC.md §2.5, §3).
+//! Domain types with the JSON shapes of the HTTP API.
 
 use std::collections::BTreeMap;
 
@@ -112,7 +112,7 @@ impl FunctionLimits {
     }
 }
 
-/// A stored function (SPEC.md §2.5 "Function").
+/// A stored function.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Function {
     /// xid.
@@ -456,7 +456,7 @@ pub struct EmailRequest {
     pub created_at: Timestamp,
 }
 
-/// One line of a version diff (SPEC.md §6.2).
+/// One line of a version diff.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiffLine {
     /// `unchanged`, `added` or `removed`.
@@ -483,7 +483,7 @@ pub enum DiffLineType {
     Removed,
 }
 
-/// The next-run answer (SPEC.md §2.6).
+/// The next-run answer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NextRun {
     /// A non-empty schedule is stored.

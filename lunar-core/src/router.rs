@@ -1,4 +1,4 @@
-//! Path matching and building behind the JS `router` API (SPEC.md §5.8).
+//! Path matching and building behind the JS `router` API.
 //!
 //! Matching removes one trailing `/` from path and pattern, splits both on `/` discarding
 //! empty segments, lets a final `*` pattern segment stand for one or more further path

@@ -16,7 +16,7 @@ use crate::model::{Isolation, Trigger};
 use crate::store::{EnvStore, KvStore};
 use crate::usage::{CallKind, UsageMeter};
 
-/// The event passed to a handler (SPEC.md §4.3).
+/// The event passed to a handler.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
@@ -34,7 +34,7 @@ pub struct Event {
     pub query: BTreeMap<String, String>,
 }
 
-/// The `ctx` passed to a handler (SPEC.md §4.2).
+/// The `ctx` passed to a handler.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Ctx {
@@ -196,7 +196,7 @@ impl ResponseBody {
     }
 }
 
-/// A handler's response after validation (SPEC.md §4.4).
+/// A handler's response after validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionResponse {
     /// 100–999.
@@ -245,7 +245,7 @@ pub enum RunErrorKind {
 }
 
 /// A failed run. `message` is the plain text (no `Error at line` prefix); lunar-core
-/// formats it with the code block and tip (SPEC.md §4.5).
+/// formats it with the code block and tip.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunError {
     /// Category.

@@ -596,7 +596,7 @@ impl Stores {
         self
     }
 
-    /// Deletes the function and everything that belongs to it (SPEC.md §3 cascades).
+    /// Deletes the function and everything that belongs to it.
     pub async fn delete_function(&self, id: &str) -> Result<()> {
         let removed = self.functions.delete_function(id).await?;
         self.kv.delete_all(id).await?;

@@ -1,4 +1,4 @@
-//! Request bodies of the REST API and their validation (SPEC.md §2.7).
+//! Request bodies of the REST API and their validation.
 //!
 //! Each `validate` returns [`Error::InvalidInput`] naming the field, whose `Display` is the
 //! exact API message (`name: name cannot be empty`).

@@ -1,4 +1,4 @@
-//! Authentication of protected routes (SPEC.md §2.2): the API key as a bearer token, and
+//! Authentication of protected routes: the API key as a bearer token, and
 //! stateless signed session cookies issued by `POST /api/auth/login`.
 
 use std::fmt;

@@ -1,4 +1,4 @@
-//! The CORS headers of SPEC.md §2.3, added to every response unless switched off.
+//! The CORS headers, added to every response unless switched off.
 
 use http::HeaderMap;
 use http::HeaderValue;

@@ -1,5 +1,5 @@
 //! JSON responses (compact, one trailing `\n`), `{"error":..}` bodies, and the request-body
-//! reader and decoder of SPEC.md §2.1.
+//! reader and decoder.
 
 use std::borrow::Cow;
 

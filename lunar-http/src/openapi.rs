@@ -1,5 +1,5 @@
 //! The OpenAPI 3.1 document of the HTTP API, generated with utoipa from mirror types of the
-//! JSON shapes (SPEC.md §2.5) and one annotated stub per route.
+//! JSON shapes and one annotated stub per route.
 
 #![allow(dead_code)]
 

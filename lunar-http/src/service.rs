@@ -24,7 +24,7 @@ use crate::state::{AppState, Shared, base_path_of};
 use crate::{BoxError, cors};
 
 /// The Lunar HTTP API as a tower `Service`: the REST API under `/api`, function calls under
-/// `/fn`, the docs under `/docs` (SPEC.md §2) and, with the `dashboard` feature, the web
+/// `/fn`, the docs under `/docs` and, with the `dashboard` feature, the web
 /// dashboard at `/`. Cheap to clone.
 ///
 /// Mount it with `axum::Router::nest_service("/lunar", service)` or serve it directly.

@@ -1,4 +1,4 @@
-//! Path and query decoding with the rules of SPEC.md §2.1 and §2.8.
+//! Path and query decoding for the API routes and `/fn` calls.
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! Thrown values to [`RunError`]s (SPEC §4.5): the text comes from the prelude's
+//! Thrown values to [`RunError`]s: the text comes from the prelude's
 //! `formatError` (user frames only); the position from the first user frame, else from
 //! the V8 message when it lies in the user's script.
 

@@ -43,7 +43,7 @@ pub struct V8Options {
     pub warm_contexts: usize,
     /// IANA time zone of `Date` local time (default `UTC`). V8's default zone is
     /// process-wide: the latest [`V8Runtime::new`] sets it for every isolate created
-    /// afterwards, so a process should use one zone (Lunar's server zone, SPEC §5.0).
+    /// afterwards, so a process should use one zone (the server's `LUNAR_TIMEZONE`).
     /// `time.format`/`time.parse` use the job's own zone.
     pub timezone: String,
 }

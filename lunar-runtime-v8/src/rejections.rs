@@ -1,5 +1,5 @@
 //! Unhandled promise rejections: V8 reports them here; the execution logs those still
-//! unhandled after each turn (SPEC §4.4).
+//! unhandled after each turn.
 
 use crate::state;
 

@@ -1,4 +1,4 @@
-//! The handler's value to a [`FunctionResponse`] (SPEC §4.4): the prelude's `normalize`
+//! The handler's value to a [`FunctionResponse`]: the prelude's `normalize`
 //! does the JS-side mapping; here the result is read, base64 bodies decoded and the size
 //! limit applied.
 

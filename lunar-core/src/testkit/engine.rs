@@ -1,4 +1,4 @@
-//! Engine lifecycle checks (SPEC.md §4.1), run over each store with a small Rust runtime.
+//! Engine lifecycle checks, run over each store with a small Rust runtime.
 
 use std::collections::BTreeMap;
 use std::future::Future;

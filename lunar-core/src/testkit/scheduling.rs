@@ -1,4 +1,4 @@
-//! Cron scheduler and housekeeping checks (SPEC.md §6.3, §6.4) on a manual clock.
+//! Cron scheduler and housekeeping checks on a manual clock.
 
 use std::sync::{Arc, Mutex};
 

@@ -1,4 +1,4 @@
-//! `POST /api/auth/login` and `POST /api/auth/logout` (API-key mode only): SPEC.md §2.2.
+//! `POST /api/auth/login` and `POST /api/auth/logout` (API-key mode only).
 
 use axum::extract::{Request, State};
 use axum::response::Response;

@@ -1,4 +1,4 @@
-//! `/docs` (Scalar API reference page) and `/docs/openapi.{yaml,json}`: SPEC.md §2.9.
+//! `/docs` (Scalar API reference page) and `/docs/openapi.{yaml,json}`.
 
 use axum::body::Body;
 use axum::extract::{OriginalUri, State};

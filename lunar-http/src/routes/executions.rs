@@ -1,4 +1,4 @@
-//! `/api/functions/{id}/executions` and `/api/executions/{id}...`: SPEC.md §2.6.
+//! `/api/functions/{id}/executions` and `/api/executions/{id}...`.
 
 use axum::extract::{RawQuery, State};
 use http::StatusCode;

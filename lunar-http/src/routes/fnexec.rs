@@ -1,5 +1,4 @@
-//! `/fn/{function_id}[/{*path}]`: builds the event, runs the function, sends its response
-//! (SPEC.md §2.8).
+//! `/fn/{function_id}[/{*path}]`: builds the event, runs the function, sends its response.
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! `/api/functions` and `/api/functions/{id}` (+ `/env`, `/next-run`): SPEC.md §2.6. The
+//! `/api/functions` and `/api/functions/{id}` (+ `/env`, `/next-run`). The
 //! work is [`lunar_core::Functions`]'s; these handlers map its answers to HTTP.
 
 use axum::extract::{RawQuery, State};

@@ -1,4 +1,4 @@
-//! The route table (SPEC.md §2.4) and the internal axum router built from it.
+//! The route table and the internal axum router built from it.
 
 pub(crate) mod auth;
 pub(crate) mod docs;
@@ -32,7 +32,7 @@ pub struct Route {
     pub method: &'static str,
     /// Path template in axum syntax (`/api/functions/{id}`, `/fn/{function_id}/{*path}`).
     pub path: &'static str,
-    /// The route requires authentication (SPEC.md §2.2).
+    /// The route requires authentication.
     pub auth: bool,
     op: Op,
 }

@@ -1,4 +1,4 @@
-//! `/api/functions/{id}/versions...` and `/diff/{v1}/{v2}`: SPEC.md §2.6.
+//! `/api/functions/{id}/versions...` and `/diff/{v1}/{v2}`.
 
 use axum::extract::{RawQuery, State};
 use http::StatusCode;

@@ -1,4 +1,4 @@
-//! The REST API: success shapes, error messages, pagination (SPEC.md §2.5–§2.7).
+//! The REST API: success shapes, error messages, pagination.
 
 use serde_json::{Value, json};
 

@@ -1,4 +1,4 @@
-//! Authentication (SPEC.md §2.2): every protected route, bearer and cookie, login/logout.
+//! Authentication: every protected route, bearer and cookie, login/logout.
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! `/fn/{id}`: event building and the response (SPEC.md §2.8).
+//! `/fn/{id}`: event building and the response.
 
 use axum::body::Body;
 use http::Request;

@@ -1,4 +1,4 @@
-//! CORS, OPTIONS, 404/405, HEAD, panics, and mounting (SPEC.md §1.3, §2.1, §2.3).
+//! CORS, OPTIONS, 404/405, HEAD, panics, and mounting.
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! `ai.chat` (SPEC §5.9): the prelude parses the options and makes the TypeError checks;
+//! `ai.chat`: the prelude parses the options and makes the TypeError checks;
 //! this op calls [`lunar_core::ai::chat`] with the execution's host (which tracks the call).
 
 use lunar_core::ai::{ChatMessage, ChatRequest};

@@ -1,4 +1,4 @@
-//! `base64.encode/decode/decodeBytes` (SPEC §5.3) over [`codec`](super::codec).
+//! `base64.encode/decode/decodeBytes` over [`codec`](super::codec).
 
 use super::{arg_data, arg_string, codec, new_uint8_array, return_string, throw_error};
 

@@ -1,5 +1,5 @@
 //! Encoding, hashing and randomness helpers for `base64`, `atob`/`btoa`, `crypto` and
-//! `random` (SPEC §5.3, §5.4).
+//! `random`.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;

@@ -1,4 +1,4 @@
-//! `crypto.*` (SPEC §5.4): digests, HMACs, UUIDs and OS randomness over
+//! `crypto.*`: digests, HMACs, UUIDs and OS randomness over
 //! [`codec`](super::codec).
 
 use super::{arg_data, arg_i64, arg_string, codec, new_uint8_array, return_string, throw_error};

@@ -1,4 +1,4 @@
-//! `email.send` (SPEC §5.10): the prelude parses the options and makes the TypeError
+//! `email.send`: the prelude parses the options and makes the TypeError
 //! checks; this op calls [`lunar_core::email::send`] with the execution's host (which
 //! tracks the send).
 

@@ -1,4 +1,4 @@
-//! `env.get` (SPEC §5.3): reads the execution's snapshot synchronously; `set`/`delete`
+//! `env.get`: reads the execution's snapshot synchronously; `set`/`delete`
 //! persist through the [`EnvHandle`] asynchronously ([`super::store`]).
 //!
 //! [`EnvHandle`]: lunar_core::runtime::EnvHandle

@@ -1,4 +1,4 @@
-//! JSON validation with Go `encoding/json` scanner error messages (SPEC §5.3 `json.decode`).
+//! JSON validation with Go `encoding/json` scanner error messages.
 //!
 //! A port of the byte-level state machine in Go's `encoding/json/scanner.go`
 //! (`checkValid`), including its end-of-input behaviour: at the end, Go feeds one space

@@ -1,4 +1,4 @@
-//! Go `strings` package semantics for the `strings` JS module (SPEC §5.4).
+//! Go `strings` package semantics for the `strings` JS module.
 //!
 //! `hasPrefix`/`hasSuffix`/`contains` map directly onto `str` methods (an empty needle is
 //! always found) and `join` onto `[String]::join`, so they have no helpers here.

@@ -1,4 +1,4 @@
-//! Go `time.Format` / `time.ParseInLocation` with reference layouts (SPEC §5.6).
+//! Go `time.Format` / `time.ParseInLocation` with reference layouts.
 //!
 //! This is a byte-for-byte port of the layout tokenizer (`nextStdChunk`), the formatter
 //! (`appendFormat`) and the parser (`parse`) of Go's `time/format.go`, restricted to whole

@@ -1,4 +1,4 @@
-//! Go `net/url` semantics for `url.parse`, `url.encode` and `url.decode` (SPEC §5.7).
+//! Go `net/url` semantics for `url.parse`, `url.encode` and `url.decode`.
 //!
 //! A port of `url.Parse`, `url.ParseQuery`, `url.QueryEscape` and `url.QueryUnescape`
 //! from Go's `net/url/url.go`, with Go's error texts. Decoded bytes that are not valid

@@ -1,4 +1,4 @@
-//! `http.*` and `fetch` (SPEC §5.5): one async op sending through the host's
+//! `http.*` and `fetch`: one async op sending through the host's
 //! [`HttpClient`](lunar_core::http_client::HttpClient). The prelude builds the request
 //! (argument checks, body encoding); the op merges the `query` option into the URL, sends,
 //! and resolves the response as JSON text for the prelude to unpack.

@@ -1,4 +1,4 @@
-//! `json.decode` error texts (SPEC §5.3): Go's scanner message for invalid input.
+//! `json.decode` error texts: Go's scanner message for invalid input.
 
 use super::{arg_string, gojson, return_string};
 

@@ -1,4 +1,4 @@
-//! `kv.get` (SPEC §5.2): an async op over the function's [`KvHandle`]; argument checks
+//! `kv.get`: an async op over the function's [`KvHandle`]; argument checks
 //! live in the prelude, `set`/`delete` in [`super::store`].
 //!
 //! [`KvHandle`]: lunar_core::runtime::KvHandle

@@ -1,4 +1,4 @@
-//! `random.*` (SPEC §5.4) over [`codec`](super::codec); length errors are `RangeError`s.
+//! `random.*` over [`codec`](super::codec); length errors are `RangeError`s.
 
 use super::{arg_i64, codec, return_string, throw_range_error};
 

@@ -1,4 +1,4 @@
-//! `router.*` (SPEC §5.8) over [`lunar_core::router`].
+//! `router.*` over [`lunar_core::router`].
 
 use std::collections::BTreeMap;
 

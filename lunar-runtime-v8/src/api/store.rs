@@ -1,4 +1,4 @@
-//! The `set`/`delete` ops shared by `kv` and `env` (SPEC §5.2, §5.3): each persists through
+//! The `set`/`delete` ops shared by `kv` and `env`: each persists through
 //! the execution's [`KvHandle`] or [`EnvHandle`] asynchronously.
 
 use std::future::Future;

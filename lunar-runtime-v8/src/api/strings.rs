@@ -1,4 +1,4 @@
-//! `strings.*` (SPEC §5.4) over [`gostrings`](super::gostrings); the trivial ones
+//! `strings.*` over [`gostrings`](super::gostrings); the trivial ones
 //! (`join`, `hasPrefix`, `hasSuffix`, `contains`) live in the prelude.
 
 use super::{arg_i64, arg_string, gostrings, return_string, throw_range_error};

@@ -1,4 +1,4 @@
-//! UTF-8 encode/decode behind `TextEncoder` / `TextDecoder` (SPEC §5.7).
+//! UTF-8 encode/decode behind `TextEncoder` / `TextDecoder`.
 
 use super::{arg_bytes, new_uint8_array};
 

@@ -1,4 +1,4 @@
-//! `time.now`, `time.sleep` and the timers behind `setTimeout`/`clearTimeout` (SPEC §5.6).
+//! `time.now`, `time.sleep` and the timers behind `setTimeout`/`clearTimeout`.
 
 use std::time::Duration;
 

@@ -1,5 +1,5 @@
 //! The reqwest-based [`HttpClient`] behind `http`, `fetch`, `ai` and `email`, with the
-//! network policy (SPEC §6.5).
+//! network policy.
 //!
 //! One shared reqwest client keeps the connection pool. Redirects are followed here, hop by
 //! hop, so the policy sees every destination; host names are resolved by a resolver that

@@ -1,4 +1,4 @@
-//! The outbound network policy (SPEC §6.5): which resolved addresses a function may reach.
+//! The outbound network policy: which resolved addresses a function may reach.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -43,7 +43,7 @@ fn normalize_host(host: &str) -> String {
     host.trim_end_matches('.').to_ascii_lowercase()
 }
 
-/// The class of an address (SPEC §6.5).
+/// The class of an address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AddrClass {
     /// `169.254.0.0/16`, `fe80::/10`: always denied.
@@ -129,7 +129,7 @@ pub(crate) fn classify(ip: IpAddr) -> AddrClass {
     }
 }
 
-/// Which destinations outbound calls may reach (SPEC §6.5).
+/// Which destinations outbound calls may reach.
 ///
 /// By default link-local/metadata and reserved addresses are denied, loopback, private and
 /// public addresses allowed. [`deny_private_networks`](Self::deny_private_networks) also
