@@ -6,6 +6,9 @@
 //! `RangeError`), the worker's flag is raised, and the execution then ends with
 //! `memory limit exceeded` — from the watchdog when the code goes on computing.
 
+// The allocator is a C vtable V8 calls into: its functions are `unsafe extern "C"`.
+#![allow(unsafe_code)]
+
 use std::ffi::c_void;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -5,6 +5,9 @@
 //! On Linux this is the thread's POSIX CPU-time clock. Elsewhere the clock is absent and
 //! the runtime counts the wall-clock time of each turn instead, an upper bound.
 
+// Reading a thread's clock is a libc call.
+#![allow(unsafe_code)]
+
 use std::time::Duration;
 
 /// One thread's CPU-time clock.

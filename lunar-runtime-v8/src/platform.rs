@@ -26,7 +26,7 @@ pub(crate) fn init_v8() {
 }
 
 /// Sets the process-wide time zone of `Date` (ICU's default zone); isolates created
-/// afterwards pick it up (see `Engine::new`).
+/// afterwards pick it up (see `IsolateState::new`).
 pub(crate) fn set_time_zone(tz: &str) -> Result<(), String> {
     init_v8();
     if v8::icu::set_default_time_zone(tz) {

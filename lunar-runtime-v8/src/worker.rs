@@ -131,7 +131,7 @@ pub(crate) struct HeapGuard {
 }
 
 extern "C" fn near_heap_limit(data: *mut c_void, current: usize, _initial: usize) -> usize {
-    // SAFETY: `data` is the `HeapGuard` boxed in the `Engine` that owns the isolate; it
+    // SAFETY: `data` is the `HeapGuard` boxed in the `IsolateState` that owns the isolate; it
     // outlives the isolate (field order) and the callback runs on the isolate's thread.
     #[allow(unsafe_code)]
     let guard = unsafe { &*data.cast::<HeapGuard>() };
@@ -323,7 +323,7 @@ impl WarmContexts {
 
 /// An isolate with what is built once per isolate. Fields drop in order: handles first.
 #[derive(Debug)]
-pub(crate) struct Engine {
+pub(crate) struct IsolateState {
     /// A context made while the worker was idle, never used; the next execution takes it.
     pub(crate) spare: Option<v8::Global<v8::Context>>,
     pub(crate) warm: WarmContexts,
@@ -343,7 +343,7 @@ pub(crate) struct Engine {
 /// also checked whenever a new warm context was kept.
 const HEAP_CHECK_EVERY: u32 = 8;
 
-impl Engine {
+impl IsolateState {
     /// Bookkeeping after each execution: when the heap is over half its limit, the older
     /// half of the warm contexts is dropped, so that kept state never pushes executions
     /// into the heap limit.
@@ -444,7 +444,7 @@ impl Engine {
 /// Thread-local worker state.
 #[derive(Debug)]
 pub(crate) struct Worker {
-    pub(crate) isolate: RefCell<Option<Engine>>,
+    pub(crate) isolate: RefCell<Option<IsolateState>>,
     pub(crate) gate: Arc<Gate>,
     in_flight: Cell<usize>,
     drained: Notify,
@@ -510,7 +510,7 @@ impl Worker {
         self.isolate.borrow_mut().take();
         self.poisoned.set(false);
         self.gate.buffers_exceeded.store(false, Ordering::Release);
-        match Engine::new(memory_mb, self.sizes, self.gate.buffers_exceeded.clone()) {
+        match IsolateState::new(memory_mb, self.sizes, self.gate.buffers_exceeded.clone()) {
             Ok(engine) => {
                 self.gate
                     .set_isolate(Some(engine.isolate.thread_safe_handle()));
