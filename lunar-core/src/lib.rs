@@ -7,6 +7,7 @@ pub mod app;
 pub(crate) mod cache;
 pub mod capability;
 pub mod clock;
+pub mod compat;
 pub mod cron;
 pub mod cron_scheduler;
 pub mod diff;

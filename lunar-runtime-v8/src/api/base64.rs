@@ -1,6 +1,8 @@
-//! `base64.encode/decode/decodeBytes` over [`codec`](super::codec).
+//! `base64.encode/decode/decodeBytes` over [`codec`](lunar_core::compat::codec).
 
-use super::{arg_data, arg_string, codec, new_uint8_array, return_string, throw_error};
+use lunar_core::compat::codec;
+
+use super::{arg_data, arg_string, new_uint8_array, return_string, throw_error};
 
 /// `ops.b64Encode(data)` → standard padded base64.
 pub(super) fn encode<'s>(

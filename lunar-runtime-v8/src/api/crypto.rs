@@ -1,7 +1,9 @@
 //! `crypto.*`: digests, HMACs, UUIDs and OS randomness over
-//! [`codec`](super::codec).
+//! [`codec`](lunar_core::compat::codec).
 
-use super::{arg_data, arg_i64, arg_string, codec, new_uint8_array, return_string, throw_error};
+use lunar_core::compat::codec;
+
+use super::{arg_data, arg_i64, arg_string, new_uint8_array, return_string, throw_error};
 
 /// `ops.digest(alg, data)` → lowercase hex.
 pub(super) fn digest<'s>(

@@ -1,6 +1,8 @@
 //! `json.decode` error texts: Go's scanner message for invalid input.
 
-use super::{arg_string, gojson, return_string};
+use lunar_core::compat::json as gojson;
+
+use super::{arg_string, return_string};
 
 /// `ops.jsonError(str)` → Go's error message, or `null` when Go would accept the text.
 pub(super) fn error<'s>(

@@ -13,14 +13,9 @@ use crate::state::{self, ExecState, OpValue, on_host};
 
 mod ai;
 mod base64;
-mod codec;
 mod crypto;
 mod email;
 mod env;
-mod gojson;
-mod gostrings;
-mod gotime;
-mod gourl;
 mod host;
 mod http;
 mod json;

@@ -1,6 +1,8 @@
-//! `random.*` over [`codec`](super::codec); length errors are `RangeError`s.
+//! `random.*` over [`codec`](lunar_core::compat::codec); length errors are `RangeError`s.
 
-use super::{arg_i64, codec, return_string, throw_range_error};
+use lunar_core::compat::codec;
+
+use super::{arg_i64, return_string, throw_range_error};
 
 /// `ops.randomInt(min, max)`.
 pub(super) fn int<'s>(

@@ -1,7 +1,9 @@
-//! `strings.*` over [`gostrings`](super::gostrings); the trivial ones
+//! `strings.*` over [`gostrings`](lunar_core::compat::strings); the trivial ones
 //! (`join`, `hasPrefix`, `hasSuffix`, `contains`) live in the prelude.
 
-use super::{arg_i64, arg_string, gostrings, return_string, throw_range_error};
+use lunar_core::compat::strings as gostrings;
+
+use super::{arg_i64, arg_string, return_string, throw_range_error};
 
 macro_rules! unary {
     ($name:ident, $f:path) => {

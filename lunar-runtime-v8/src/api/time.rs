@@ -2,9 +2,11 @@
 
 use std::time::Duration;
 
+use lunar_core::compat::time as gotime;
+
 use crate::state::OpValue;
 
-use super::{arg_i64, arg_string, exec_state, gotime, return_op, return_string, throw_error};
+use super::{arg_i64, arg_string, exec_state, return_op, return_string, throw_error};
 
 /// `ops.now()` → Unix seconds from the host clock.
 pub(super) fn now<'s>(

@@ -1,11 +1,12 @@
-//! `url.parse/encode/decode` (Go `net/url`, via [`gourl`](super::gourl)) and the native
+//! `url.parse/encode/decode` (Go `net/url`, via [`gourl`](lunar_core::compat::url)) and the native
 //! side of the WHATWG `URL` / `URLSearchParams` classes (the `url` crate).
 
 use std::collections::BTreeMap;
 
+use lunar_core::compat::url as gourl;
 use serde::Serialize;
 
-use super::{arg_string, flat_pairs, gourl, return_string, throw_error};
+use super::{arg_string, flat_pairs, return_string, throw_error};
 
 /// `url.parse`'s result, in the spec's key order.
 #[derive(Serialize)]

@@ -7,7 +7,7 @@
 const MAX_REPEAT_BYTES: usize = (1 << 29) - 24;
 
 /// Go's `strings.TrimSpace`: strips leading and trailing Unicode `White_Space`.
-pub(crate) fn trim(s: &str) -> &str {
+pub fn trim(s: &str) -> &str {
     s.trim_matches(char::is_whitespace)
 }
 
@@ -17,18 +17,18 @@ fn is_ascii_blank(c: char) -> bool {
 }
 
 /// Go's `strings.TrimLeft(s, " \t\n\r")`.
-pub(crate) fn trim_left(s: &str) -> &str {
+pub fn trim_left(s: &str) -> &str {
     s.trim_start_matches(is_ascii_blank)
 }
 
 /// Go's `strings.TrimRight(s, " \t\n\r")`.
-pub(crate) fn trim_right(s: &str) -> &str {
+pub fn trim_right(s: &str) -> &str {
     s.trim_end_matches(is_ascii_blank)
 }
 
 /// Go's `strings.Split`: `sep == ""` splits into code points (so `split("", "")` is
 /// empty); otherwise every occurrence separates, giving `[""]` for an empty `s`.
-pub(crate) fn split(s: &str, sep: &str) -> Vec<String> {
+pub fn split(s: &str, sep: &str) -> Vec<String> {
     if sep.is_empty() {
         return s.chars().map(String::from).collect();
     }
@@ -37,7 +37,7 @@ pub(crate) fn split(s: &str, sep: &str) -> Vec<String> {
 
 /// Go's `strings.Replace`: replaces the first `n` non-overlapping occurrences of `old`
 /// (`n < 0`: all). An empty `old` matches at the start and after each code point.
-pub(crate) fn replace(s: &str, old: &str, new: &str, n: i64) -> String {
+pub fn replace(s: &str, old: &str, new: &str, n: i64) -> String {
     if old == new || n == 0 {
         return s.to_owned();
     }
@@ -99,12 +99,12 @@ fn simple_upper(c: char) -> char {
 }
 
 /// Go's `strings.ToLower`: simple lowercase mapping of each code point.
-pub(crate) fn to_lower(s: &str) -> String {
+pub fn to_lower(s: &str) -> String {
     s.chars().map(simple_lower).collect()
 }
 
 /// Go's `strings.ToUpper`: simple uppercase mapping of each code point.
-pub(crate) fn to_upper(s: &str) -> String {
+pub fn to_upper(s: &str) -> String {
     s.chars().map(simple_upper).collect()
 }
 
@@ -112,7 +112,7 @@ pub(crate) fn to_upper(s: &str) -> String {
 ///
 /// `n < 0` fails with `strings: negative Repeat count`; a result longer than V8's maximum
 /// string length fails with Go's `strings: Repeat output length overflow`.
-pub(crate) fn repeat(s: &str, n: i64) -> Result<String, String> {
+pub fn repeat(s: &str, n: i64) -> Result<String, String> {
     let Ok(count) = usize::try_from(n) else {
         return Err("strings: negative Repeat count".to_owned());
     };

@@ -11,10 +11,10 @@ use sha2::{Digest, Sha256, Sha512};
 
 /// Largest `n` accepted by `random_string`, `random_bytes_b64` and `random_hex`
 /// (64 MiB; the spec sets no bound, this keeps host allocations bounded).
-pub(crate) const MAX_RANDOM_LEN: i64 = 64 * 1024 * 1024;
+pub const MAX_RANDOM_LEN: i64 = 64 * 1024 * 1024;
 
 /// Standard base64 (`+/`, `=` padding) of `bytes`.
-pub(crate) fn b64_encode(bytes: &[u8]) -> String {
+pub fn b64_encode(bytes: &[u8]) -> String {
     STANDARD.encode(bytes)
 }
 
@@ -101,7 +101,7 @@ fn decode_quantum(src: &[u8], mut si: usize, out: &mut Vec<u8>) -> Result<(usize
 /// `\n` ignored anywhere, non-zero trailing bits accepted.
 ///
 /// Fails with Go's `illegal base64 data at input byte <N>` (0-based byte offset).
-pub(crate) fn b64_decode_strict(s: &str) -> Result<Vec<u8>, String> {
+pub fn b64_decode_strict(s: &str) -> Result<Vec<u8>, String> {
     let src = s.as_bytes();
     let mut out = Vec::with_capacity(src.len() / 4 * 3);
     let mut si = 0;
@@ -120,7 +120,7 @@ pub(crate) fn b64_decode_strict(s: &str) -> Result<Vec<u8>, String> {
 /// Steps: remove ASCII whitespace (TAB, LF, FF, CR, SPACE); if the length is a multiple
 /// of 4, drop one or two trailing `=`; a length ≡ 1 (mod 4) or any character outside
 /// `A-Za-z0-9+/` fails; leftover bits of a partial group are discarded.
-pub(crate) fn forgiving_b64_decode(s: &str) -> Option<Vec<u8>> {
+pub fn forgiving_b64_decode(s: &str) -> Option<Vec<u8>> {
     let mut data: Vec<u8> = Vec::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -160,7 +160,7 @@ pub(crate) fn forgiving_b64_decode(s: &str) -> Option<Vec<u8>> {
 
 /// `btoa`: base64 of a Latin-1 string; `None` (`InvalidCharacterError`) when any character
 /// is above U+00FF (lone surrogates arrive as U+FFFD and fail too).
-pub(crate) fn btoa_latin1(s: &str) -> Option<String> {
+pub fn btoa_latin1(s: &str) -> Option<String> {
     let bytes = s
         .chars()
         .map(|c| u8::try_from(u32::from(c)).ok())
@@ -170,7 +170,7 @@ pub(crate) fn btoa_latin1(s: &str) -> Option<String> {
 
 /// Lowercase hex digest of `data` with `alg` (`md5`, `sha1`, `sha256`, `sha512`);
 /// `None` for an unknown algorithm.
-pub(crate) fn digest_hex(alg: &str, data: &[u8]) -> Option<String> {
+pub fn digest_hex(alg: &str, data: &[u8]) -> Option<String> {
     Some(match alg {
         "md5" => hex::encode(Md5::digest(data)),
         "sha1" => hex::encode(Sha1::digest(data)),
@@ -189,7 +189,7 @@ fn hmac_of<M: Mac + hmac::digest::KeyInit>(message: &[u8], key: &[u8]) -> Option
 
 /// Lowercase hex HMAC of `message` under `key` with `alg` (`sha1`, `sha256`, `sha512`);
 /// `None` for an unknown algorithm. Note the argument order: message first, key second.
-pub(crate) fn hmac_hex(alg: &str, message: &[u8], key: &[u8]) -> Option<String> {
+pub fn hmac_hex(alg: &str, message: &[u8], key: &[u8]) -> Option<String> {
     match alg {
         "sha1" => hmac_of::<Hmac<Sha1>>(message, key),
         "sha256" => hmac_of::<Hmac<Sha256>>(message, key),
@@ -199,7 +199,7 @@ pub(crate) fn hmac_hex(alg: &str, message: &[u8], key: &[u8]) -> Option<String> 
 }
 
 /// A random version 4 UUID, `xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx` (lowercase).
-pub(crate) fn uuid_v4() -> String {
+pub fn uuid_v4() -> String {
     let mut b = [0u8; 16];
     rand::rng().fill(&mut b);
     b[6] = (b[6] & 0x0f) | 0x40;
@@ -216,7 +216,7 @@ pub(crate) fn uuid_v4() -> String {
 }
 
 /// Fills `buf` from the operating system's CSPRNG (for `crypto.getRandomValues`).
-pub(crate) fn fill_os_random(buf: &mut [u8]) -> Result<(), String> {
+pub fn fill_os_random(buf: &mut [u8]) -> Result<(), String> {
     rand::rngs::OsRng
         .try_fill_bytes(buf)
         .map_err(|e| format!("random source failed: {e}"))
@@ -225,7 +225,7 @@ pub(crate) fn fill_os_random(buf: &mut [u8]) -> Result<(), String> {
 /// Uniform integer in `[min, max]` (inclusive) from a CSPRNG.
 ///
 /// `min > max` fails with `min (A) must be less than or equal to max (B)`.
-pub(crate) fn random_int(min: i64, max: i64) -> Result<i64, String> {
+pub fn random_int(min: i64, max: i64) -> Result<i64, String> {
     if min > max {
         return Err(format!(
             "min ({min}) must be less than or equal to max ({max})"
@@ -235,7 +235,7 @@ pub(crate) fn random_int(min: i64, max: i64) -> Result<i64, String> {
 }
 
 /// Uniform float in `[0, 1)` (53 random bits) from a CSPRNG.
-pub(crate) fn random_float() -> f64 {
+pub fn random_float() -> f64 {
     rand::rng().random::<f64>()
 }
 
@@ -252,7 +252,7 @@ fn check_len(n: i64) -> Result<usize, String> {
 }
 
 /// `n` characters drawn uniformly from `a-zA-Z0-9` with a CSPRNG.
-pub(crate) fn random_string(n: i64) -> Result<String, String> {
+pub fn random_string(n: i64) -> Result<String, String> {
     /// The 62 characters `random.string` draws from.
     const CHARS: &[u8; 62] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     let len = check_len(n)?;
@@ -270,12 +270,12 @@ fn random_bytes(n: i64) -> Result<Vec<u8>, String> {
 }
 
 /// Standard padded base64 of `n` random bytes (`random.bytes`).
-pub(crate) fn random_bytes_b64(n: i64) -> Result<String, String> {
+pub fn random_bytes_b64(n: i64) -> Result<String, String> {
     random_bytes(n).map(|b| b64_encode(&b))
 }
 
 /// Lowercase hex of `n` random bytes, `2n` characters (`random.hex`).
-pub(crate) fn random_hex(n: i64) -> Result<String, String> {
+pub fn random_hex(n: i64) -> Result<String, String> {
     random_bytes(n).map(hex::encode)
 }
 

@@ -6,28 +6,30 @@
 
 use std::collections::BTreeMap;
 
+pub use super::quote::go_quote;
+
 /// A URL parsed with Go's `url.Parse`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct ParsedUrl {
+pub struct ParsedUrl {
     /// Scheme, lower-cased (`""` when none).
-    pub(crate) scheme: String,
+    pub scheme: String,
     /// Opaque part of a rootless URL such as `mailto:a@b` (not exposed by `url.parse`).
-    pub(crate) opaque: String,
+    pub opaque: String,
     /// Host including the port, percent-decoded.
-    pub(crate) host: String,
+    pub host: String,
     /// Path, percent-decoded.
-    pub(crate) path: String,
+    pub path: String,
     /// Raw (still encoded) query string, without `?`.
-    pub(crate) raw_query: String,
+    pub raw_query: String,
     /// Fragment, percent-decoded.
-    pub(crate) fragment: String,
+    pub fragment: String,
     /// Query parameters as by `url.ParseQuery` (keys sorted; values in order; malformed
     /// pairs dropped).
-    pub(crate) query: BTreeMap<String, Vec<String>>,
+    pub query: BTreeMap<String, Vec<String>>,
     /// User name, only when non-empty.
-    pub(crate) username: Option<String>,
+    pub username: Option<String>,
     /// Password, only when non-empty.
-    pub(crate) password: Option<String>,
+    pub password: Option<String>,
 }
 
 /// Which URL component is being decoded (Go's `encoding` modes that matter here).
@@ -45,68 +47,6 @@ enum Mode {
     Host,
     /// IPv6 zone identifier.
     Zone,
-}
-
-/// Go's `unicode.IsPrint`, approximated without Unicode tables: everything except
-/// controls, non-ASCII spaces, common format characters, private use and noncharacters.
-fn is_print(c: char) -> bool {
-    if c == ' ' {
-        return true;
-    }
-    if c.is_control() || c.is_whitespace() {
-        return false;
-    }
-    !matches!(c,
-        '\u{ad}'
-        | '\u{600}'..='\u{605}'
-        | '\u{61c}'
-        | '\u{6dd}'
-        | '\u{70f}'
-        | '\u{180e}'
-        | '\u{200b}'..='\u{200f}'
-        | '\u{202a}'..='\u{202e}'
-        | '\u{2060}'..='\u{206f}'
-        | '\u{e000}'..='\u{f8ff}'
-        | '\u{feff}'
-        | '\u{fff9}'..='\u{fffb}'
-        | '\u{fffe}'
-        | '\u{ffff}'
-        | '\u{e0001}'
-        | '\u{e0020}'..='\u{e007f}'
-        | '\u{f0000}'..
-    )
-}
-
-/// Go's `strconv.Quote` over bytes: double-quoted, Go escapes, invalid UTF-8 as `\xNN`.
-pub(crate) fn go_quote(s: &[u8]) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for chunk in s.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                _ if is_print(c) => out.push(c),
-                '\u{7}' => out.push_str("\\a"),
-                '\u{8}' => out.push_str("\\b"),
-                '\u{c}' => out.push_str("\\f"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                '\u{b}' => out.push_str("\\v"),
-                _ if u32::from(c) < 0x20 || c == '\u{7f}' => {
-                    out.push_str(&format!("\\x{:02x}", u32::from(c)));
-                }
-                _ if u32::from(c) < 0x10000 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-                _ => out.push_str(&format!("\\U{:08x}", u32::from(c))),
-            }
-        }
-        for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02x}"));
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// RFC 3986 `sub-delims`: `!$&'()*+,;=`.
@@ -213,7 +153,7 @@ fn unescape(s: &[u8], mode: Mode) -> Result<String, String> {
 }
 
 /// Go's `url.QueryEscape`: space → `+`, `A-Za-z0-9-_.~` kept, other bytes `%XX` (uppercase).
-pub(crate) fn query_escape(s: &str) -> String {
+pub fn query_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for &b in s.as_bytes() {
         match b {
@@ -231,12 +171,12 @@ pub(crate) fn query_escape(s: &str) -> String {
 ///
 /// A malformed escape fails with `invalid URL escape "<seq>"` (`<seq>` is `%` and up to
 /// two following bytes, quoted like Go's `strconv.Quote`).
-pub(crate) fn query_unescape(s: &str) -> Result<String, String> {
+pub fn query_unescape(s: &str) -> Result<String, String> {
     unescape(s.as_bytes(), Mode::QueryComponent)
 }
 
 /// Go's `url.ParseQuery`, ignoring its error: malformed pairs (bad escapes, `;`) are dropped.
-pub(crate) fn parse_query(query: &str) -> BTreeMap<String, Vec<String>> {
+pub fn parse_query(query: &str) -> BTreeMap<String, Vec<String>> {
     let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for pair in query.split('&') {
         if pair.is_empty() || pair.contains(';') {
@@ -392,7 +332,7 @@ fn parse_no_fragment(raw: &str) -> Result<ParsedUrl, String> {
 /// Errors are Go's `*url.Error` text: `parse "<input>": <reason>` (input quoted with
 /// `strconv.Quote`; like Go, the quoted input excludes the fragment unless the fragment
 /// itself is malformed).
-pub(crate) fn parse(s: &str) -> Result<ParsedUrl, String> {
+pub fn parse(s: &str) -> Result<ParsedUrl, String> {
     let (u, frag) = s.split_once('#').unwrap_or((s, ""));
     let mut url =
         parse_no_fragment(u).map_err(|e| format!("parse {}: {e}", go_quote(u.as_bytes())))?;

@@ -402,7 +402,7 @@ fn lookup_name(tz: Tz, name: &str, unix: i64) -> Option<i64> {
 }
 
 /// Formats Unix seconds `ts` in `tz` with a Go reference layout (Go's `Time.Format`).
-pub(crate) fn format(ts: i64, layout: &str, tz: Tz) -> String {
+pub fn format(ts: i64, layout: &str, tz: Tz) -> String {
     let (zone_name, offset) = lookup(tz, ts);
     let local = ts.saturating_add(offset);
     let days = local.div_euclid(86_400);
@@ -727,7 +727,7 @@ fn local_to_unix(tz: Tz, local: i64) -> i64 {
 /// Parses `value` with a Go reference layout (Go's `time.ParseInLocation(layout, value, tz)`),
 /// returning Unix seconds (any fraction is dropped). A value without zone information is
 /// interpreted in `tz`. Errors carry Go's exact `*time.ParseError` text.
-pub(crate) fn parse(value: &str, layout: &str, tz: Tz) -> Result<i64, String> {
+pub fn parse(value: &str, layout: &str, tz: Tz) -> Result<i64, String> {
     let avalue = value.as_bytes();
     let alayout = layout.as_bytes();
     let cannot = |value_elem: &[u8], layout_elem: &[u8]| {

@@ -60,24 +60,13 @@ enum State {
     Literal(&'static [u8], &'static str),
 }
 
-/// Go's `quoteChar`: a byte in single quotes, escaped like `strconv.Quote(string(rune(c)))`.
+/// Go's `quoteChar`: a byte in single quotes, escaped like `strconv.Quote(string(rune(c)))`
+/// (so C1 controls, NO-BREAK SPACE and SOFT HYPHEN as `\u00XX`).
 fn quote_char(c: u8) -> String {
-    match c {
-        b'\'' => r"'\''".to_owned(),
-        b'"' => r#"'"'"#.to_owned(),
-        b'\\' => r"'\\'".to_owned(),
-        0x07 => r"'\a'".to_owned(),
-        0x08 => r"'\b'".to_owned(),
-        0x0c => r"'\f'".to_owned(),
-        b'\n' => r"'\n'".to_owned(),
-        b'\r' => r"'\r'".to_owned(),
-        b'\t' => r"'\t'".to_owned(),
-        0x0b => r"'\v'".to_owned(),
-        0x00..=0x1f | 0x7f => format!(r"'\x{c:02x}'"),
-        // C1 controls, NO-BREAK SPACE and SOFT HYPHEN are not printable for strconv.
-        0x80..=0xa0 | 0xad => format!(r"'\u{c:04x}'"),
-        _ => format!("'{}'", char::from(c)),
-    }
+    let mut out = String::from("'");
+    super::quote::push_escaped(&mut out, char::from(c), '\'');
+    out.push('\'');
+    out
 }
 
 /// Go's scanner `isSpace`.
@@ -390,7 +379,7 @@ fn number_overflow(literal: &[u8]) -> Option<String> {
 /// or `invalid character <c> <context>`); for syntactically valid input whose first
 /// out-of-range number (e.g. `1e400`) cannot become a float64, Go's
 /// `json: cannot unmarshal number <literal> into Go value of type float64`.
-pub(crate) fn check(text: &str) -> Result<(), String> {
+pub fn check(text: &str) -> Result<(), String> {
     let bytes = text.as_bytes();
     let mut scanner = Scanner {
         state: State::BeginValue,
