@@ -724,12 +724,63 @@ fn local_to_unix(tz: Tz, local: i64) -> i64 {
     local
 }
 
+/// Why one layout element did not match (Go's `errBad`, or a value out of its range; a
+/// range error is reported in preference to a syntax error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bad {
+    /// The value does not have the element's form.
+    Syntax,
+    /// The element's value is out of range (`month`, `hour`, ...).
+    Range(&'static str),
+}
+
+/// What the elements of a value said, as Go's `parse` collects it.
+#[derive(Debug, Clone, Copy)]
+struct Fields<'a> {
+    year: i64,
+    /// 1..=12, or -1 when absent.
+    month: i64,
+    /// -1 when absent.
+    day: i64,
+    /// Day of the year, -1 when absent.
+    yday: i64,
+    hour: i64,
+    min: i64,
+    sec: i64,
+    am: bool,
+    pm: bool,
+    /// `Z` or `UTC` was given.
+    utc: bool,
+    /// A numeric offset in seconds, -1 when absent.
+    zone_offset: i64,
+    /// A zone abbreviation.
+    zone_name: Option<&'a [u8]>,
+}
+
+impl Default for Fields<'_> {
+    fn default() -> Self {
+        Self {
+            year: 0,
+            month: -1,
+            day: -1,
+            yday: -1,
+            hour: 0,
+            min: 0,
+            sec: 0,
+            am: false,
+            pm: false,
+            utc: false,
+            zone_offset: -1,
+            zone_name: None,
+        }
+    }
+}
+
 /// Parses `value` with a Go reference layout (Go's `time.ParseInLocation(layout, value, tz)`),
 /// returning Unix seconds (any fraction is dropped). A value without zone information is
 /// interpreted in `tz`. Errors carry Go's exact `*time.ParseError` text.
 pub fn parse(value: &str, layout: &str, tz: Tz) -> Result<i64, String> {
-    let avalue = value.as_bytes();
-    let alayout = layout.as_bytes();
+    let (avalue, alayout) = (value.as_bytes(), layout.as_bytes());
     let cannot = |value_elem: &[u8], layout_elem: &[u8]| {
         format!(
             "parsing time {} as {}: cannot parse {} as {}",
@@ -741,24 +792,11 @@ pub fn parse(value: &str, layout: &str, tz: Tz) -> Result<i64, String> {
     };
     let message = |msg: &str| format!("parsing time {}{msg}", quote(avalue));
 
-    let mut value = avalue;
-    let mut layout = alayout;
-    let (mut am_set, mut pm_set) = (false, false);
-    let mut year: i64 = 0;
-    let mut month: i64 = -1;
-    let mut day: i64 = -1;
-    let mut yday: i64 = -1;
-    let (mut hour, mut min, mut sec): (i64, i64, i64) = (0, 0, 0);
-    let mut utc_zone = false;
-    let mut zone_offset: i64 = -1;
-    let mut zone_name: Option<&[u8]> = None;
-
+    let mut f = Fields::default();
+    let (mut value, mut layout) = (avalue, alayout);
     loop {
         let chunk = next_std_chunk(layout);
-        let prefix = match chunk {
-            Some((pre, _, _)) => &layout[..pre],
-            None => layout,
-        };
+        let prefix = chunk.map_or(layout, |(pre, _, _)| &layout[..pre]);
         value = skip(value, prefix).map_err(|v| cannot(v, prefix))?;
         let Some((pre, std, suf)) = chunk else {
             if !value.is_empty() {
@@ -766,332 +804,302 @@ pub fn parse(value: &str, layout: &str, tz: Tz) -> Result<i64, String> {
             }
             break;
         };
-        let stdstr = &layout[pre..suf];
+        let element = &layout[pre..suf];
         layout = &layout[suf..];
-        let hold = value;
-        let mut range_err: Option<&'static str> = None;
-        // `ok == false` is Go's `err = errBad`.
-        let mut ok = true;
-        match std {
-            Std::Year => {
-                if value.len() < 2 {
-                    ok = false;
-                } else {
-                    let (p, rest) = value.split_at(2);
-                    value = rest;
-                    match atoi(p) {
-                        Some(y) => year = if y >= 69 { y + 1900 } else { y + 2000 },
-                        None => ok = false,
-                    }
-                }
+        value = match parse_element(std, value, layout, &mut f) {
+            Ok(rest) => rest,
+            Err(Bad::Range(what)) => return Err(message(&format!(": {what} out of range"))),
+            Err(Bad::Syntax) => return Err(cannot(value, element)),
+        };
+    }
+    if f.pm && f.hour < 12 {
+        f.hour += 12;
+    } else if f.am && f.hour == 12 {
+        f.hour = 0;
+    }
+    resolve_date(&mut f).map_err(|m| message(&format!(": {m}")))?;
+    let local =
+        days_from_civil(f.year, f.month, f.day) * 86_400 + f.hour * 3600 + f.min * 60 + f.sec;
+    Ok(to_unix(&f, local, tz))
+}
+
+/// Parses one layout element at the start of `value` into `f`; returns the rest of the
+/// value. `layout` is what follows the element (a fractional second after the seconds).
+fn parse_element<'v>(
+    std: Std,
+    value: &'v [u8],
+    layout: &[u8],
+    f: &mut Fields<'v>,
+) -> Result<&'v [u8], Bad> {
+    match std {
+        Std::Year => {
+            let (p, rest) = split(value, 2)?;
+            let y = atoi(p).ok_or(Bad::Syntax)?;
+            f.year = if y >= 69 { y + 1900 } else { y + 2000 };
+            Ok(rest)
+        }
+        Std::LongYear => {
+            if !is_digit(value, 0) {
+                return Err(Bad::Syntax);
             }
-            Std::LongYear => {
-                if value.len() < 4 || !is_digit(value, 0) {
-                    ok = false;
-                } else {
-                    let (p, rest) = value.split_at(4);
-                    value = rest;
-                    match atoi(p) {
-                        Some(y) => year = y,
-                        None => ok = false,
-                    }
-                }
-            }
-            Std::Month | Std::LongMonth => {
-                let tab: &[&str] = if std == Std::Month {
-                    &SHORT_MONTHS
-                } else {
-                    &LONG_MONTHS
-                };
-                match lookup_table(tab, value) {
-                    Some((i, rest)) => {
-                        month = i64::try_from(i).unwrap_or(0) + 1;
-                        value = rest;
-                    }
-                    None => ok = false,
-                }
-            }
-            Std::NumMonth | Std::ZeroMonth => match getnum(value, std == Std::ZeroMonth) {
-                Some((m, rest)) => {
-                    month = m;
-                    value = rest;
-                    if !(1..=12).contains(&m) {
-                        range_err = Some("month");
-                    }
-                }
-                None => ok = false,
-            },
-            Std::WeekDay | Std::LongWeekDay => {
-                let tab: &[&str] = if std == Std::WeekDay {
-                    &SHORT_DAYS
-                } else {
-                    &LONG_DAYS
-                };
-                match lookup_table(tab, value) {
-                    Some((_, rest)) => value = rest,
-                    None => ok = false,
-                }
-            }
-            Std::Day | Std::UnderDay | Std::ZeroDay => {
-                if std == Std::UnderDay && value.first() == Some(&b' ') {
-                    value = &value[1..];
-                }
-                match getnum(value, std == Std::ZeroDay) {
-                    Some((d, rest)) => {
-                        day = d;
-                        value = rest;
-                    }
-                    None => ok = false,
-                }
-            }
-            Std::UnderYearDay | Std::ZeroYearDay => {
+            let (p, rest) = split(value, 4)?;
+            f.year = atoi(p).ok_or(Bad::Syntax)?;
+            Ok(rest)
+        }
+        Std::Month | Std::LongMonth => {
+            let tab: &[&str] = if std == Std::Month {
+                &SHORT_MONTHS
+            } else {
+                &LONG_MONTHS
+            };
+            let (i, rest) = lookup_table(tab, value).ok_or(Bad::Syntax)?;
+            f.month = i64::try_from(i).unwrap_or(0) + 1;
+            Ok(rest)
+        }
+        Std::NumMonth | Std::ZeroMonth => {
+            let (m, rest) = getnum(value, std == Std::ZeroMonth).ok_or(Bad::Syntax)?;
+            f.month = m;
+            in_range(m, 1, 12, "month")?;
+            Ok(rest)
+        }
+        Std::WeekDay | Std::LongWeekDay => {
+            let tab: &[&str] = if std == Std::WeekDay {
+                &SHORT_DAYS
+            } else {
+                &LONG_DAYS
+            };
+            lookup_table(tab, value)
+                .map(|(_, rest)| rest)
+                .ok_or(Bad::Syntax)
+        }
+        Std::Day | Std::UnderDay | Std::ZeroDay => {
+            let value = if std == Std::UnderDay {
+                value.strip_prefix(b" ").unwrap_or(value)
+            } else {
+                value
+            };
+            let (d, rest) = getnum(value, std == Std::ZeroDay).ok_or(Bad::Syntax)?;
+            f.day = d;
+            Ok(rest)
+        }
+        Std::UnderYearDay | Std::ZeroYearDay => {
+            let mut value = value;
+            if std == Std::UnderYearDay {
                 for _ in 0..2 {
-                    if std == Std::UnderYearDay && value.first() == Some(&b' ') {
-                        value = &value[1..];
-                    }
-                }
-                match getnum3(value, std == Std::ZeroYearDay) {
-                    Some((d, rest)) => {
-                        yday = d;
-                        value = rest;
-                    }
-                    None => ok = false,
+                    value = value.strip_prefix(b" ").unwrap_or(value);
                 }
             }
-            Std::Hour | Std::Hour12 | Std::ZeroHour12 => {
-                match getnum(value, std == Std::ZeroHour12) {
-                    Some((h, rest)) => {
-                        hour = h;
-                        value = rest;
-                    }
-                    None => {
-                        hour = 0;
-                        ok = false;
-                    }
-                }
-                let max = if std == Std::Hour { 23 } else { 12 };
-                if hour > max {
-                    range_err = Some("hour");
-                }
+            let (d, rest) = getnum3(value, std == Std::ZeroYearDay).ok_or(Bad::Syntax)?;
+            f.yday = d;
+            Ok(rest)
+        }
+        Std::Hour | Std::Hour12 | Std::ZeroHour12 => {
+            let (h, rest) = getnum(value, std == Std::ZeroHour12).ok_or(Bad::Syntax)?;
+            f.hour = h;
+            in_range(h, 0, if std == Std::Hour { 23 } else { 12 }, "hour")?;
+            Ok(rest)
+        }
+        Std::Minute | Std::ZeroMinute => {
+            let (m, rest) = getnum(value, std == Std::ZeroMinute).ok_or(Bad::Syntax)?;
+            f.min = m;
+            in_range(m, 0, 59, "minute")?;
+            Ok(rest)
+        }
+        Std::Second | Std::ZeroSecond => {
+            let (s, rest) = getnum(value, std == Std::ZeroSecond).ok_or(Bad::Syntax)?;
+            f.sec = s;
+            in_range(s, 0, 59, "second")?;
+            let fraction_in_layout = matches!(
+                next_std_chunk(layout),
+                Some((_, Std::FracSecond0 { .. } | Std::FracSecond9 { .. }, _))
+            );
+            if fraction_in_layout || !starts_fraction(rest) {
+                return Ok(rest);
             }
-            Std::Minute | Std::ZeroMinute => {
-                match getnum(value, std == Std::ZeroMinute) {
-                    Some((m, rest)) => {
-                        min = m;
-                        value = rest;
-                    }
-                    None => {
-                        min = 0;
-                        ok = false;
-                    }
-                }
-                if min >= 60 {
-                    range_err = Some("minute");
-                }
+            // A fractional second in the value but not in the layout.
+            let mut n = 2;
+            while is_digit(rest, n) {
+                n += 1;
             }
-            Std::Second | Std::ZeroSecond => match getnum(value, std == Std::ZeroSecond) {
-                None => ok = false,
-                Some((s, rest)) => {
-                    sec = s;
-                    value = rest;
-                    if s >= 60 {
-                        range_err = Some("second");
-                    } else if value.len() >= 2
-                        && matches!(value[0], b'.' | b',')
-                        && is_digit(value, 1)
-                        && !matches!(
-                            next_std_chunk(layout),
-                            Some((_, Std::FracSecond0 { .. } | Std::FracSecond9 { .. }, _))
-                        )
-                    {
-                        // A fractional second in the value but not in the layout.
-                        let mut n = 2;
-                        while is_digit(value, n) {
-                            n += 1;
-                        }
-                        match parse_nanoseconds(value, n) {
-                            Ok(_) => {}
-                            Err(Some(r)) => range_err = Some(r),
-                            Err(None) => ok = false,
-                        }
-                        value = &value[n..];
-                    }
-                }
-            },
-            Std::UpperPm | Std::LowerPm => {
-                if value.len() < 2 {
-                    ok = false;
-                } else {
-                    let (p, rest) = value.split_at(2);
-                    value = rest;
-                    let (pm, am): (&[u8], &[u8]) = if std == Std::UpperPm {
-                        (b"PM", b"AM")
-                    } else {
-                        (b"pm", b"am")
-                    };
-                    if p == pm {
-                        pm_set = true;
-                    } else if p == am {
-                        am_set = true;
-                    } else {
-                        ok = false;
-                    }
-                }
+            skip_fraction(rest, n)
+        }
+        Std::UpperPm | Std::LowerPm => {
+            let (p, rest) = split(value, 2)?;
+            let (pm, am): (&[u8], &[u8]) = if std == Std::UpperPm {
+                (b"PM", b"AM")
+            } else {
+                (b"pm", b"am")
+            };
+            if p == pm {
+                f.pm = true;
+            } else if p == am {
+                f.am = true;
+            } else {
+                return Err(Bad::Syntax);
             }
-            _ if std.is_num_tz() => {
-                if std.is_iso_tz() && value.first() == Some(&b'Z') {
-                    value = &value[1..];
-                    utc_zone = true;
-                } else {
-                    let parts: Option<OffsetParts<'_>> = match std {
-                        Std::Iso8601ColonTz | Std::NumColonTz => {
-                            (value.len() >= 6 && value[3] == b':').then(|| {
-                                (
-                                    value[0],
-                                    &value[1..3],
-                                    &value[4..6],
-                                    &b"00"[..],
-                                    &value[6..],
-                                )
-                            })
-                        }
-                        Std::NumShortTz | Std::Iso8601ShortTz => (value.len() >= 3)
-                            .then(|| (value[0], &value[1..3], &b"00"[..], &b"00"[..], &value[3..])),
-                        Std::Iso8601ColonSecondsTz | Std::NumColonSecondsTz => {
-                            (value.len() >= 9 && value[3] == b':' && value[6] == b':').then(|| {
-                                (
-                                    value[0],
-                                    &value[1..3],
-                                    &value[4..6],
-                                    &value[7..9],
-                                    &value[9..],
-                                )
-                            })
-                        }
-                        Std::Iso8601SecondsTz | Std::NumSecondsTz => {
-                            (value.len() >= 7).then(|| {
-                                (
-                                    value[0],
-                                    &value[1..3],
-                                    &value[3..5],
-                                    &value[5..7],
-                                    &value[7..],
-                                )
-                            })
-                        }
-                        _ => (value.len() >= 5).then(|| {
-                            (
-                                value[0],
-                                &value[1..3],
-                                &value[3..5],
-                                &b"00"[..],
-                                &value[5..],
-                            )
-                        }),
-                    };
-                    match parts {
-                        None => ok = false,
-                        Some((sign, h, m, s, rest)) => {
-                            value = rest;
-                            let hr = getnum(h, true);
-                            let mm = hr.and_then(|_| getnum(m, true));
-                            let ss = mm.and_then(|_| getnum(s, true));
-                            ok = ss.is_some();
-                            let (hr, mm, ss) = (
-                                hr.map_or(0, |x| x.0),
-                                mm.map_or(0, |x| x.0),
-                                ss.map_or(0, |x| x.0),
-                            );
-                            if hr > 24 {
-                                range_err = Some("time zone offset hour");
-                            }
-                            if mm > 60 {
-                                range_err = Some("time zone offset minute");
-                            }
-                            if ss > 60 {
-                                range_err = Some("time zone offset second");
-                            }
-                            zone_offset = (hr * 60 + mm) * 60 + ss;
-                            match sign {
-                                b'+' => {}
-                                b'-' => zone_offset = -zone_offset,
-                                _ => ok = false,
-                            }
-                        }
-                    }
-                }
-            }
-            Std::Tz => {
-                if value.starts_with(b"UTC") {
-                    utc_zone = true;
-                    value = &value[3..];
-                } else {
-                    match parse_time_zone(value) {
-                        Some(n) => {
-                            zone_name = Some(&value[..n]);
-                            value = &value[n..];
-                        }
-                        None => ok = false,
-                    }
-                }
-            }
-            Std::FracSecond0 { digits, .. } => {
-                let ndigit = 1 + digits;
-                if value.len() < ndigit {
-                    ok = false;
-                } else {
-                    match parse_nanoseconds(value, ndigit) {
-                        Ok(_) => {}
-                        Err(Some(r)) => range_err = Some(r),
-                        Err(None) => ok = false,
-                    }
-                    value = &value[ndigit..];
-                }
-            }
-            // Without a separator and digit the fraction is simply omitted.
-            Std::FracSecond9 { .. }
-                if value.len() >= 2 && matches!(value[0], b'.' | b',') && is_digit(value, 1) =>
+            Ok(rest)
+        }
+        _ if std.is_num_tz() => {
+            if std.is_iso_tz()
+                && let Some(rest) = value.strip_prefix(b"Z")
             {
-                let mut i = 0;
-                while is_digit(value, i + 1) {
-                    i += 1;
-                }
-                match parse_nanoseconds(value, 1 + i) {
-                    Ok(_) => {}
-                    Err(Some(r)) => range_err = Some(r),
-                    Err(None) => ok = false,
-                }
-                value = &value[1 + i..];
+                f.utc = true;
+                return Ok(rest);
             }
-            _ => {}
+            let (offset, rest) = numeric_offset(std, value)?;
+            f.zone_offset = offset;
+            Ok(rest)
         }
-        if let Some(r) = range_err {
-            return Err(message(&format!(": {r} out of range")));
+        Std::Tz => {
+            if let Some(rest) = value.strip_prefix(b"UTC") {
+                f.utc = true;
+                return Ok(rest);
+            }
+            let n = parse_time_zone(value).ok_or(Bad::Syntax)?;
+            f.zone_name = Some(&value[..n]);
+            Ok(&value[n..])
         }
-        if !ok {
-            return Err(cannot(hold, stdstr));
+        Std::FracSecond0 { digits, .. } => {
+            let n = 1 + digits;
+            if value.len() < n {
+                return Err(Bad::Syntax);
+            }
+            skip_fraction(value, n)
         }
+        // Without a separator and digit the fraction is simply omitted.
+        Std::FracSecond9 { .. } if starts_fraction(value) => {
+            let mut i = 0;
+            while is_digit(value, i + 1) {
+                i += 1;
+            }
+            skip_fraction(value, 1 + i)
+        }
+        _ => Ok(value),
     }
+}
 
-    if pm_set && hour < 12 {
-        hour += 12;
-    } else if am_set && hour == 12 {
-        hour = 0;
+/// The first `n` bytes and the rest, or `Syntax` when the value is shorter.
+fn split(value: &[u8], n: usize) -> Result<(&[u8], &[u8]), Bad> {
+    if value.len() < n {
+        return Err(Bad::Syntax);
     }
+    Ok(value.split_at(n))
+}
 
-    if yday >= 0 {
-        let mut d = 0;
-        let mut m = 0;
-        if is_leap(year) {
+/// `Range(what)` unless `min <= v <= max`.
+fn in_range(v: i64, min: i64, max: i64, what: &'static str) -> Result<(), Bad> {
+    if (min..=max).contains(&v) {
+        Ok(())
+    } else {
+        Err(Bad::Range(what))
+    }
+}
+
+/// A `.` or `,` followed by a digit.
+fn starts_fraction(value: &[u8]) -> bool {
+    value.len() >= 2 && matches!(value[0], b'.' | b',') && is_digit(value, 1)
+}
+
+/// Checks the `n`-byte fraction at the start of `value` (separator included) and skips it.
+fn skip_fraction(value: &[u8], n: usize) -> Result<&[u8], Bad> {
+    match parse_nanoseconds(value, n) {
+        Ok(_) => Ok(&value[n..]),
+        Err(Some(what)) => Err(Bad::Range(what)),
+        Err(None) => Err(Bad::Syntax),
+    }
+}
+
+/// A numeric zone offset in the form `std` asks for: seconds east of UTC, and the rest.
+fn numeric_offset(std: Std, value: &[u8]) -> Result<(i64, &[u8]), Bad> {
+    let parts: Option<OffsetParts<'_>> = match std {
+        Std::Iso8601ColonTz | Std::NumColonTz => {
+            (value.len() >= 6 && value[3] == b':').then(|| {
+                (
+                    value[0],
+                    &value[1..3],
+                    &value[4..6],
+                    &b"00"[..],
+                    &value[6..],
+                )
+            })
+        }
+        Std::NumShortTz | Std::Iso8601ShortTz => (value.len() >= 3)
+            .then(|| (value[0], &value[1..3], &b"00"[..], &b"00"[..], &value[3..])),
+        Std::Iso8601ColonSecondsTz | Std::NumColonSecondsTz => {
+            (value.len() >= 9 && value[3] == b':' && value[6] == b':').then(|| {
+                (
+                    value[0],
+                    &value[1..3],
+                    &value[4..6],
+                    &value[7..9],
+                    &value[9..],
+                )
+            })
+        }
+        Std::Iso8601SecondsTz | Std::NumSecondsTz => (value.len() >= 7).then(|| {
+            (
+                value[0],
+                &value[1..3],
+                &value[3..5],
+                &value[5..7],
+                &value[7..],
+            )
+        }),
+        _ => (value.len() >= 5).then(|| {
+            (
+                value[0],
+                &value[1..3],
+                &value[3..5],
+                &b"00"[..],
+                &value[5..],
+            )
+        }),
+    };
+    let (sign, h, m, s, rest) = parts.ok_or(Bad::Syntax)?;
+    // Go reads all three (stopping at the first failure) and checks the ranges of what it
+    // got before the syntax: the last range error wins.
+    let hr = getnum(h, true);
+    let mm = hr.and_then(|_| getnum(m, true));
+    let ss = mm.and_then(|_| getnum(s, true));
+    let digits_ok = ss.is_some();
+    let (hr, mm, ss) = (
+        hr.map_or(0, |x| x.0),
+        mm.map_or(0, |x| x.0),
+        ss.map_or(0, |x| x.0),
+    );
+    let range = [
+        (ss > 60, "time zone offset second"),
+        (mm > 60, "time zone offset minute"),
+        (hr > 24, "time zone offset hour"),
+    ]
+    .into_iter()
+    .find_map(|(over, what)| over.then_some(what));
+    if let Some(what) = range {
+        return Err(Bad::Range(what));
+    }
+    let offset = (hr * 60 + mm) * 60 + ss;
+    match (digits_ok, sign) {
+        (true, b'+') => Ok((offset, rest)),
+        (true, b'-') => Ok((-offset, rest)),
+        _ => Err(Bad::Syntax),
+    }
+}
+
+/// Go's day-of-year and default handling: month and day from the day of the year (which
+/// must agree with any given), else January and the first; then the day's range.
+fn resolve_date(f: &mut Fields<'_>) -> Result<(), &'static str> {
+    if f.yday >= 0 {
+        let mut yday = f.yday;
+        let (mut m, mut d) = (0, 0);
+        if is_leap(f.year) {
             if yday == 31 + 29 {
-                m = 2;
-                d = 29;
+                (m, d) = (2, 29);
             } else if yday > 31 + 29 {
                 yday -= 1;
             }
         }
         if !(1..=365).contains(&yday) {
-            return Err(message(": day-of-year out of range"));
+            return Err("day-of-year out of range");
         }
         if m == 0 {
             m = (yday - 1) / 31 + 1;
@@ -1100,48 +1108,51 @@ pub fn parse(value: &str, layout: &str, tz: Tz) -> Result<i64, String> {
             }
             d = yday - DAYS_BEFORE[usize::try_from(m - 1).unwrap_or(0)];
         }
-        if month >= 0 && month != m {
-            return Err(message(": day-of-year does not match month"));
+        if f.month >= 0 && f.month != m {
+            return Err("day-of-year does not match month");
         }
-        month = m;
-        if day >= 0 && day != d {
-            return Err(message(": day-of-year does not match day"));
+        f.month = m;
+        if f.day >= 0 && f.day != d {
+            return Err("day-of-year does not match day");
         }
-        day = d;
+        f.day = d;
     } else {
-        if month < 0 {
-            month = 1;
+        if f.month < 0 {
+            f.month = 1;
         }
-        if day < 0 {
-            day = 1;
+        if f.day < 0 {
+            f.day = 1;
         }
     }
+    if f.day < 1 || f.day > days_in(f.month, f.year) {
+        return Err("day out of range");
+    }
+    Ok(())
+}
 
-    if day < 1 || day > days_in(month, year) {
-        return Err(message(": day out of range"));
+/// Local wall time to Unix seconds by the zone the value gave (`Z`/`UTC`, an offset, an
+/// abbreviation known in `tz` or `GMT±h`), else by `tz`.
+fn to_unix(f: &Fields<'_>, local: i64, tz: Tz) -> i64 {
+    if f.utc {
+        return local;
     }
-
-    let local = days_from_civil(year, month, day) * 86_400 + hour * 3600 + min * 60 + sec;
-    if utc_zone {
-        return Ok(local);
+    if f.zone_offset != -1 {
+        return local - f.zone_offset;
     }
-    if zone_offset != -1 {
-        return Ok(local - zone_offset);
+    let Some(name) = f.zone_name else {
+        return local_to_unix(tz, local);
+    };
+    let name = String::from_utf8_lossy(name);
+    if let Some(offset) = lookup_name(tz, &name, local) {
+        return local - offset;
     }
-    if let Some(name) = zone_name {
-        let name = String::from_utf8_lossy(name);
-        if let Some(offset) = lookup_name(tz, &name, local) {
-            return Ok(local - offset);
-        }
-        // Unknown abbreviation: a fake zone with offset 0, except `GMT±h`.
-        let offset = name
-            .strip_prefix("GMT")
-            .filter(|h| !h.is_empty())
-            .and_then(|h| atoi(h.as_bytes()))
-            .map_or(0, |h| h * 3600);
-        return Ok(local - offset);
-    }
-    Ok(local_to_unix(tz, local))
+    // Unknown abbreviation: a fake zone with offset 0, except `GMT±h`.
+    let offset = name
+        .strip_prefix("GMT")
+        .filter(|h| !h.is_empty())
+        .and_then(|h| atoi(h.as_bytes()))
+        .map_or(0, |h| h * 3600);
+    local - offset
 }
 
 #[cfg(test)]
