@@ -39,7 +39,7 @@ async fn rig() -> Rig {
             .expect("sqlite"),
     );
     store.migrate().await.expect("migrate");
-    let stores = Stores::from_backend(store.clone()).with_batch_writer(store);
+    let stores = Stores::from_backend(store.clone());
     let runtime = Arc::new(V8Runtime::new(V8Options::default()).expect("v8"));
     let engine = Engine::new(stores.clone(), runtime, EngineConfig::default());
     let function_id = ids::new_id();
@@ -111,7 +111,7 @@ fn bench(c: &mut Criterion) {
     let total = rt
         .block_on(
             rig.stores
-                .functions
+                .executions
                 .list_executions(&rig.function_id, PageRequest::new(1, 0)),
         )
         .expect("list")

@@ -100,7 +100,7 @@ impl Env {
                     .expect("sqlite"),
             );
             store.migrate().await.expect("migrate");
-            let stores = Stores::from_backend(store.clone()).with_batch_writer(store);
+            let stores = Stores::from_backend(store.clone());
             let engine = Engine::new(stores.clone(), v8.clone(), EngineConfig::default());
             let hello = create(&stores, HELLO).await;
             let fresh_hello = create_with(&stores, HELLO, Isolation::Fresh).await;

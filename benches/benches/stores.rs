@@ -83,7 +83,7 @@ async fn setup(
     }
     for i in 0..100 {
         let e = new_execution(&fids[1], 1_700_000_000 + i);
-        stores.functions.insert_execution(e).await.expect("insert");
+        stores.executions.insert_execution(e).await.expect("insert");
     }
     let read_function_id = fids.pop().expect("two ids");
     Subject {
@@ -139,7 +139,7 @@ fn bench(c: &mut Criterion) {
                 let e = new_execution(&s.function_id, 1_700_001_000);
                 let id = e.id.clone();
                 s.stores
-                    .functions
+                    .executions
                     .insert_execution(e)
                     .await
                     .expect("insert");
@@ -149,7 +149,7 @@ fn bench(c: &mut Criterion) {
                     .await
                     .expect("logs");
                 s.stores
-                    .functions
+                    .executions
                     .finish_execution(&id, outcome())
                     .await
                     .expect("finish");
@@ -191,7 +191,7 @@ fn bench(c: &mut Criterion) {
             b.to_async(&rt).iter(|| async {
                 let p = s
                     .stores
-                    .functions
+                    .executions
                     .list_executions(&s.read_function_id, PageRequest::new(20, 40))
                     .await
                     .expect("page");

@@ -342,7 +342,7 @@ impl Store {
 
     async fn close(&self) {
         match self {
-            Self::Sqlite(s) => s.pool().close().await,
+            Self::Sqlite(s) => s.close().await,
             Self::Postgres(s) => s.pool().close().await,
             Self::Sled(s) => {
                 if let Err(e) = s.flush().await {

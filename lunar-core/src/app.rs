@@ -5,7 +5,7 @@
 //!
 //! ```no_run
 //! # async fn demo(
-//! #     backend: std::sync::Arc<impl lunar_core::store::Backend + lunar_core::BatchWriter>,
+//! #     backend: std::sync::Arc<impl lunar_core::store::Backend>,
 //! #     runtime: std::sync::Arc<dyn lunar_core::Runtime>,
 //! # ) -> Result<(), Box<dyn std::error::Error>> {
 //! use lunar_core::app::{Lunar, LunarConfig};
@@ -33,7 +33,7 @@ use crate::http_client::HttpClient;
 use crate::manage::Functions;
 use crate::runtime::{Limits, Runtime};
 use crate::scheduler::Scheduler;
-use crate::store::{Backend, BatchWriter, Stores};
+use crate::store::{Backend, Stores};
 use crate::validate::LimitCeilings;
 
 /// A setting that could not be read; the message names the variable and what it takes.
@@ -315,18 +315,12 @@ struct Inner {
 }
 
 impl Lunar {
-    /// A platform over `backend` (its batch writer makes group commit always on) and
-    /// `runtime`.
-    pub fn builder<B: Backend + BatchWriter>(
-        backend: Arc<B>,
-        runtime: Arc<dyn Runtime>,
-    ) -> LunarBuilder {
-        let stores = Stores::from_backend(backend.clone()).with_batch_writer(backend);
-        Self::with_stores(stores, runtime)
+    /// A platform over `backend` and `runtime`.
+    pub fn builder<B: Backend>(backend: Arc<B>, runtime: Arc<dyn Runtime>) -> LunarBuilder {
+        Self::with_stores(Stores::from_backend(backend), runtime)
     }
 
-    /// A platform over stores composed by hand (group commit only when they carry a
-    /// batch writer).
+    /// A platform over stores composed by hand.
     pub fn with_stores(stores: Stores, runtime: Arc<dyn Runtime>) -> LunarBuilder {
         LunarBuilder {
             stores,

@@ -12,10 +12,9 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use crate::Result;
-use crate::metrics::{ExecutionMetrics, MetricsRange};
 use crate::model::{
-    Execution, Function, FunctionUpdate, FunctionVersion, FunctionWithActiveVersion, NewExecution,
-    NewFunction, Outcome, Page, PageRequest, Timestamp,
+    Function, FunctionUpdate, FunctionVersion, FunctionWithActiveVersion, NewFunction, Page,
+    PageRequest,
 };
 use crate::store::{EnvStore, FunctionStore};
 
@@ -128,9 +127,6 @@ impl FunctionStore for InvalidatingFunctions {
     async fn list_functions(&self, p: PageRequest) -> Result<Page<FunctionWithActiveVersion>> {
         self.inner.list_functions(p).await
     }
-    async fn execution_metrics(&self, fid: &str, r: MetricsRange) -> Result<ExecutionMetrics> {
-        self.inner.execution_metrics(fid, r).await
-    }
     async fn update_function(&self, id: &str, u: FunctionUpdate) -> Result<Function> {
         let r = self.inner.update_function(id, u).await;
         self.cache.invalidate(id);
@@ -163,37 +159,8 @@ impl FunctionStore for InvalidatingFunctions {
         self.cache.invalidate(fid);
         r
     }
-    async fn insert_execution(&self, e: NewExecution) -> Result<()> {
-        self.inner.insert_execution(e).await
-    }
-    async fn finish_execution(&self, id: &str, o: Outcome) -> Result<()> {
-        self.inner.finish_execution(id, o).await
-    }
-    async fn get_execution(&self, id: &str) -> Result<Execution> {
-        self.inner.get_execution(id).await
-    }
-    async fn list_executions(&self, fid: &str, p: PageRequest) -> Result<Page<Execution>> {
-        self.inner.list_executions(fid, p).await
-    }
-    async fn delete_executions_before(
-        &self,
-        fid: &str,
-        cutoff: Timestamp,
-        max: u32,
-    ) -> Result<Vec<String>> {
-        self.inner.delete_executions_before(fid, cutoff, max).await
-    }
-    async fn fail_stale_pending(&self, older_than: Timestamp, message: &str) -> Result<u64> {
-        self.inner.fail_stale_pending(older_than, message).await
-    }
     async fn functions_with_active_cron(&self) -> Result<Vec<Function>> {
         self.inner.functions_with_active_cron().await
-    }
-    async fn claim(&self, job: &str, at: Timestamp, node: &str, now: Timestamp) -> Result<bool> {
-        self.inner.claim(job, at, node, now).await
-    }
-    async fn delete_claims_before(&self, cutoff: Timestamp) -> Result<u64> {
-        self.inner.delete_claims_before(cutoff).await
     }
     async fn ping(&self) -> Result<()> {
         self.inner.ping().await

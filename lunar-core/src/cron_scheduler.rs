@@ -60,7 +60,7 @@ struct Job {
 }
 
 /// The cron scheduler: one job per active schedule, fires claimed across
-/// nodes through [`FunctionStore::claim`](crate::FunctionStore::claim) and run through the
+/// nodes through [`ClaimStore::claim`](crate::ClaimStore::claim) and run through the
 /// [`Engine`] with trigger `cron`. The host spawns [`CronScheduler::run`].
 #[derive(Debug, Clone)]
 pub struct CronScheduler {
@@ -182,7 +182,7 @@ impl CronScheduler {
         let now = engine.clock().unix();
         let won = match engine
             .stores()
-            .functions
+            .claims
             .claim(&function_id, at.timestamp(), &self.inner.config.node, now)
             .await
         {

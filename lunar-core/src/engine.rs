@@ -20,7 +20,7 @@ use crate::group_commit::{GroupCommit, Ticket};
 use crate::http_client::HttpClient;
 use crate::logger::Logger;
 use crate::mask::{mask_headers, mask_json_text, mask_query};
-use crate::model::{ExecutionStatus, Function, LogEntry, LogLevel, NewExecution, Outcome, Trigger};
+use crate::model::{ExecutionStatus, Function, LogLevel, NewExecution, Outcome, Trigger};
 use crate::runtime::{
     Ctx, EnvHandle, Event, FunctionResponse, Host, KvHandle, Limits, ResponseBody, RunError,
     RunErrorKind, RunJob, Runtime,
@@ -260,7 +260,7 @@ struct Inner {
     shutdown: CancellationToken,
     tracker: TaskTracker,
     cache: Arc<FunctionCache>,
-    group: Option<Arc<GroupCommit>>,
+    group: Arc<GroupCommit>,
     admission: Admission,
     capabilities: Option<Arc<Capabilities>>,
     telemetry: Arc<Telemetry>,
@@ -454,10 +454,7 @@ impl EngineBuilder {
             cache: cache.clone(),
         });
         let telemetry = Arc::new(Telemetry::default());
-        let group = stores
-            .batch
-            .clone()
-            .map(|writer| GroupCommit::with_telemetry(writer, telemetry.clone()));
+        let group = GroupCommit::with_telemetry(Arc::new(stores.batch.clone()), telemetry.clone());
         let max_in_flight = self
             .config
             .max_in_flight
@@ -638,19 +635,9 @@ impl Inner {
             trigger: req.trigger,
             created_at: now,
         };
-        // With group commit the insert is queued and the code runs meanwhile; an
+        // The insert is queued for group commit and the code runs meanwhile; an
         // execution that ends before a batch took its insert is written once, finished.
-        let mut pending = match &self.group {
-            Some(g) => Pending::Queued(g.enqueue(ExecutionWrite::Insert(row))),
-            None => {
-                self.stores
-                    .functions
-                    .insert_execution(row)
-                    .await
-                    .map_err(store_failure)?;
-                Pending::Committed
-            }
-        };
+        let mut pending = Pending::Queued(self.group.enqueue(ExecutionWrite::Insert(row)));
         // Step 9.
         let logger = Logger::new(&limits, self.clock.clone());
         let mut host = Host::new(
@@ -847,8 +834,8 @@ impl Inner {
     ) -> crate::Result<()> {
         let entries = logger.take();
         let mut parts = Some((outcome, entries));
-        if let (Some(g), Pending::Queued(mut ticket)) = (&self.group, pending) {
-            let upgraded = g.upgrade(&ticket, |w| match (w, parts.take()) {
+        if let Pending::Queued(mut ticket) = pending {
+            let upgraded = self.group.upgrade(&ticket, |w| match (w, parts.take()) {
                 (ExecutionWrite::Insert(row), Some((outcome, logs))) => {
                     ExecutionWrite::Record { row, outcome, logs }
                 }
@@ -878,18 +865,13 @@ impl Inner {
         let Some((outcome, entries)) = parts else {
             return Ok(());
         };
-        match &self.group {
-            Some(_) => {
-                let write = ExecutionWrite::Finish {
-                    id: execution_id.to_owned(),
-                    outcome,
-                    logs: entries,
-                };
-                // The row exists, pending; housekeeping fails it if this does not land.
-                self.write_retried(execution_id, write, 1).await
-            }
-            None => self.finish_unbatched(execution_id, outcome, entries).await,
-        }
+        let write = ExecutionWrite::Finish {
+            id: execution_id.to_owned(),
+            outcome,
+            logs: entries,
+        };
+        // The row exists, pending; housekeeping fails it if this does not land.
+        self.write_retried(execution_id, write, 1).await
     }
 
     /// Submits `write` through group commit, attempt `first` of the configured number,
@@ -901,9 +883,7 @@ impl Inner {
         write: ExecutionWrite,
         first: u32,
     ) -> crate::Result<()> {
-        let Some(g) = &self.group else {
-            return Ok(());
-        };
+        let g = &self.group;
         let record = matches!(write, ExecutionWrite::Record { .. });
         self.retried(execution_id, first, |attempt| {
             let write = write.clone();
@@ -913,27 +893,6 @@ impl Inner {
                     r => r,
                 }
             }
-        })
-        .await
-    }
-
-    /// The final write without group commit: logs, then the outcome, retried.
-    async fn finish_unbatched(
-        &self,
-        execution_id: &str,
-        outcome: Outcome,
-        entries: Vec<LogEntry>,
-    ) -> crate::Result<()> {
-        let logs_written = std::sync::atomic::AtomicBool::new(entries.is_empty());
-        self.retried(execution_id, 1, |_| async {
-            if !logs_written.load(std::sync::atomic::Ordering::Relaxed) {
-                self.stores.logs.append(execution_id, &entries).await?;
-                logs_written.store(true, std::sync::atomic::Ordering::Relaxed);
-            }
-            self.stores
-                .functions
-                .finish_execution(execution_id, outcome.clone())
-                .await
         })
         .await
     }
@@ -973,7 +932,7 @@ impl Inner {
 
 /// Where an execution's `pending` insert stands.
 enum Pending {
-    /// Committed (or written directly, without group commit).
+    /// Committed.
     Committed,
     /// Queued for group commit.
     Queued(Ticket),

@@ -16,6 +16,20 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, oneshot};
 
 use crate::store::{BatchWriter, ExecutionWrite};
+
+/// What group commit commits through: a store's batch writer (or a test's recorder).
+#[async_trait::async_trait]
+pub(crate) trait Commit: Send + Sync + 'static {
+    /// Applies `writes` in one transaction.
+    async fn commit(&self, writes: &[ExecutionWrite]) -> Result<()>;
+}
+
+#[async_trait::async_trait]
+impl Commit for Arc<dyn BatchWriter> {
+    async fn commit(&self, writes: &[ExecutionWrite]) -> Result<()> {
+        self.write_batch(writes).await
+    }
+}
 use crate::telemetry::Telemetry;
 use crate::{Error, Result};
 
@@ -80,7 +94,7 @@ impl Ticket {
 
 /// Batches writes from concurrent executions into shared transactions.
 pub(crate) struct GroupCommit {
-    writer: Arc<dyn BatchWriter>,
+    writer: Arc<dyn Commit>,
     queue: Mutex<Queue>,
     /// Wakes a committer waiting out the insert delay when an urgent write arrives.
     urgent: Notify,
@@ -104,15 +118,12 @@ impl GroupCommit {
 
     /// Group commit whose batches are reported nowhere (the unit tests').
     #[cfg(test)]
-    pub(crate) fn new(writer: Arc<dyn BatchWriter>) -> Arc<Self> {
+    pub(crate) fn new(writer: Arc<dyn Commit>) -> Arc<Self> {
         Self::with_telemetry(writer, Arc::default())
     }
 
     /// Group commit that reports each batch's size and commit time to `telemetry`.
-    pub(crate) fn with_telemetry(
-        writer: Arc<dyn BatchWriter>,
-        telemetry: Arc<Telemetry>,
-    ) -> Arc<Self> {
+    pub(crate) fn with_telemetry(writer: Arc<dyn Commit>, telemetry: Arc<Telemetry>) -> Arc<Self> {
         Arc::new(Self {
             writer,
             queue: Mutex::new(Queue::default()),
@@ -241,7 +252,7 @@ impl GroupCommit {
             .filter_map(|q| Some((q.write?, q.reply)))
             .unzip();
         let started = Instant::now();
-        let written = self.writer.write_batch(&writes).await;
+        let written = self.writer.commit(&writes).await;
         self.telemetry.batch(writes.len(), started.elapsed());
         match written {
             Ok(()) => {
@@ -261,7 +272,7 @@ impl GroupCommit {
             }
             Err(_) => {
                 for (w, r) in writes.into_iter().zip(replies) {
-                    let res = match self.writer.write_batch(std::slice::from_ref(&w)).await {
+                    let res = match self.writer.commit(std::slice::from_ref(&w)).await {
                         Ok(()) => Ok(()),
                         Err(error) => Err(Failed {
                             error,
@@ -291,8 +302,8 @@ mod tests {
     }
 
     #[async_trait]
-    impl BatchWriter for Recorder {
-        async fn write_batch(&self, writes: &[ExecutionWrite]) -> Result<()> {
+    impl Commit for Recorder {
+        async fn commit(&self, writes: &[ExecutionWrite]) -> Result<()> {
             tokio::time::sleep(Duration::from_millis(2)).await;
             let bad = writes.iter().any(|w| match w {
                 ExecutionWrite::Insert(r) | ExecutionWrite::Record { row: r, .. } => r.id == "bad",

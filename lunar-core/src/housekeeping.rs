@@ -58,7 +58,7 @@ impl Housekeeper {
         let older_than = self.engine.clock().unix().saturating_sub(secs);
         self.engine
             .stores()
-            .functions
+            .executions
             .fail_stale_pending(older_than, INTERRUPTED)
             .await
     }
@@ -71,7 +71,7 @@ impl Housekeeper {
     pub async fn fail_all_pending(&self) -> crate::Result<u64> {
         self.engine
             .stores()
-            .functions
+            .executions
             .fail_stale_pending(Timestamp::MAX, INTERRUPTED)
             .await
     }
@@ -124,7 +124,7 @@ impl Housekeeper {
             Ok(n) => report.stale_failed = n,
             Err(e) => tracing::error!(error = %e, "housekeeping: failing stale executions failed"),
         }
-        match stores.functions.delete_claims_before(now - 86_400).await {
+        match stores.claims.delete_claims_before(now - 86_400).await {
             Ok(n) => report.claims_deleted = n,
             Err(e) => tracing::error!(error = %e, "housekeeping: deleting old claims failed"),
         }
@@ -139,7 +139,7 @@ impl Housekeeper {
         match self
             .engine
             .stores()
-            .functions
+            .claims
             .claim(HOUSEKEEPING_JOB, at.timestamp(), &self.node, now)
             .await
         {

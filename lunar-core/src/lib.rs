@@ -48,6 +48,6 @@ pub use manage::Functions;
 pub use runtime::Runtime;
 pub use scheduler::Scheduler;
 pub use store::{
-    AiTracker, Backend, BatchWriter, EmailTracker, EnvStore, ExecutionWrite, FunctionStore,
-    HostCallTracker, KvStore, LogStore, Stores,
+    AiTracker, Backend, BatchWriter, ClaimStore, EmailTracker, EnvStore, ExecutionStore,
+    ExecutionWrite, FunctionStore, HostCallTracker, KvStore, LogStore, Stores,
 };

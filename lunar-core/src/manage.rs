@@ -119,7 +119,7 @@ impl Functions {
     pub async fn execution(&self, execution_id: &str) -> Result<Execution> {
         self.engine
             .stores()
-            .functions
+            .executions
             .get_execution(execution_id)
             .await
     }
@@ -250,7 +250,7 @@ impl FunctionRef<'_> {
     pub async fn executions(&self, page: PageRequest) -> Result<Page<Execution>> {
         self.engine()
             .stores()
-            .functions
+            .executions
             .list_executions(self.id(), page)
             .await
     }
@@ -260,7 +260,7 @@ impl FunctionRef<'_> {
         let range = window.range(self.engine().clock().unix());
         self.engine()
             .stores()
-            .functions
+            .executions
             .execution_metrics(self.id(), range)
             .await
     }

@@ -1,8 +1,8 @@
 //! Storage traits every backend implements, and the [`Stores`] bundle that guarantees
 //! cascades across them.
 //!
-//! A backend implements all six traits on one type (or on several) and runs the
-//! `testkit` conformance suite (feature `testkit`) to prove it.
+//! A backend implements the traits on one type (or on several) and runs the `testkit`
+//! conformance suite (feature `testkit`) to prove it.
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -18,7 +18,7 @@ use crate::model::{
     Page, PageRequest, Timestamp,
 };
 
-/// Functions, versions, executions and schedule claims.
+/// Functions and their versions.
 ///
 /// Implementing a backend: every method maps one-to-one to a query or transaction; the
 /// contracts below are checked by `lunar_core::testkit`.
@@ -43,15 +43,7 @@ use crate::model::{
 ///     async fn active_version(&self, fid: &str) -> Result<FunctionVersion> { todo!() }
 ///     async fn activate_version(&self, fid: &str, vid: &str) -> Result<()> { todo!() }
 ///     async fn delete_version(&self, fid: &str, vid: &str) -> Result<Vec<String>> { todo!() }
-///     async fn insert_execution(&self, e: NewExecution) -> Result<()> { todo!() }
-///     async fn finish_execution(&self, id: &str, o: Outcome) -> Result<()> { todo!() }
-///     async fn get_execution(&self, id: &str) -> Result<Execution> { todo!() }
-///     async fn list_executions(&self, fid: &str, p: PageRequest) -> Result<Page<Execution>> { todo!() }
-///     async fn delete_executions_before(&self, fid: &str, cutoff: Timestamp, max: u32) -> Result<Vec<String>> { todo!() }
-///     async fn fail_stale_pending(&self, older_than: Timestamp, message: &str) -> Result<u64> { todo!() }
 ///     async fn functions_with_active_cron(&self) -> Result<Vec<Function>> { todo!() }
-///     async fn claim(&self, job: &str, at: Timestamp, node: &str, now: Timestamp) -> Result<bool> { todo!() }
-///     async fn delete_claims_before(&self, cutoff: Timestamp) -> Result<u64> { todo!() }
 ///     async fn ping(&self) -> Result<()> { todo!() }
 /// }
 /// ```
@@ -107,6 +99,35 @@ pub trait FunctionStore: Debug + Send + Sync + 'static {
     /// `NotFound("version")`; `Conflict` when it is the active version.
     async fn delete_version(&self, function_id: &str, version_id: &str) -> Result<Vec<String>>;
 
+    /// Functions with `cron_status = active`, a non-empty schedule and `disabled = false`.
+    async fn functions_with_active_cron(&self) -> Result<Vec<Function>>;
+
+    /// Liveness check.
+    async fn ping(&self) -> Result<()>;
+}
+
+/// Executions: their rows and outcomes, listing and metrics, retention, and the sweep of
+/// rows left `pending`.
+///
+/// ```
+/// use async_trait::async_trait;
+/// use lunar_core::{ExecutionStore, Result, model::*};
+///
+/// #[derive(Debug)]
+/// struct MyStore;
+///
+/// #[async_trait]
+/// impl ExecutionStore for MyStore {
+///     async fn insert_execution(&self, e: NewExecution) -> Result<()> { todo!() }
+///     async fn finish_execution(&self, id: &str, o: Outcome) -> Result<()> { todo!() }
+///     async fn get_execution(&self, id: &str) -> Result<Execution> { todo!() }
+///     async fn list_executions(&self, fid: &str, p: PageRequest) -> Result<Page<Execution>> { todo!() }
+///     async fn delete_executions_before(&self, fid: &str, cutoff: Timestamp, max: u32) -> Result<Vec<String>> { todo!() }
+///     async fn fail_stale_pending(&self, older_than: Timestamp, message: &str) -> Result<u64> { todo!() }
+/// }
+/// ```
+#[async_trait]
+pub trait ExecutionStore: Debug + Send + Sync + 'static {
     /// Inserts an execution with status `pending`.
     async fn insert_execution(&self, e: NewExecution) -> Result<()>;
 
@@ -175,10 +196,25 @@ pub trait FunctionStore: Debug + Send + Sync + 'static {
     /// Marks executions still `pending` and created before `older_than` as `error` with
     /// `message`; returns how many.
     async fn fail_stale_pending(&self, older_than: Timestamp, message: &str) -> Result<u64>;
+}
 
-    /// Functions with `cron_status = active`, a non-empty schedule and `disabled = false`.
-    async fn functions_with_active_cron(&self) -> Result<Vec<Function>>;
-
+/// Claims of scheduled fires, so that each fires on one node only.
+///
+/// ```
+/// use async_trait::async_trait;
+/// use lunar_core::{ClaimStore, Result, model::Timestamp};
+///
+/// #[derive(Debug)]
+/// struct MyStore;
+///
+/// #[async_trait]
+/// impl ClaimStore for MyStore {
+///     async fn claim(&self, job: &str, at: Timestamp, node: &str, now: Timestamp) -> Result<bool> { todo!() }
+///     async fn delete_claims_before(&self, cutoff: Timestamp) -> Result<u64> { todo!() }
+/// }
+/// ```
+#[async_trait]
+pub trait ClaimStore: Debug + Send + Sync + 'static {
     /// Records a claim of `(job, scheduled_at)`; `true` only for the first claimant.
     async fn claim(
         &self,
@@ -190,9 +226,6 @@ pub trait FunctionStore: Debug + Send + Sync + 'static {
 
     /// Deletes claims made before `cutoff`; returns how many.
     async fn delete_claims_before(&self, cutoff: Timestamp) -> Result<u64>;
-
-    /// Liveness check.
-    async fn ping(&self) -> Result<()>;
 }
 
 /// A per-function key-value store.
@@ -460,25 +493,36 @@ pub enum ExecutionWrite {
     },
 }
 
-/// Optional capability of a backend: apply many execution writes in one transaction, so the
-/// engine can group-commit concurrent executions instead of paying a transaction per row.
+/// Applying many execution writes at once: the engine group-commits concurrent
+/// executions through it instead of paying a transaction per row.
 ///
-/// The writes are applied in order, all or nothing; a finish of an unknown execution is
-/// `NotFound("execution")`.
-///
-/// A backend implements it next to its other traits and hands it to the engine:
-///
-/// ```ignore
-/// let store = Arc::new(MyStore::open().await?);
-/// let stores = Stores::from_backend(store.clone()).with_batch_writer(store);
-/// ```
+/// The provided [`write_batch`](Self::write_batch) applies the writes one by one through
+/// [`ExecutionStore`] and [`LogStore`], so every backend has it (`impl BatchWriter for
+/// MyStore {}`). A backend with transactions overrides it to apply them in order, all or
+/// nothing, in one transaction; a finish of an unknown execution is
+/// `NotFound("execution")` either way.
 ///
 /// ```
 /// use async_trait::async_trait;
 /// use lunar_core::{BatchWriter, ExecutionWrite, Result};
-///
-/// #[derive(Debug)]
-/// struct MyStore;
+/// # use lunar_core::{ExecutionStore, LogStore, model::*};
+/// # #[derive(Debug)]
+/// # struct MyStore;
+/// # #[async_trait]
+/// # impl ExecutionStore for MyStore {
+/// #     async fn insert_execution(&self, e: NewExecution) -> Result<()> { todo!() }
+/// #     async fn finish_execution(&self, id: &str, o: Outcome) -> Result<()> { todo!() }
+/// #     async fn get_execution(&self, id: &str) -> Result<Execution> { todo!() }
+/// #     async fn list_executions(&self, fid: &str, p: PageRequest) -> Result<Page<Execution>> { todo!() }
+/// #     async fn delete_executions_before(&self, fid: &str, c: Timestamp, m: u32) -> Result<Vec<String>> { todo!() }
+/// #     async fn fail_stale_pending(&self, o: Timestamp, m: &str) -> Result<u64> { todo!() }
+/// # }
+/// # #[async_trait]
+/// # impl LogStore for MyStore {
+/// #     async fn append(&self, e: &str, l: &[LogEntry]) -> Result<()> { todo!() }
+/// #     async fn list(&self, e: &str, p: PageRequest) -> Result<Page<LogEntry>> { todo!() }
+/// #     async fn delete_for_executions(&self, ids: &[String]) -> Result<()> { todo!() }
+/// # }
 ///
 /// #[async_trait]
 /// impl BatchWriter for MyStore {
@@ -486,21 +530,30 @@ pub enum ExecutionWrite {
 ///         // BEGIN; for each write: insert the pending row, or update it and append its
 ///         // logs, or insert the finished row with its logs; COMMIT (roll back everything
 ///         // on the first error).
-///         for w in writes {
-///             match w {
-///                 ExecutionWrite::Insert(_row) => {}
-///                 ExecutionWrite::Finish { .. } => {}
-///                 ExecutionWrite::Record { .. } => {}
-///             }
-///         }
 ///         Ok(())
 ///     }
 /// }
 /// ```
 #[async_trait]
-pub trait BatchWriter: Debug + Send + Sync + 'static {
-    /// Applies `writes` in one transaction.
-    async fn write_batch(&self, writes: &[ExecutionWrite]) -> Result<()>;
+pub trait BatchWriter: ExecutionStore + LogStore {
+    /// Applies `writes` in order. Provided: one store call at a time (not atomic).
+    async fn write_batch(&self, writes: &[ExecutionWrite]) -> Result<()> {
+        for w in writes {
+            match w {
+                ExecutionWrite::Insert(row) => self.insert_execution(row.clone()).await?,
+                ExecutionWrite::Record { row, outcome, logs } => {
+                    self.insert_execution(row.clone()).await?;
+                    LogStore::append(self, &row.id, logs).await?;
+                    self.finish_execution(&row.id, outcome.clone()).await?;
+                }
+                ExecutionWrite::Finish { id, outcome, logs } => {
+                    LogStore::append(self, id, logs).await?;
+                    self.finish_execution(id, outcome.clone()).await?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Host-capability calls per execution.
@@ -545,19 +598,41 @@ pub trait HostCallTracker: Debug + Send + Sync + 'static {
 
 /// A backend implementing every store trait.
 pub trait Backend:
-    FunctionStore + KvStore + EnvStore + LogStore + AiTracker + EmailTracker + HostCallTracker
+    FunctionStore
+    + ExecutionStore
+    + ClaimStore
+    + KvStore
+    + EnvStore
+    + LogStore
+    + AiTracker
+    + EmailTracker
+    + HostCallTracker
+    + BatchWriter
 {
 }
 impl<T> Backend for T where
-    T: FunctionStore + KvStore + EnvStore + LogStore + AiTracker + EmailTracker + HostCallTracker
+    T: FunctionStore
+        + ExecutionStore
+        + ClaimStore
+        + KvStore
+        + EnvStore
+        + LogStore
+        + AiTracker
+        + EmailTracker
+        + HostCallTracker
+        + BatchWriter
 {
 }
 
-/// The six stores, and the operations whose cascades cross them.
+/// The stores, and the operations whose cascades cross them.
 #[derive(Debug, Clone)]
 pub struct Stores {
-    /// Functions, versions, executions.
+    /// Functions and versions.
     pub functions: Arc<dyn FunctionStore>,
+    /// Executions.
+    pub executions: Arc<dyn ExecutionStore>,
+    /// Schedule claims.
+    pub claims: Arc<dyn ClaimStore>,
     /// Key-value.
     pub kv: Arc<dyn KvStore>,
     /// Environment variables.
@@ -570,30 +645,25 @@ pub struct Stores {
     pub email: Arc<dyn EmailTracker>,
     /// Host-capability calls.
     pub host_calls: Arc<dyn HostCallTracker>,
-    /// Group commit of execution writes, when the backend offers it.
-    pub batch: Option<Arc<dyn BatchWriter>>,
+    /// Group commit of execution writes.
+    pub batch: Arc<dyn BatchWriter>,
 }
 
 impl Stores {
-    /// All six from one backend.
+    /// All of them from one backend.
     pub fn from_backend<B: Backend>(backend: Arc<B>) -> Self {
         Self {
             functions: backend.clone(),
+            executions: backend.clone(),
+            claims: backend.clone(),
             kv: backend.clone(),
             env: backend.clone(),
             logs: backend.clone(),
             ai: backend.clone(),
             email: backend.clone(),
-            host_calls: backend,
-            batch: None,
+            host_calls: backend.clone(),
+            batch: backend,
         }
-    }
-
-    /// Adds a [`BatchWriter`] the engine uses to group-commit execution writes.
-    #[must_use]
-    pub fn with_batch_writer(mut self, batch: Arc<dyn BatchWriter>) -> Self {
-        self.batch = Some(batch);
-        self
     }
 
     /// Deletes the function and everything that belongs to it.
@@ -622,7 +692,7 @@ impl Stores {
         max: u32,
     ) -> Result<usize> {
         let removed = self
-            .functions
+            .executions
             .delete_executions_before(function_id, cutoff, max)
             .await?;
         self.delete_execution_rows(&removed).await?;

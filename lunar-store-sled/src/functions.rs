@@ -9,7 +9,7 @@ use lunar_core::model::{
     Execution, ExecutionStatus, Function, FunctionUpdate, FunctionVersion,
     FunctionWithActiveVersion, NewExecution, NewFunction, Outcome, Page, PageRequest, Timestamp,
 };
-use lunar_core::{Error, FunctionStore, Result};
+use lunar_core::{ClaimStore, Error, ExecutionStore, FunctionStore, Result};
 use sled::IVec;
 
 use crate::SledStore;
@@ -812,6 +812,17 @@ impl FunctionStore for SledStore {
             .await
     }
 
+    async fn functions_with_active_cron(&self) -> Result<Vec<Function>> {
+        self.run(Inner::functions_with_active_cron).await
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.run(Inner::ping).await
+    }
+}
+
+#[async_trait]
+impl ExecutionStore for SledStore {
     async fn insert_execution(&self, e: NewExecution) -> Result<()> {
         self.run_execution_write(move |db| db.insert_execution(&e))
             .await
@@ -864,11 +875,10 @@ impl FunctionStore for SledStore {
         self.run(move |db| db.fail_stale_pending(older_than, &message))
             .await
     }
+}
 
-    async fn functions_with_active_cron(&self) -> Result<Vec<Function>> {
-        self.run(Inner::functions_with_active_cron).await
-    }
-
+#[async_trait]
+impl ClaimStore for SledStore {
     async fn claim(
         &self,
         job: &str,
@@ -883,9 +893,5 @@ impl FunctionStore for SledStore {
 
     async fn delete_claims_before(&self, cutoff: Timestamp) -> Result<u64> {
         self.run(move |db| db.delete_claims_before(cutoff)).await
-    }
-
-    async fn ping(&self) -> Result<()> {
-        self.run(Inner::ping).await
     }
 }

@@ -43,7 +43,7 @@ fn code_update(code: &str, now: Timestamp) -> FunctionUpdate {
 
 async fn insert_exec(s: &Stores, fid: &str, vid: &str, at: Timestamp) -> String {
     let id = new_id_at(u64::try_from(at).unwrap_or(0));
-    s.functions
+    s.executions
         .insert_execution(NewExecution {
             id: id.clone(),
             function_id: fid.to_owned(),
@@ -558,7 +558,7 @@ pub async fn delete_version_rules(s: Stores) {
     );
     s.delete_version(&a, &v1).await.expect("delete v1");
     assert_not_found(s.functions.get_version(&a, 1).await, "deleted version");
-    assert_not_found(s.functions.get_execution(&e1).await, "its execution");
+    assert_not_found(s.executions.get_execution(&e1).await, "its execution");
     assert!(
         s.logs
             .list(&e1, page(10, 0))
@@ -574,7 +574,7 @@ pub async fn delete_version_rules(s: Stores) {
             .items
             .is_empty()
     );
-    s.functions
+    s.executions
         .get_execution(&e2)
         .await
         .expect("other execution stays");
@@ -592,7 +592,7 @@ pub async fn executions_insert_finish_get_list(s: Stores) {
     let f = create(&s, "e", T0).await;
     let v = version_id(&f, 1);
     let id = insert_exec(&s, &f, &v, T0 + 1).await;
-    let e = s.functions.get_execution(&id).await.expect("get");
+    let e = s.executions.get_execution(&id).await.expect("get");
     assert_eq!(e.status, ExecutionStatus::Pending);
     assert_eq!(e.function_id, f);
     assert_eq!(e.function_version_id, v);
@@ -609,7 +609,7 @@ pub async fn executions_insert_finish_get_list(s: Stores) {
     );
     assert_eq!(e.usage, None, "a pending execution has no usage yet");
 
-    s.functions
+    s.executions
         .finish_execution(
             &id,
             Outcome {
@@ -622,7 +622,7 @@ pub async fn executions_insert_finish_get_list(s: Stores) {
         )
         .await
         .expect("finish");
-    let e = s.functions.get_execution(&id).await.expect("get finished");
+    let e = s.executions.get_execution(&id).await.expect("get finished");
     assert_eq!(e.status, ExecutionStatus::Error);
     assert_eq!(e.duration_ms, Some(42));
     assert_eq!(e.error_message.as_deref(), Some("Error: boom"));
@@ -630,7 +630,7 @@ pub async fn executions_insert_finish_get_list(s: Stores) {
     assert_eq!(e.usage, Some(super::sample_usage(7)), "usage is stored");
 
     let cron_id = new_id();
-    s.functions
+    s.executions
         .insert_execution(NewExecution {
             id: cron_id.clone(),
             function_id: f.clone(),
@@ -641,12 +641,16 @@ pub async fn executions_insert_finish_get_list(s: Stores) {
         })
         .await
         .expect("insert cron");
-    let c = s.functions.get_execution(&cron_id).await.expect("get cron");
+    let c = s
+        .executions
+        .get_execution(&cron_id)
+        .await
+        .expect("get cron");
     assert_eq!(c.trigger, Trigger::Cron);
     assert_eq!(c.event_json, None);
 
     let list = s
-        .functions
+        .executions
         .list_executions(&f, page(10, 0))
         .await
         .expect("list");
@@ -666,9 +670,9 @@ pub async fn executions_insert_finish_get_list(s: Stores) {
         "lists keep event_json"
     );
 
-    assert_not_found(s.functions.get_execution("nope").await, "get unknown");
+    assert_not_found(s.executions.get_execution("nope").await, "get unknown");
     assert_not_found(
-        s.functions
+        s.executions
             .finish_execution("nope", super::succeeded())
             .await,
         "finish unknown",
@@ -688,7 +692,7 @@ pub async fn executions_order_and_pagination(s: Stores) {
     ids.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
     let expected: Vec<String> = ids.into_iter().map(|(_, id)| id).collect();
     let all = s
-        .functions
+        .executions
         .list_executions(&f, page(10, 0))
         .await
         .expect("list");
@@ -698,7 +702,7 @@ pub async fn executions_order_and_pagination(s: Stores) {
         expected
     );
     let p = s
-        .functions
+        .executions
         .list_executions(&f, page(2, 2))
         .await
         .expect("page");
@@ -708,7 +712,7 @@ pub async fn executions_order_and_pagination(s: Stores) {
         expected[2..].to_vec()
     );
     let none = s
-        .functions
+        .executions
         .list_executions("nope", page(10, 0))
         .await
         .expect("unknown");
@@ -1000,7 +1004,7 @@ pub async fn execution_metrics_count_the_window(s: Stores) {
         } else {
             ExecutionStatus::Success
         };
-        s.functions
+        s.executions
             .finish_execution(&id, finish(status, ms))
             .await
             .expect("finish");
@@ -1008,20 +1012,20 @@ pub async fn execution_metrics_count_the_window(s: Stores) {
     insert_exec(&s, &f, &v, m + 2).await;
     // Bucket 0 (the window's first second): one of 5 ms.
     let id = insert_exec(&s, &f, &v, range.since).await;
-    s.functions
+    s.executions
         .finish_execution(&id, finish(ExecutionStatus::Success, 5))
         .await
         .expect("finish");
     // Outside: before the window, and another function's.
     let old = insert_exec(&s, &f, &v, range.since - 1).await;
-    s.functions
+    s.executions
         .finish_execution(&old, finish(ExecutionStatus::Error, 1))
         .await
         .expect("old");
     insert_exec(&s, &g, &version_id(&g, 1), m + 1).await;
 
     let got = s
-        .functions
+        .executions
         .execution_metrics(&f, range)
         .await
         .expect("metrics");
@@ -1040,7 +1044,7 @@ pub async fn execution_metrics_count_the_window(s: Stores) {
     assert_eq!((last.p50_ms, last.p95_ms), (Some(20), Some(40)));
     assert_eq!(got.buckets.iter().map(|b| b.count).sum::<u64>(), 6);
     let empty = s
-        .functions
+        .executions
         .execution_metrics("nope", range)
         .await
         .expect("unknown");
@@ -1105,7 +1109,7 @@ pub async fn delete_function_cascades(s: Stores) {
         s.kv.set(f, "k", "v").await.expect("kv");
         s.env.set(f, "K", "v").await.expect("env");
     }
-    s.functions
+    s.claims
         .claim(&a, T0 + 60, "node", T0)
         .await
         .expect("claim");
@@ -1113,7 +1117,7 @@ pub async fn delete_function_cascades(s: Stores) {
     s.delete_function(&a).await.expect("delete");
     assert_not_found(s.functions.get_function(&a).await, "function");
     assert_not_found(s.functions.get_version(&a, 1).await, "version");
-    assert_not_found(s.functions.get_execution(&ea).await, "execution");
+    assert_not_found(s.executions.get_execution(&ea).await, "execution");
     assert_eq!(s.logs.list(&ea, page(10, 0)).await.expect("logs").total, 0);
     assert_eq!(s.ai.list(&ea, page(10, 0)).await.expect("ai").total, 0);
     assert_eq!(
@@ -1144,7 +1148,10 @@ pub async fn delete_function_cascades(s: Stores) {
 
     // b is untouched.
     s.functions.get_function(&b).await.expect("b");
-    s.functions.get_execution(&eb).await.expect("b's execution");
+    s.executions
+        .get_execution(&eb)
+        .await
+        .expect("b's execution");
     assert_eq!(
         s.logs.list(&eb, page(10, 0)).await.expect("b logs").total,
         1
@@ -1198,21 +1205,21 @@ pub async fn retention_deletes_old_executions_per_function(s: Stores) {
         .expect("batch 3");
     assert_eq!(third, 0);
     for e in &old {
-        assert_not_found(s.functions.get_execution(e).await, "old execution");
+        assert_not_found(s.executions.get_execution(e).await, "old execution");
         assert_eq!(s.logs.list(e, page(10, 0)).await.expect("logs").total, 0);
         assert_eq!(s.ai.list(e, page(10, 0)).await.expect("ai").total, 0);
         assert_eq!(s.email.list(e, page(10, 0)).await.expect("email").total, 0);
     }
-    s.functions
+    s.executions
         .get_execution(&fresh)
         .await
         .expect("created at the cutoff stays");
-    s.functions
+    s.executions
         .get_execution(&b_old)
         .await
         .expect("another function's old execution stays");
     let removed = s
-        .functions
+        .executions
         .delete_executions_before(&a, cutoff + 1, 10)
         .await
         .expect("ids");
@@ -1267,22 +1274,22 @@ pub async fn fail_stale_pending_marks_only_old_pending(s: Stores) {
     let stale = insert_exec(&s, &f, &v, T0).await;
     let recent = insert_exec(&s, &f, &v, T0 + 500).await;
     let done = insert_exec(&s, &f, &v, T0).await;
-    s.functions
+    s.executions
         .finish_execution(&done, super::succeeded())
         .await
         .expect("finish");
     let msg = "execution interrupted: server stopped before it finished";
     let n = s
-        .functions
+        .executions
         .fail_stale_pending(T0 + 100, msg)
         .await
         .expect("fail");
     assert_eq!(n, 1);
-    let e = s.functions.get_execution(&stale).await.expect("stale");
+    let e = s.executions.get_execution(&stale).await.expect("stale");
     assert_eq!(e.status, ExecutionStatus::Error);
     assert_eq!(e.error_message.as_deref(), Some(msg));
     assert_eq!(
-        s.functions
+        s.executions
             .get_execution(&recent)
             .await
             .expect("recent")
@@ -1290,34 +1297,33 @@ pub async fn fail_stale_pending_marks_only_old_pending(s: Stores) {
         ExecutionStatus::Pending
     );
     assert_eq!(
-        s.functions.get_execution(&done).await.expect("done").status,
+        s.executions
+            .get_execution(&done)
+            .await
+            .expect("done")
+            .status,
         ExecutionStatus::Success
     );
 }
 
 /// A `(job, scheduled_at)` pair is claimed once; old claims can be purged.
 pub async fn claims_are_exactly_once(s: Stores) {
-    assert!(s.functions.claim("job", T0, "n1", T0).await.expect("first"));
+    assert!(s.claims.claim("job", T0, "n1", T0).await.expect("first"));
+    assert!(!s.claims.claim("job", T0, "n2", T0).await.expect("second"));
     assert!(
-        !s.functions
-            .claim("job", T0, "n2", T0)
-            .await
-            .expect("second")
-    );
-    assert!(
-        !s.functions
+        !s.claims
             .claim("job", T0, "n1", T0)
             .await
             .expect("same node again")
     );
     assert!(
-        s.functions
+        s.claims
             .claim("job", T0 + 60, "n2", T0)
             .await
             .expect("next minute")
     );
     assert!(
-        s.functions
+        s.claims
             .claim("other", T0, "n2", T0)
             .await
             .expect("other job")
@@ -1325,7 +1331,7 @@ pub async fn claims_are_exactly_once(s: Stores) {
     // Concurrent claimants: exactly one wins.
     let mut tasks = Vec::new();
     for n in 0..8 {
-        let fs = s.functions.clone();
+        let fs = s.claims.clone();
         tasks.push(tokio::spawn(async move {
             fs.claim("race", T0, &format!("node{n}"), T0)
                 .await
@@ -1339,14 +1345,10 @@ pub async fn claims_are_exactly_once(s: Stores) {
         }
     }
     assert_eq!(wins, 1);
-    let purged = s
-        .functions
-        .delete_claims_before(T0 + 10)
-        .await
-        .expect("purge");
+    let purged = s.claims.delete_claims_before(T0 + 10).await.expect("purge");
     assert!(purged >= 4, "claims made at T0 are purged, got {purged}");
     assert!(
-        s.functions
+        s.claims
             .claim("job", T0, "n3", T0 + 20)
             .await
             .expect("after purge")
@@ -1366,7 +1368,7 @@ pub async fn concurrent_executions_with_logs(s: Stores) {
             let mut ids = Vec::new();
             for i in 0..200 {
                 let id = new_id();
-                s.functions
+                s.executions
                     .insert_execution(NewExecution {
                         id: id.clone(),
                         function_id: f.clone(),
@@ -1381,7 +1383,7 @@ pub async fn concurrent_executions_with_logs(s: Stores) {
                     .map(|n| log(LogLevel::Info, &format!("t{t} e{i} l{n}"), T0 + i))
                     .collect();
                 s.logs.append(&id, &entries).await.expect("append");
-                s.functions
+                s.executions
                     .finish_execution(&id, super::succeeded())
                     .await
                     .expect("finish");
@@ -1396,13 +1398,13 @@ pub async fn concurrent_executions_with_logs(s: Stores) {
     }
     assert_eq!(all.len(), 1600);
     let listed = s
-        .functions
+        .executions
         .list_executions(&f, page(1, 0))
         .await
         .expect("list");
     assert_eq!(listed.total, 1600);
     for id in all.iter().step_by(37) {
-        let e = s.functions.get_execution(id).await.expect("get");
+        let e = s.executions.get_execution(id).await.expect("get");
         assert_eq!(e.status, ExecutionStatus::Success);
         let logs = s.logs.list(id, page(10, 0)).await.expect("logs");
         assert_eq!(logs.total, 3);

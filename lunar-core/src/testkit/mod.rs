@@ -60,7 +60,7 @@ pub(crate) async fn update(s: &crate::Stores, id: &str, u: crate::model::Functio
 /// Asserts the function has no recorded executions.
 pub(crate) async fn assert_no_executions(s: &crate::Stores, function_id: &str) {
     let list = s
-        .functions
+        .executions
         .list_executions(function_id, crate::model::PageRequest::default())
         .await
         .expect("list executions");

@@ -89,7 +89,7 @@ fn schedule_update(
 }
 
 async fn cron_runs(s: &Stores, id: &str) -> usize {
-    s.functions
+    s.executions
         .list_executions(id, PageRequest::new(100, 0))
         .await
         .expect("list")
@@ -286,7 +286,7 @@ pub async fn cron_exactly_once_across_schedulers(s: Stores) {
     }
     let list = r
         .stores
-        .functions
+        .executions
         .list_executions(&id, PageRequest::new(100, 0))
         .await
         .expect("list");
@@ -321,7 +321,7 @@ pub async fn housekeeping_retention_per_function(s: Stores) {
             let id = ids::new_id();
             let at = now - age_days * day;
             stores
-                .functions
+                .executions
                 .insert_execution(NewExecution {
                     id: id.clone(),
                     function_id: fid.clone(),
@@ -334,7 +334,7 @@ pub async fn housekeeping_retention_per_function(s: Stores) {
                 .expect("insert");
             if !pending {
                 stores
-                    .functions
+                    .executions
                     .finish_execution(&id, super::succeeded())
                     .await
                     .expect("finish");
@@ -371,7 +371,7 @@ pub async fn housekeeping_retention_per_function(s: Stores) {
 
     let gone = |id: String| {
         let stores = r.stores.clone();
-        async move { stores.functions.get_execution(&id).await.is_err() }
+        async move { stores.executions.get_execution(&id).await.is_err() }
     };
     assert!(gone(week_old.clone()).await);
     assert!(gone(month_old.clone()).await);
@@ -391,7 +391,7 @@ pub async fn housekeeping_retention_per_function(s: Stores) {
     }
     let e = r
         .stores
-        .functions
+        .executions
         .get_execution(&stale)
         .await
         .expect("stale");

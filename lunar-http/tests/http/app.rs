@@ -146,7 +146,7 @@ async fn start_fails_what_an_earlier_process_left_pending_and_shutdown_drains() 
     // A row an earlier process left pending.
     let stores = lunar.engine().stores();
     stores
-        .functions
+        .executions
         .insert_execution(NewExecution {
             id: "left-pending".into(),
             function_id: id.clone(),

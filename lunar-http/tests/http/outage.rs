@@ -16,8 +16,8 @@ async fn a_failed_store_gives_503s_that_name_it() {
         .await
         .unwrap();
     store.migrate().await.unwrap();
-    let pool = store.pool().clone();
-    let stores = Stores::from_backend(Arc::new(store));
+    let store = Arc::new(store);
+    let stores = Stores::from_backend(store.clone());
     let engine = Engine::new(stores.clone(), echo_runtime(), EngineConfig::default());
     let h = Harness::around(engine, stores, dir, |b| b);
     let id = h.create("f", "function handler(){}").await;
@@ -27,7 +27,7 @@ async fn a_failed_store_gives_503s_that_name_it() {
     );
 
     // Every connection goes away: each query now fails in sqlx.
-    pool.close().await;
+    store.close().await;
 
     let r = h.call("GET", &format!("/fn/{id}"), None).await;
     r.assert_error(

@@ -73,7 +73,7 @@ async fn store() -> Arc<TestStore> {
     );
     sqlite.migrate().await.expect("migrate");
     let ts = Arc::new(TestStore {
-        stores: Stores::from_backend(sqlite.clone()).with_batch_writer(sqlite),
+        stores: Stores::from_backend(sqlite.clone()),
         _dir: dir,
         by_key: Mutex::new(HashMap::new()),
     });
@@ -251,7 +251,7 @@ pub(crate) async fn run_on(rt: &Arc<V8Runtime>, code: &str, opts: RunOpts) -> Ou
     let execution = match &report {
         Some(r) => ts
             .stores
-            .functions
+            .executions
             .get_execution(&r.execution_id)
             .await
             .expect("execution row"),
@@ -290,14 +290,14 @@ pub(crate) async fn run_on(rt: &Arc<V8Runtime>, code: &str, opts: RunOpts) -> Ou
 async fn wait_finished(stores: &Stores, fid: &str) -> Execution {
     for _ in 0..500 {
         let page = stores
-            .functions
+            .executions
             .list_executions(fid, PageRequest::new(1, 0))
             .await
             .expect("list");
         if let Some(e) = page.items.into_iter().next()
             && e.status != lunar_core::model::ExecutionStatus::Pending
         {
-            return stores.functions.get_execution(&e.id).await.expect("row");
+            return stores.executions.get_execution(&e.id).await.expect("row");
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }

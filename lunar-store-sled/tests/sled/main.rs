@@ -12,5 +12,5 @@ lunar_core::store_conformance_tests!(async {
     store.migrate().await.expect("migrate");
     // The directory must outlive the store; tests are short-lived processes.
     std::mem::forget(dir);
-    Some(lunar_core::Stores::from_backend(store.clone()).with_batch_writer(store))
+    Some(lunar_core::Stores::from_backend(store.clone()))
 });

@@ -52,7 +52,7 @@ async fn data_survives_reopening_the_database() {
             )
             .await
             .expect("v2");
-        s.functions
+        s.executions
             .insert_execution(NewExecution {
                 id: eid.clone(),
                 function_id: fid.clone(),
@@ -74,7 +74,7 @@ async fn data_survives_reopening_the_database() {
             )
             .await
             .expect("log");
-        s.functions
+        s.executions
             .finish_execution(
                 &eid,
                 Outcome {
@@ -116,12 +116,12 @@ async fn data_survives_reopening_the_database() {
             .version,
         2
     );
-    let e = s.functions.get_execution(&eid).await.expect("execution");
+    let e = s.executions.get_execution(&eid).await.expect("execution");
     assert_eq!(e.status, ExecutionStatus::Success);
     assert_eq!(e.duration_ms, Some(7));
     assert_eq!(e.response_json.as_deref(), Some(r#"{"statusCode":200}"#));
     let listed = s
-        .functions
+        .executions
         .list_executions(&fid, PageRequest::default())
         .await
         .expect("list");
@@ -216,7 +216,7 @@ async fn writes_for_missing_parents_are_not_found() {
         Err(Error::NotFound("execution"))
     ));
     assert!(matches!(
-        s.functions
+        s.executions
             .insert_execution(NewExecution {
                 id: "e".into(),
                 function_id: "nope".into(),

@@ -63,7 +63,7 @@ fn db(e: impl Into<SqlError>) -> lunar_core::Error {
 /// before use. The tables go into the first schema of the connections' `search_path`.
 ///
 /// Several Lunar nodes may share the database: version numbers stay unique and exactly one
-/// version stays active under concurrent updates, and [`claim`](lunar_core::FunctionStore::claim)
+/// version stays active under concurrent updates, and [`claim`](lunar_core::ClaimStore::claim)
 /// succeeds for exactly one node. Foreign keys cascade inside the database, so the
 /// cross-store cascades of [`lunar_core::Stores`] find nothing left to do.
 ///

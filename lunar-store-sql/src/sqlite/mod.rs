@@ -156,10 +156,17 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(30))
     }
 
-    /// The pool, e.g. for the host's own tables or for closing it on shutdown.
+    /// The pool, e.g. for the host's own tables.
     #[must_use]
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// Closes the pool and the writer's connection (on shutdown): every later operation
+    /// fails.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.pool.close().await;
     }
 
     /// Applies the embedded migrations (`migrations/sqlite/`); safe to call on every start.

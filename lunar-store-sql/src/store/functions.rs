@@ -13,7 +13,7 @@ macro_rules! function_store {
                 FunctionWithActiveVersion, Isolation, NewExecution, NewFunction, Outcome, Page,
                 PageRequest, Timestamp,
             };
-            use ::lunar_core::{Error, FunctionStore, Result, ids};
+            use ::lunar_core::{ClaimStore, Error, ExecutionStore, FunctionStore, Result, ids};
             use ::sqlx::{Database, Encode, Executor, Transaction, Type};
 
             use $crate::error::{SqlError, SqlResult};
@@ -406,6 +406,25 @@ macro_rules! function_store {
                     Ok(removed)
                 }
 
+                async fn functions_with_active_cron(&self) -> Result<Vec<Function>> {
+                    let found = ::sqlx::query(sql::FUNCTIONS_WITH_ACTIVE_CRON)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    decode_all(&found, rows::function).map_err(db)
+                }
+
+                async fn ping(&self) -> Result<()> {
+                    ::sqlx::query(sql::PING)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    Ok(())
+                }
+            }
+
+            #[async_trait]
+            impl ExecutionStore for $store {
                 async fn insert_execution(&self, e: NewExecution) -> Result<()> {
                     Self::insert_execution_on(&self.pool, &e).await
                 }
@@ -498,15 +517,10 @@ macro_rules! function_store {
                         .map_err(db)?;
                     Ok(done.rows_affected())
                 }
+            }
 
-                async fn functions_with_active_cron(&self) -> Result<Vec<Function>> {
-                    let found = ::sqlx::query(sql::FUNCTIONS_WITH_ACTIVE_CRON)
-                        .fetch_all(&self.pool)
-                        .await
-                        .map_err(db)?;
-                    decode_all(&found, rows::function).map_err(db)
-                }
-
+            #[async_trait]
+            impl ClaimStore for $store {
                 async fn claim(
                     &self,
                     job: &str,
@@ -532,14 +546,6 @@ macro_rules! function_store {
                         .await
                         .map_err(db)?;
                     Ok(done.rows_affected())
-                }
-
-                async fn ping(&self) -> Result<()> {
-                    ::sqlx::query(sql::PING)
-                        .execute(&self.pool)
-                        .await
-                        .map_err(db)?;
-                    Ok(())
                 }
             }
         };

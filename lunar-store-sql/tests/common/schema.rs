@@ -5,7 +5,7 @@
 use lunar_core::model::{
     Isolation, LogEntry, LogLevel, NewExecution, NewFunction, PageRequest, Trigger,
 };
-use lunar_core::{Error, FunctionStore, KvStore, LogStore, ids};
+use lunar_core::{ClaimStore, Error, ExecutionStore, FunctionStore, KvStore, LogStore, ids};
 
 pub(crate) const T0: i64 = 1_700_000_000;
 
@@ -116,7 +116,7 @@ pub(crate) fn execution(fid: &str) -> NewExecution {
 /// `FunctionStore::delete_function` alone removes logs, KV and claims: the database
 /// cascades, so the `Stores` follow-up calls have nothing left to do.
 pub(crate) async fn delete_function_cascades_in_the_database(
-    store: &(impl FunctionStore + KvStore + LogStore + RawSql),
+    store: &(impl FunctionStore + ExecutionStore + ClaimStore + KvStore + LogStore + RawSql),
 ) {
     let fid = function(store).await;
     let e = execution(&fid);
@@ -154,7 +154,7 @@ pub(crate) async fn delete_function_cascades_in_the_database(
 
 /// Rows that name a missing parent are `NotFound`, not backend errors.
 pub(crate) async fn missing_parents_are_not_found(
-    store: &(impl FunctionStore + KvStore + LogStore),
+    store: &(impl FunctionStore + ExecutionStore + KvStore + LogStore),
 ) {
     let err = store
         .insert_execution(execution("nope"))
@@ -192,7 +192,9 @@ pub(crate) async fn one_active_version_is_a_constraint(store: &(impl FunctionSto
 
 /// A large log batch (several statements on SQLite, one array-bound statement on
 /// PostgreSQL) lands whole and in order, and bulk deletes take any number of ids.
-pub(crate) async fn large_log_batch_keeps_order(store: &(impl FunctionStore + LogStore)) {
+pub(crate) async fn large_log_batch_keeps_order(
+    store: &(impl FunctionStore + ExecutionStore + LogStore),
+) {
     let fid = function(store).await;
     let e = execution(&fid);
     store.insert_execution(e.clone()).await.expect("insert");

@@ -11,8 +11,5 @@ use crate::support::fresh_store;
 lunar_core::store_conformance_tests!(async {
     let (store, schema) = fresh_store().await?;
     let store = Arc::new(store);
-    Some((
-        Stores::from_backend(store.clone()).with_batch_writer(store),
-        schema,
-    ))
+    Some((Stores::from_backend(store.clone()), schema))
 });

@@ -8,7 +8,8 @@ use lunar_core::model::{CronStatus, FunctionUpdate, Isolation, NewFunction, Page
 use lunar_core::runtime::{FunctionResponse, RunJob};
 use lunar_core::testkit::FnRuntime;
 use lunar_core::{
-    CronScheduler, Engine, EngineConfig, FunctionStore, ManualClock, SchedulerConfig, Stores, ids,
+    CronScheduler, Engine, EngineConfig, ExecutionStore, FunctionStore, ManualClock,
+    SchedulerConfig, Stores, ids,
 };
 
 use crate::support::{TestSchema, url};
@@ -27,7 +28,7 @@ async fn three_schedulers_fire_each_minute_exactly_once() {
     let mut nodes = Vec::new();
     for n in 0..3 {
         let store = Arc::new(schema.node(4).await);
-        let stores = Stores::from_backend(store.clone()).with_batch_writer(store);
+        let stores = Stores::from_backend(store.clone());
         let rt = FnRuntime::new(|_job: RunJob| async { Ok(FunctionResponse::text(200, "ok")) });
         let engine = Engine::builder(stores, rt)
             .clock(clock.clone())

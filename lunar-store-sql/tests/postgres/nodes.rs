@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use lunar_core::model::{FunctionUpdate, Isolation, NewFunction, PageRequest};
-use lunar_core::{Error, FunctionStore, ids};
+use lunar_core::{ClaimStore, Error, FunctionStore, ids};
 use lunar_store_sql::PostgresStore;
 
 use crate::support::{TestSchema, url};

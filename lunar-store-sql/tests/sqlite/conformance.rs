@@ -11,8 +11,5 @@ use crate::support::open;
 lunar_core::store_conformance_tests!(async {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Arc::new(open(&dir.path().join("lunar.db")).await);
-    Some((
-        Stores::from_backend(store.clone()).with_batch_writer(store),
-        dir,
-    ))
+    Some((Stores::from_backend(store.clone()), dir))
 });

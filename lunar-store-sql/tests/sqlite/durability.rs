@@ -7,7 +7,7 @@ use lunar_core::model::{
     ExecutionStatus, Isolation, LogEntry, LogLevel, NewExecution, NewFunction, Outcome,
     PageRequest, Trigger,
 };
-use lunar_core::{FunctionStore, KvStore, LogStore, ids};
+use lunar_core::{ExecutionStore, FunctionStore, KvStore, LogStore, ids};
 use tempfile::TempDir;
 
 use crate::support::open;
