@@ -746,7 +746,7 @@ fn mark_handled(scope: &mut v8::PinScope<'_, '_>, promise: v8::Local<'_, v8::Pro
 /// Resolves the promise of a finished op, or runs the callback of a timer that fired.
 fn complete(scope: &mut v8::PinScope<'_, '_>, state: &ExecState, c: Completion) {
     let Some(resolver) = state.take_resolver(c.op) else {
-        if let Some(callback) = state.take_timer(c.op) {
+        if let Some(callback) = state.fired_timer(c.op) {
             let callback = v8::Local::new(scope, &callback);
             let undefined = v8::undefined(scope).into();
             // The prelude's timer callback catches and logs what the user's function throws.

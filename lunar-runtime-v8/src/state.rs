@@ -52,11 +52,18 @@ pub(crate) struct ExecState {
     tx: mpsc::UnboundedSender<Completion>,
     next_op: Cell<u64>,
     pending: RefCell<HashMap<u64, v8::Global<v8::PromiseResolver>>>,
-    timers: RefCell<HashMap<u64, v8::Global<v8::Function>>>,
+    timers: RefCell<HashMap<u64, Timer>>,
     tasks: RefCell<HashMap<u64, AbortHandle>>,
     /// Rejected promises without a handler, with their reason.
     pub(crate) rejections: RefCell<Vec<(v8::Global<v8::Promise>, v8::Global<v8::Value>)>>,
     ended: Cell<bool>,
+}
+
+/// A timer's callback, and its period when it is an interval.
+#[derive(Debug)]
+struct Timer {
+    callback: v8::Global<v8::Function>,
+    every: Option<u64>,
 }
 
 impl ExecState {
@@ -125,20 +132,33 @@ impl ExecState {
         Some(promise)
     }
 
-    /// Starts a timer calling `callback` after `ms` (0: the next turn); returns its id.
+    /// Starts a timer calling `callback` after `ms` (0: the next turn), and every `ms`
+    /// after that when `repeat`; returns its id.
     pub(crate) fn start_timer(
         &self,
         scope: &mut v8::PinScope<'_, '_>,
         ms: u64,
         callback: v8::Local<'_, v8::Function>,
+        repeat: bool,
     ) -> u64 {
         let op = self.next_op();
         if self.ended.get() {
             return op;
         }
-        self.timers
-            .borrow_mut()
-            .insert(op, v8::Global::new(scope, callback));
+        let callback = v8::Global::new(scope, callback);
+        self.timers.borrow_mut().insert(
+            op,
+            Timer {
+                callback,
+                every: repeat.then_some(ms),
+            },
+        );
+        self.arm(op, ms);
+        op
+    }
+
+    /// Schedules timer `op` to fire after `ms`.
+    fn arm(&self, op: u64, ms: u64) {
         self.spawn(op, async move {
             if ms > 0 {
                 tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
@@ -147,7 +167,6 @@ impl ExecState {
             }
             Ok(OpValue::Undefined)
         });
-        op
     }
 
     /// Cancels timer `id` (unknown ids are ignored).
@@ -164,9 +183,19 @@ impl ExecState {
         self.pending.borrow_mut().remove(&op)
     }
 
-    /// Takes the callback of a timer that fired.
-    pub(crate) fn take_timer(&self, op: u64) -> Option<v8::Global<v8::Function>> {
-        self.timers.borrow_mut().remove(&op)
+    /// The callback of a timer that fired: a timeout is done, an interval is armed again.
+    pub(crate) fn fired_timer(&self, op: u64) -> Option<v8::Global<v8::Function>> {
+        let mut timers = self.timers.borrow_mut();
+        let every = timers.get(&op)?.every;
+        match every {
+            Some(ms) if !self.ended.get() => {
+                let callback = timers.get(&op).map(|t| t.callback.clone());
+                drop(timers);
+                self.arm(op, ms);
+                callback
+            }
+            _ => timers.remove(&op).map(|t| t.callback),
+        }
     }
 
     /// Ends the execution: aborts in-flight ops and timers, drops handles.

@@ -54,6 +54,8 @@ op_table!(
     "sleep" => time::sleep,
     "timerStart" => time::timer_start,
     "timerClear" => time::timer_clear,
+    "perfNow" => time::perf_now,
+    "perfOrigin" => time::perf_origin,
     "utf8Encode" => text::utf8_encode,
     "utf8Decode" => text::utf8_decode,
     "timeFormat" => time::format,

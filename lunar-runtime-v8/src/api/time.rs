@@ -1,6 +1,8 @@
-//! `time.now`, `time.sleep` and the timers behind `setTimeout`/`clearTimeout`.
+//! `time.now`, `time.sleep`, the timers behind `setTimeout`/`setInterval`, and the clock
+//! of `performance`.
 
-use std::time::Duration;
+use std::sync::LazyLock;
+use std::time::{Duration, Instant, SystemTime};
 
 use lunar_core::compat::time as gotime;
 
@@ -43,8 +45,39 @@ pub(super) fn sleep<'s>(
     });
 }
 
-/// `ops.timerStart(ms, callback)` → the timer's id; `callback` runs after `ms` within the
-/// execution (dropped when it ends).
+/// The origin of `performance.now()`: when the runtime first read it, on both clocks.
+static ORIGIN: LazyLock<(Instant, SystemTime)> =
+    LazyLock::new(|| (Instant::now(), SystemTime::now()));
+
+/// Resolution of `performance.now()` in ms: coarse enough to blunt timing attacks.
+const PERF_STEP_MS: f64 = 0.1;
+
+/// `ops.perfNow()` → ms since [`ORIGIN`] on the monotonic clock, in steps of 100 µs.
+pub(super) fn perf_now<'s>(
+    _scope: &mut v8::PinScope<'s, '_>,
+    _args: v8::FunctionCallbackArguments<'s>,
+    mut rv: v8::ReturnValue<'s, v8::Value>,
+) {
+    let ms = ORIGIN.0.elapsed().as_secs_f64() * 1000.0;
+    rv.set_double((ms / PERF_STEP_MS).floor() * PERF_STEP_MS);
+}
+
+/// `ops.perfOrigin()` → [`ORIGIN`] as Unix ms (`performance.timeOrigin`), in steps of
+/// 100 µs.
+pub(super) fn perf_origin<'s>(
+    _scope: &mut v8::PinScope<'s, '_>,
+    _args: v8::FunctionCallbackArguments<'s>,
+    mut rv: v8::ReturnValue<'s, v8::Value>,
+) {
+    let ms = ORIGIN
+        .1
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+    rv.set_double((ms / PERF_STEP_MS).floor() * PERF_STEP_MS);
+}
+
+/// `ops.timerStart(ms, callback, repeat)` → the timer's id; `callback` runs after `ms`
+/// within the execution, and again every `ms` when `repeat` (dropped when it ends).
 pub(super) fn timer_start<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     args: v8::FunctionCallbackArguments<'s>,
@@ -55,7 +88,8 @@ pub(super) fn timer_start<'s>(
         return throw_error(scope, "timer callback must be a function");
     };
     let ms = u64::try_from(arg_i64(scope, &args, 0)).unwrap_or(0);
-    let id = st.start_timer(scope, ms, callback);
+    let repeat = args.get(2).is_true();
+    let id = st.start_timer(scope, ms, callback, repeat);
     #[allow(clippy::cast_precision_loss)] // ids stay far below 2^53
     rv.set_double(id as f64);
 }

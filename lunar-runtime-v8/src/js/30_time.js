@@ -1,4 +1,5 @@
-// `time`, `setTimeout`, `clearTimeout` (SPEC §5.6).
+// `time`, timers (`setTimeout`, `setInterval` and their `clear`s), `queueMicrotask`,
+// `reportError` and `performance`.
 function sleepMs(name, ms) {
   ms = ms === undefined ? 0 : argInteger(name, 2, "ms", ms);
   return ms;
@@ -30,22 +31,81 @@ function reportUncaught(e) {
 
 // Timers belong to the execution that set them: the host keeps the callback with that
 // execution and drops it when the execution ends.
-define(globalThis, "setTimeout", function setTimeout(fn, ms, ...args) {
-  argFunction("setTimeout", 1, "fn", fn);
-  let delay = 0;
-  if (ms !== undefined) {
-    const n = $Number(ms);
-    delay = $isFinite(n) && n > 0 ? $trunc(n) : 0;
-  }
-  return ops.timerStart(delay, () => {
+function timerDelay(ms) {
+  if (ms === undefined) return 0;
+  const n = $Number(ms);
+  return $isFinite(n) && n > 0 ? $trunc(n) : 0;
+}
+
+function timerCallback(fn, args) {
+  return () => {
     try {
       $apply(fn, undefined, args);
+    } catch (e) {
+      reportUncaught(e);
+    }
+  };
+}
+
+define(globalThis, "setTimeout", function setTimeout(fn, ms, ...args) {
+  argFunction("setTimeout", 1, "fn", fn);
+  return ops.timerStart(timerDelay(ms), timerCallback(fn, args), false);
+});
+
+// An interval fires every `ms` (at least 1 ms apart) until cleared or its execution ends.
+define(globalThis, "setInterval", function setInterval(fn, ms, ...args) {
+  argFunction("setInterval", 1, "fn", fn);
+  const delay = timerDelay(ms);
+  return ops.timerStart(delay > 0 ? delay : 1, timerCallback(fn, args), true);
+});
+
+// Timeouts and intervals share their ids, so either function clears either.
+function clearTimer(id) {
+  if (typeof id === "number") ops.timerClear(id);
+}
+define(globalThis, "clearTimeout", function clearTimeout(id) {
+  clearTimer(id);
+});
+define(globalThis, "clearInterval", function clearInterval(id) {
+  clearTimer(id);
+});
+
+const resolved = $Promise.resolve();
+define(globalThis, "queueMicrotask", function queueMicrotask(callback) {
+  argFunction("queueMicrotask", 1, "callback", callback);
+  $promiseThen(resolved, () => {
+    try {
+      callback();
     } catch (e) {
       reportUncaught(e);
     }
   });
 });
 
-define(globalThis, "clearTimeout", function clearTimeout(id) {
-  if (typeof id === "number") ops.timerClear(id);
+define(globalThis, "reportError", function reportError(e) {
+  if (arguments.length === 0) throw new $TypeError("reportError: argument 1 (e) is required");
+  reportUncaught(e);
 });
+
+// Milliseconds since the runtime started, from a monotonic clock in steps of 100 µs.
+function performanceNow() {
+  return ops.perfNow();
+}
+
+class Performance {
+  constructor(key = undefined) {
+    if (key !== kCreatePerformance) throw new $TypeError("Illegal constructor");
+  }
+  get timeOrigin() {
+    return ops.perfOrigin();
+  }
+  now() {
+    return performanceNow();
+  }
+  toJSON() {
+    return { timeOrigin: this.timeOrigin };
+  }
+}
+const kCreatePerformance = $Symbol("create Performance");
+define(globalThis, "Performance", Performance);
+define(globalThis, "performance", new Performance(kCreatePerformance));

@@ -180,6 +180,7 @@ class Request extends Body {
   #url;
   #headers;
   #redirect;
+  #signal;
   constructor(input, init = undefined) {
     const o = initObject("Failed to construct 'Request'", init);
     let url;
@@ -187,7 +188,9 @@ class Request extends Body {
     let headers;
     let data = null;
     let redirect = "follow";
+    let signal = null;
     if (input instanceof Request) {
+      signal = input.signal;
       if (input.bodyUsed) throw new $TypeError("Failed to construct 'Request': Cannot construct a Request with a Request object that has already been used.");
       url = input.url;
       method = input.method;
@@ -223,11 +226,22 @@ class Request extends Body {
         throw new $TypeError(`Failed to construct 'Request': The provided value '${redirect}' is not a valid enum value of type RequestRedirect.`);
       }
     }
+    if (o.signal !== undefined) {
+      if (o.signal !== null && !(o.signal instanceof AbortSignal)) {
+        throw new $TypeError("Failed to construct 'Request': member signal is not of type AbortSignal.");
+      }
+      signal = o.signal;
+    }
     super(data);
     this.#method = method;
     this.#url = url;
     this.#headers = headers;
     this.#redirect = redirect;
+    // The request's own signal follows the one it was given.
+    this.#signal = signal === null ? neverAbortedSignal() : AbortSignal.any([signal]);
+  }
+  get signal() {
+    return this.#signal;
   }
   get method() {
     return this.#method;
@@ -372,12 +386,17 @@ async function fetch(input, init = undefined) {
     timeoutMs: null,
     follow: req.redirect === "follow",
   };
-  let text;
-  try {
-    text = await ops.httpSend($jsonStringify(spec), bodyData(req) ?? undefined);
-  } catch (message) {
+  const signal = req.signal;
+  signal.throwIfAborted();
+  const sent = $promiseThen(ops.httpSend($jsonStringify(spec), bodyData(req) ?? undefined), undefined, (message) => {
     throw new $TypeError($String(message));
-  }
+  });
+  // An abort rejects at once with the signal's reason; the request itself runs on until
+  // it completes or the execution ends, its answer dropped.
+  const text = await new $Promise((resolve, reject) => {
+    signalFollow(signal, () => reject(signal.reason));
+    $promiseThen(sent, resolve, reject);
+  });
   const meta = $jsonParse(text);
   if (req.redirect === "error" && $includes(REDIRECT_STATUS, meta.status)) {
     throw new $TypeError("fetch failed: unexpected redirect");

@@ -9,3 +9,4 @@ mod limits;
 mod net;
 mod usage;
 mod warm;
+mod webapi;

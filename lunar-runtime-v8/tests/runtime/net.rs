@@ -1303,3 +1303,37 @@ async fn usage_counts_ai_and_email_calls_and_their_traffic() {
     assert_eq!(u.outbound_sent_bytes, sent as u64);
     assert!(u.outbound_received_bytes > 0);
 }
+
+#[tokio::test]
+async fn fetch_is_aborted_by_its_signal() {
+    let up = upstream().await;
+    let started = std::time::Instant::now();
+    let v = js(
+        r#"
+        const out = {};
+        const pre = AbortSignal.abort();
+        try { await fetch(B + "/echo", { signal: pre }); } catch (e) { out.pre = e.name; }
+        const ac = new AbortController();
+        setTimeout(() => ac.abort(), 50);
+        try { await fetch(B + "/slow?ms=3000", { signal: ac.signal }); } catch (e) { out.aborted = e.name; }
+        try { await fetch(B + "/slow?ms=3000", { signal: AbortSignal.timeout(80) }); } catch (e) { out.timeout = e.name; }
+        const req = new Request(B + "/echo", { signal: ac.signal });
+        out.requestSignal = req.signal.aborted;
+        try { await fetch(req); } catch (e) { out.fromRequest = e.name; }
+        const ok = await fetch(B + "/echo", { signal: new AbortController().signal });
+        out.ok = ok.status;
+        return out;
+        "#,
+        up.opts(),
+    )
+    .await;
+    assert_eq!(
+        v["ok"],
+        json!({"pre": "AbortError", "aborted": "AbortError", "timeout": "TimeoutError",
+               "requestSignal": true, "fromRequest": "AbortError", "ok": 200})
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "aborted at once, not after the upstream's 3 s"
+    );
+}

@@ -1,0 +1,194 @@
+//! Web APIs of the WinterTC common set that code from Workers and Deno expects: events,
+//! abort signals (and `fetch` aborted by them, in `net.rs`), intervals, microtasks,
+//! `performance`, `self` and `navigator`.
+
+use serde_json::{Value, json};
+
+use crate::harness::{RunOpts, run};
+
+/// Runs `body` inside an async handler and returns its JSON value (and the log lines).
+async fn js(body: &str) -> (Value, Vec<String>) {
+    let code = format!(
+        "async function handler() {{\n  const r = await (async () => {{ {body} }})();\n  return {{ body: JSON.stringify(r === undefined ? null : r) }};\n}}\n"
+    );
+    let out = run(&code, RunOpts::default()).await;
+    let lines = out.log_lines();
+    let resp = out.result.unwrap_or_else(|e| panic!("run failed: {e:?}"));
+    (
+        serde_json::from_slice(resp.body.as_bytes()).expect("JSON"),
+        lines,
+    )
+}
+
+#[tokio::test]
+async fn globals_of_the_common_api_exist() {
+    let (v, _) = js(r#"
+        const names = ["self", "navigator", "performance", "queueMicrotask", "reportError",
+          "setInterval", "clearInterval", "Event", "EventTarget", "CustomEvent", "ErrorEvent",
+          "PromiseRejectionEvent", "AbortController", "AbortSignal"];
+        const t0 = performance.now();
+        let x = 0; for (let i = 0; i < 1e5; i++) x += i;
+        const t1 = performance.now();
+        return {
+          missing: names.filter((n) => !(n in globalThis)),
+          self: self === globalThis,
+          ua: navigator.userAgent,
+          monotonic: t1 >= t0,
+          coarse: Math.abs(t1 * 10 - Math.round(t1 * 10)) < 1e-6,
+          origin: performance.timeOrigin > 1.6e12 && performance.timeOrigin <= Date.now(),
+          json: Object.keys(performance.toJSON()),
+        };
+    "#)
+    .await;
+    assert_eq!(
+        v,
+        json!({"missing": [], "self": true, "ua": "Lunar", "monotonic": true,
+               "coarse": true, "origin": true, "json": ["timeOrigin"]})
+    );
+}
+
+#[tokio::test]
+async fn microtasks_intervals_and_reported_errors() {
+    let (v, lines) = js(r#"
+        const order = [];
+        queueMicrotask(() => order.push("micro"));
+        Promise.resolve().then(() => order.push("then"));
+        order.push("sync");
+        queueMicrotask(() => { throw new Error("from a microtask"); });
+        reportError(new TypeError("reported"));
+        await new Promise((r) => setTimeout(r, 0));
+        let ticks = 0;
+        await new Promise((resolve) => {
+          const id = setInterval((step) => {
+            ticks += step;
+            if (ticks === 3) { clearInterval(id); setTimeout(resolve, 30); }
+          }, 5, 1);
+        });
+        // An interval cleared with clearTimeout (shared ids).
+        let other = 0;
+        const id2 = setInterval(() => { other++; clearTimeout(id2); }, 1);
+        await new Promise((r) => setTimeout(r, 30));
+        // Left running: it ends with the execution.
+        setInterval(() => {}, 1);
+        return { order, ticks, other };
+    "#)
+    .await;
+    assert_eq!(
+        v,
+        json!({"order": ["sync", "micro", "then"], "ticks": 3, "other": 1})
+    );
+    assert!(
+        lines.contains(&"error: Uncaught Error: from a microtask".to_owned()),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("error: Uncaught TypeError: reported")),
+        "{lines:?}"
+    );
+}
+
+#[tokio::test]
+async fn event_targets_dispatch_to_their_listeners() {
+    let (v, lines) = js(r#"
+        const t = new EventTarget();
+        const seen = [];
+        const once = (e) => seen.push("once:" + e.type);
+        t.addEventListener("ping", once, { once: true });
+        t.addEventListener("ping", (e) => seen.push(["fn", e.target === t, e.currentTarget === t, e.eventPhase]));
+        t.addEventListener("ping", { handleEvent(e) { seen.push("object"); } });
+        t.addEventListener("ping", () => { throw new Error("listener failed"); });
+        t.addEventListener("ping", once, { once: true }); // the same listener twice: ignored
+        const first = t.dispatchEvent(new Event("ping"));
+        t.dispatchEvent(new Event("ping"));
+        // Cancelable events, preventDefault, passive listeners and stopImmediatePropagation.
+        const c = new EventTarget();
+        c.addEventListener("x", (e) => e.preventDefault(), { passive: true });
+        const passive = c.dispatchEvent(new Event("x", { cancelable: true }));
+        c.addEventListener("x", (e) => { e.preventDefault(); e.stopImmediatePropagation(); });
+        c.addEventListener("x", () => seen.push("never"));
+        const prevented = c.dispatchEvent(new Event("x", { cancelable: true }));
+        // A listener removed by its signal.
+        const ac = new AbortController();
+        const s = new EventTarget();
+        s.addEventListener("y", () => seen.push("signal listener"), { signal: ac.signal });
+        ac.abort();
+        s.dispatchEvent(new Event("y"));
+        const ce = new CustomEvent("c", { detail: { n: 1 } });
+        const ee = new ErrorEvent("error", { message: "m", lineno: 3, error: 7 });
+        let reentrant;
+        const r = new EventTarget();
+        r.addEventListener("r", (e) => { try { r.dispatchEvent(e); } catch (x) { reentrant = x.name; } });
+        r.dispatchEvent(new Event("r"));
+        return {
+          first, seen, passive, prevented, reentrant,
+          detail: ce.detail, error: [ee.message, ee.lineno, ee.colno, ee.error],
+          phases: [Event.NONE, Event.AT_TARGET, new Event("z").eventPhase],
+          noType: (() => { try { new Event(); } catch (e) { return e.constructor.name; } })(),
+        };
+    "#)
+    .await;
+    assert_eq!(
+        v,
+        json!({
+            "first": true,
+            "seen": ["once:ping", ["fn", true, true, 2], "object", ["fn", true, true, 2], "object"],
+            "passive": true,
+            "prevented": false,
+            "reentrant": "InvalidStateError",
+            "detail": {"n": 1},
+            "error": ["m", 3, 0, 7],
+            "phases": [0, 2, 0],
+            "noType": "TypeError",
+        })
+    );
+    let failures = lines
+        .iter()
+        .filter(|l| l.starts_with("error: Uncaught Error: listener failed"))
+        .count();
+    assert_eq!(
+        failures, 2,
+        "a throwing listener is reported, not thrown: {lines:?}"
+    );
+}
+
+#[tokio::test]
+async fn abort_signals_abort_once_with_their_reason() {
+    let (v, _) = js(r#"
+        const ac = new AbortController();
+        const events = [];
+        ac.signal.onabort = (e) => events.push("onabort:" + e.type);
+        ac.signal.addEventListener("abort", () => events.push("listener"));
+        ac.abort();
+        ac.abort("again");
+        const r = ac.signal.reason;
+        let thrown;
+        try { ac.signal.throwIfAborted(); } catch (e) { thrown = e === r; }
+        const custom = AbortSignal.abort("why");
+        const child = AbortSignal.any([new AbortController().signal, custom]);
+        const later = new AbortController();
+        const follows = AbortSignal.any([later.signal]);
+        later.abort(42);
+        const t0 = Date.now();
+        const timed = AbortSignal.timeout(40);
+        const reason = await new Promise((res) => timed.addEventListener("abort", () => res(timed.reason)));
+        let illegal;
+        try { new AbortSignal(); } catch (e) { illegal = e.constructor.name; }
+        return {
+          aborted: ac.signal.aborted, events, name: r.name, code: r.code, message: r.message, thrown,
+          custom: custom.reason, child: [child.aborted, child.reason], follows: follows.reason,
+          timeout: [reason.name, Date.now() - t0 >= 35], illegal,
+        };
+    "#)
+    .await;
+    assert_eq!(
+        v,
+        json!({
+            "aborted": true, "events": ["onabort:abort", "listener"], "name": "AbortError",
+            "code": 20, "message": "This operation was aborted", "thrown": true,
+            "custom": "why", "child": [true, "why"], "follows": 42,
+            "timeout": ["TimeoutError", true], "illegal": "TypeError",
+        })
+    );
+}
