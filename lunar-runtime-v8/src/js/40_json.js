@@ -35,7 +35,7 @@ define(globalThis, "base64", namespace({
   },
   decode(str) {
     str = argString("base64.decode", 1, "str", str);
-    return ops.utf8Decode(ops.b64Decode(str), false, true);
+    return ops.textDecode("utf-8", ops.b64Decode(str), false, true);
   },
   decodeBytes(str) {
     str = argString("base64.decodeBytes", 1, "str", str);

@@ -1,4 +1,4 @@
-// `TextEncoder`, `TextDecoder` (SPEC §5.7).
+// `TextEncoder` (UTF-8) and `TextDecoder` (every WHATWG encoding, streaming).
 class TextEncoder {
   get encoding() {
     return "utf-8";
@@ -33,18 +33,23 @@ class TextEncoder {
 }
 
 class TextDecoder {
+  #encoding;
   #fatal;
   #ignoreBOM;
-  constructor(label = "utf-8", options = {}) {
-    const l = $String(label).toLowerCase().trim();
-    if (l !== "utf-8" && l !== "utf8" && l !== "unicode-1-1-utf-8") {
-      throw new $RangeError(`The encoding label provided ('${label}') is invalid.`);
+  // The id of the host decoder of a stream in progress (0: none).
+  #stream = 0;
+  constructor(label = "utf-8", options = undefined) {
+    const name = ops.textEncodingName($String(label));
+    if (name === null) throw new $RangeError(`The encoding label provided ('${label}') is invalid.`);
+    if (options !== undefined && options !== null && typeof options !== "object" && typeof options !== "function") {
+      throw new $TypeError("Failed to construct 'TextDecoder': The provided value is not of type 'TextDecoderOptions'.");
     }
+    this.#encoding = name;
     this.#fatal = !!(options && options.fatal);
     this.#ignoreBOM = !!(options && options.ignoreBOM);
   }
   get encoding() {
-    return "utf-8";
+    return this.#encoding;
   }
   get fatal() {
     return this.#fatal;
@@ -52,12 +57,25 @@ class TextDecoder {
   get ignoreBOM() {
     return this.#ignoreBOM;
   }
-  decode(input = new $Uint8Array(0)) {
-    let bytes = asBytes(input);
-    if (bytes === null && $isView(input)) bytes = new $Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-    if (bytes === null) throw new $TypeError("The provided value is not of type '(ArrayBuffer or ArrayBufferView)'");
-    const out = ops.utf8Decode(bytes, this.#fatal, this.#ignoreBOM);
-    if (out === null) throw new $TypeError("The encoded data was not valid for encoding utf-8");
+  decode(input = undefined, options = undefined) {
+    let bytes;
+    if (input === undefined) bytes = new $Uint8Array(0);
+    else {
+      bytes = asBytes(input);
+      if (bytes === null && $isView(input)) bytes = new $Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+      if (bytes === null) throw new $TypeError("Failed to execute 'decode' on 'TextDecoder': The provided value is not of type '(ArrayBuffer or ArrayBufferView)'.");
+    }
+    const stream = !!(options && options.stream);
+    let out;
+    if (this.#stream === 0 && !stream) {
+      out = ops.textDecode(this.#encoding, bytes, this.#fatal, this.#ignoreBOM);
+    } else {
+      if (this.#stream === 0) this.#stream = ops.textStreamOpen(this.#encoding, this.#ignoreBOM);
+      out = ops.textStreamDecode(this.#stream, bytes, this.#fatal, !stream);
+      // The host drops the decoder after the last chunk and after an error.
+      if (!stream || out === null) this.#stream = 0;
+    }
+    if (out === null) throw new $TypeError(`The encoded data was not valid for encoding ${this.#encoding}`);
     return out;
   }
 }

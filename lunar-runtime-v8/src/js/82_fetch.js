@@ -147,7 +147,7 @@ class Body {
     const d = this.#take();
     if (d === null) return "";
     if (typeof d === "string") return d;
-    return ops.utf8Decode(d, false, false);
+    return ops.textDecode("utf-8", d, false, false);
   }
   async json() {
     return $jsonParse(await this.text());

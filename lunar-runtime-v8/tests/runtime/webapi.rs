@@ -192,3 +192,64 @@ async fn abort_signals_abort_once_with_their_reason() {
         })
     );
 }
+
+#[tokio::test]
+async fn text_decoder_knows_every_encoding_and_streams() {
+    let (v, _) = js(r#"
+        const names = ["utf8", " UTF-8 ", "latin1", "ascii", "sjis", "euc-kr", "gbk", "big5",
+          "utf-16", "utf-16be", "iso-2022-jp", "koi8-r", "x-user-defined"]
+          .map((l) => new TextDecoder(l).encoding);
+        const bad = ["replacement", "nope", "utf-7"].map((l) => {
+          try { new TextDecoder(l); return "accepted"; } catch (e) { return e.constructor.name; }
+        });
+        const dec = (label, bytes, opts) => new TextDecoder(label, opts).decode(new Uint8Array(bytes));
+        const decoded = {
+          euro1252: dec("windows-1252", [0x80, 0x41]),
+          sjis: dec("shift_jis", [0x82, 0xa0, 0x82, 0xa2]),
+          utf16: dec("utf-16le", [0xff, 0xfe, 0x41, 0x00, 0x3d, 0xd8, 0x00, 0xde]),
+          bomKept: dec("utf-8", [0xef, 0xbb, 0xbf, 0x41], { ignoreBOM: true }).length,
+          bomRemoved: dec("utf-8", [0xef, 0xbb, 0xbf, 0x41]),
+          lossy: dec("utf-8", [0x41, 0xff, 0x42]),
+        };
+        let fatal;
+        try { dec("utf-8", [0x41, 0xff], { fatal: true }); } catch (e) { fatal = e.constructor.name; }
+        // A character split across chunks comes out whole, in every encoding.
+        const stream = (label, chunks) => {
+          const d = new TextDecoder(label);
+          let s = "";
+          for (const c of chunks) s += d.decode(new Uint8Array(c), { stream: true });
+          return s + d.decode();
+        };
+        const streamed = {
+          utf8: stream("utf-8", [[0xe2], [0x82], [0xac, 0x21]]),
+          utf16: stream("utf-16le", [[0x3d], [0xd8, 0x00], [0xde]]),
+          sjis: stream("shift_jis", [[0x82], [0xa0, 0x82], [0xa2]]),
+          iso2022: stream("iso-2022-jp", [[0x1b, 0x24, 0x42], [0x24, 0x22], [0x1b, 0x28, 0x42, 0x41]]),
+          truncated: stream("utf-8", [[0x41, 0xe2, 0x82]]),
+        };
+        // The decoder is reusable after a stream and after a fatal error.
+        const d = new TextDecoder("utf-8", { fatal: true });
+        let midStream;
+        try { d.decode(new Uint8Array([0xe2]), { stream: true }); d.decode(new Uint8Array([0x41])); }
+        catch (e) { midStream = e.constructor.name; }
+        const after = d.decode(new Uint8Array([0x6f, 0x6b]));
+        return { names, bad, decoded, fatal, streamed, midStream, after };
+    "#)
+    .await;
+    assert_eq!(
+        v,
+        json!({
+            "names": ["utf-8", "utf-8", "windows-1252", "windows-1252", "shift_jis", "euc-kr",
+                      "gbk", "big5", "utf-16le", "utf-16be", "iso-2022-jp", "koi8-r",
+                      "x-user-defined"],
+            "bad": ["RangeError", "RangeError", "RangeError"],
+            "decoded": {"euro1252": "€A", "sjis": "あい", "utf16": "A😀", "bomKept": 2,
+                        "bomRemoved": "A", "lossy": "A\u{fffd}B"},
+            "fatal": "TypeError",
+            "streamed": {"utf8": "€!", "utf16": "😀", "sjis": "あい", "iso2022": "あA",
+                         "truncated": "A\u{fffd}"},
+            "midStream": "TypeError",
+            "after": "ok",
+        })
+    );
+}
