@@ -675,7 +675,8 @@ fn no_imports<'s>(
     None
 }
 
-/// After module evaluation: the `handler` export, else `default` (kept warm when allowed).
+/// After module evaluation: the `handler` export, else `default` — a function, or an
+/// object with a `fetch` method (the Workers module format) — kept warm when allowed.
 fn module_handler(
     scope: &mut v8::PinScope<'_, '_>,
     parts: &mut Parts<'_>,
@@ -689,10 +690,18 @@ fn module_handler(
         .map_err(|_| internal("module namespace"))?;
     for name in ["handler", "default"] {
         let k = v8_str(scope, name)?;
-        if let Some(f) = ns
-            .get(scope, k.into())
-            .and_then(|v| v8::Local::<v8::Function>::try_from(v).ok())
-        {
+        let Some(export) = ns.get(scope, k.into()) else {
+            continue;
+        };
+        let f = match v8::Local::<v8::Function>::try_from(export) {
+            Ok(f) => Some(f),
+            Err(_) if name == "default" && export.is_object() => {
+                errors::call_internal(scope, handles.internals.as_ref(), "workersHandler", export)
+                    .and_then(|v| v8::Local::<v8::Function>::try_from(v).ok())
+            }
+            Err(_) => None,
+        };
+        if let Some(f) = f {
             let handler = v8::Global::new(scope, f);
             key.keep(parts, handles, &handler, kept);
             return Ok(handler);

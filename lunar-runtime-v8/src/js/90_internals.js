@@ -159,11 +159,54 @@ function lockdown() {
   }
 }
 
+// `export default { fetch(request, env, ctx) }` (the Workers module format): a handler
+// that calls `fetch` with a `Request` for the incoming call, the function's environment
+// variables as `env` properties, and a `ctx` whose `waitUntil` promises are awaited before
+// the execution ends. `undefined` when `mod` has no `fetch`.
+const workersEnv = new Proxy({}, {
+  get(_, key) {
+    return typeof key === "string" ? ops.envGet(key) ?? undefined : undefined;
+  },
+  has(_, key) {
+    return typeof key === "string" && ops.envGet(key) !== null;
+  },
+});
+
+function requestFromEvent(ctx, event) {
+  let origin;
+  try {
+    origin = new URL(ctx.baseUrl).origin;
+  } catch {
+    origin = `http://${event.headers.Host || "localhost"}`;
+  }
+  const url = new URL(event.path, origin);
+  for (const k of $keys(event.query)) url.searchParams.set(k, event.query[k]);
+  const init = { method: event.method, headers: event.headers };
+  if (event.method !== "GET" && event.method !== "HEAD" && event.body !== "") init.body = event.body;
+  return new Request(url.href, init);
+}
+
+function workersHandler(mod) {
+  if (mod === null || typeof mod !== "object" || typeof mod.fetch !== "function") return undefined;
+  return async function fetchHandler(ctx, event) {
+    const waits = [];
+    const workersCtx = {
+      waitUntil(promise) {
+        $push(waits, promise);
+      },
+      passThroughOnException() {},
+    };
+    const response = await mod.fetch(requestFromEvent(ctx, event), workersEnv, workersCtx);
+    if (waits.length > 0) await $Promise.allSettled(waits);
+    return response;
+  };
+}
+
 // Called once per context, before the user's code; returns the functions Rust calls.
 function bootstrap() {
   delete globalThis.__lunar_bootstrap;
   lockdown();
-  return { formatError, normalize, unhandledMessage, describeError };
+  return { formatError, normalize, unhandledMessage, describeError, workersHandler };
 }
 
 define(globalThis, "__lunar_bootstrap", bootstrap);

@@ -253,3 +253,66 @@ async fn text_decoder_knows_every_encoding_and_streams() {
         })
     );
 }
+
+/// The Workers module format: `export default { fetch(request, env, ctx) }` gets a real
+/// `Request` for the call, env vars as properties, `ctx.waitUntil`, and returns a `Response`.
+#[tokio::test]
+async fn workers_module_format_serves_the_call() {
+    let code = r#"
+        export default {
+          async fetch(request, env, ctx) {
+            const body = await request.text();
+            ctx.waitUntil(kv.set("seen", request.method));
+            return new Response(JSON.stringify({
+              isRequest: request instanceof Request,
+              url: request.url,
+              method: request.method,
+              header: request.headers.get("x-test"),
+              body,
+              secret: env.SECRET,
+              missing: env.NOPE === undefined && !("NOPE" in env),
+              aborted: request.signal.aborted,
+            }), { status: 201, headers: { "content-type": "application/json", "x-from": "workers" } });
+          },
+        };
+    "#;
+    let mut opts = RunOpts::default();
+    opts.event.method = "POST".into();
+    opts.event.path = "/fn/f1/items".into();
+    opts.event.relative_path = "/items".into();
+    opts.event.headers.insert("X-Test".into(), "yes".into());
+    opts.event.query.insert("page".into(), "2".into());
+    opts.event.body = "hello".into();
+    opts.env.insert("SECRET".into(), "s3".into());
+    let out = run(code, opts).await;
+    let resp = out.result.unwrap_or_else(|e| panic!("run failed: {e:?}"));
+    assert_eq!(resp.status_code, 201);
+    let from = resp.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("x-from"));
+    assert_eq!(
+        from.map(|(_, v)| v.values()),
+        Some(vec!["workers"]),
+        "{:?}",
+        resp.headers
+    );
+    let v: Value = serde_json::from_slice(resp.body.as_bytes()).expect("JSON");
+    assert_eq!(
+        v,
+        json!({
+            "isRequest": true,
+            "url": "https://lunar.example.com/fn/f1/items?page=2",
+            "method": "POST",
+            "header": "yes",
+            "body": "hello",
+            "secret": "s3",
+            "missing": true,
+            "aborted": false,
+        })
+    );
+    let kv = crate::harness::stores()
+        .await
+        .kv
+        .get(&out.execution.function_id, "seen")
+        .await
+        .expect("kv");
+    assert_eq!(kv.as_deref(), Some("POST"), "waitUntil ran before the end");
+}
