@@ -22,12 +22,15 @@ use crate::http_client::{HttpClient, OutboundError, OutboundRequest, OutboundRes
 pub struct Usage {
     /// CPU time the runtime's thread spent running this execution's JavaScript, in µs.
     /// Continuations of other executions sharing a warm context that run in the same
-    /// turn are counted to the execution whose turn it was.
+    /// turn are counted to the execution whose turn it was. (The V8 runtime reads the
+    /// thread's CPU clock once per turn and charges a turn what the thread used since the
+    /// previous reading, capped by the turn's wall time.)
     pub cpu_time_us: u64,
     /// The highest memory in use by the runtime's isolate (its heap and `ArrayBuffer`
-    /// backing stores) seen at the end of this execution's turns in JavaScript, in bytes
-    /// (the isolate is shared with other executions on the same worker, so this is an
-    /// upper bound of its own).
+    /// backing stores) seen for this execution, in bytes: measured after each of its turns
+    /// that ran 0.5 ms or more, and otherwise the isolate's figure as last measured (the
+    /// isolate is shared with the other executions on its worker, so this is an upper bound
+    /// of its own).
     pub peak_heap_bytes: u64,
     /// Bytes of the request body the execution received.
     pub request_bytes: u64,
@@ -39,6 +42,92 @@ pub struct Usage {
     pub outbound_received_bytes: u64,
     /// Outbound calls, by API.
     pub calls: CallCounts,
+}
+
+impl Usage {
+    /// The figures in field order, as stored.
+    fn figures(&self) -> [u64; 11] {
+        let c = &self.calls;
+        [
+            self.cpu_time_us,
+            self.peak_heap_bytes,
+            self.request_bytes,
+            self.response_bytes,
+            self.outbound_sent_bytes,
+            self.outbound_received_bytes,
+            c.http,
+            c.ai,
+            c.email,
+            c.kv,
+            c.host,
+        ]
+    }
+
+    /// The storage form: the figures in field order as a JSON array
+    /// (`[cpu_time_us,peak_heap_bytes,…,calls.host]`), a fifth of the size of the object the
+    /// API shows; every execution row carries one.
+    #[must_use]
+    pub fn to_storage(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::with_capacity(64);
+        out.push('[');
+        for (i, n) in self.figures().iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let _ = write!(out, "{n}");
+        }
+        out.push(']');
+        out
+    }
+
+    /// Reads [`to_storage`](Self::to_storage)'s form; figures missing at the end (written
+    /// by an older build) are 0. `None` when it is not an array of counts.
+    #[must_use]
+    pub fn from_storage(text: &str) -> Option<Self> {
+        let v: Vec<u64> = serde_json::from_str(text).ok()?;
+        Some(Self::from_figures(&v))
+    }
+
+    fn from_figures(v: &[u64]) -> Self {
+        let at = |i: usize| v.get(i).copied().unwrap_or(0);
+        Self {
+            cpu_time_us: at(0),
+            peak_heap_bytes: at(1),
+            request_bytes: at(2),
+            response_bytes: at(3),
+            outbound_sent_bytes: at(4),
+            outbound_received_bytes: at(5),
+            calls: CallCounts {
+                http: at(6),
+                ai: at(7),
+                email: at(8),
+                kv: at(9),
+                host: at(10),
+            },
+        }
+    }
+}
+
+/// `#[serde(with = "lunar_core::usage::stored")]` for an `Option<Usage>` kept in its
+/// storage form (see [`Usage::to_storage`]).
+pub mod stored {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::Usage;
+
+    /// Writes the figures as an array (or nothing).
+    pub fn serialize<S: Serializer>(usage: &Option<Usage>, s: S) -> Result<S::Ok, S::Error> {
+        match usage {
+            Some(u) => s.collect_seq(u.figures()),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Reads the figures back.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Usage>, D::Error> {
+        Ok(Option::<Vec<u64>>::deserialize(d)?.map(|v| Usage::from_figures(&v)))
+    }
 }
 
 /// Outbound calls of one execution, by API. Every call counts, failed or refused ones too.
@@ -201,6 +290,14 @@ mod tests {
                 host: 1
             }
         );
+        assert_eq!(u.to_storage(), "[2000,30,7,9,5,40,1,0,0,2,1]");
+        assert_eq!(Usage::from_storage(&u.to_storage()), Some(u));
+        assert_eq!(
+            Usage::from_storage("[5]").map(|o| o.cpu_time_us),
+            Some(5),
+            "figures a newer build added read as 0"
+        );
+        assert_eq!(Usage::from_storage("{}"), None);
         let json = serde_json::to_value(u).expect("json");
         assert_eq!(json["calls"]["kv"], 2);
         assert_eq!(serde_json::from_value::<Usage>(json).expect("back"), u);

@@ -19,6 +19,9 @@ use crate::worker::{CodeCache, Compiled, WarmContext, WarmContexts, Worker};
 
 static NEXT_EXEC: AtomicU64 = AtomicU64::new(1);
 
+/// A turn in JavaScript this long is followed by a heap sample for the execution's usage.
+const LONG_TURN: std::time::Duration = std::time::Duration::from_micros(500);
+
 /// Per-isolate things an entry may use.
 pub(crate) struct Parts<'a> {
     pub(crate) cache: &'a mut CodeCache,
@@ -191,8 +194,11 @@ impl Exec<'_> {
         let spent = self.worker.gate.leave();
         let usage = &self.job.host.usage;
         usage.add_cpu(spent);
-        let heap = engine.isolate.get_heap_statistics().used_heap_size() + engine.buffers.used();
-        usage.observe_heap(heap as u64);
+        // Reading V8's heap statistics costs microseconds: only after a long turn, where a
+        // peak builds up.
+        if spent >= LONG_TURN {
+            usage.observe_heap(engine.memory_used());
+        }
         // Over the heap limit, or an `ArrayBuffer` refused at the same limit.
         let heap_hit = engine.heap.hit.swap(false, Ordering::AcqRel)
             | self
@@ -380,6 +386,10 @@ impl Exec<'_> {
         let mut guard = self.worker.isolate.borrow_mut();
         if let Some(engine) = guard.as_mut() {
             drop(handles);
+            // Short executions report the isolate's memory as last measured (reading V8's
+            // heap statistics costs as much as a hello-world execution).
+            let last = self.worker.heap.load(std::sync::atomic::Ordering::Relaxed);
+            self.job.host.usage.observe_heap(last);
             if let Some(used) = engine.after_execution() {
                 self.worker
                     .heap

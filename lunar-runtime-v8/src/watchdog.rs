@@ -2,9 +2,13 @@
 //! one process-wide thread terminates an isolate's execution through its thread-safe
 //! handle, but only while the execution it watches is the one inside JavaScript.
 //!
-//! The [`Gate`] also times each turn in JavaScript on the worker thread's CPU clock, so
-//! that an execution is charged for the CPU it used and a single long turn (a busy loop)
-//! is stopped once the execution's CPU time passes its limit.
+//! The [`Gate`] also times each turn in JavaScript, so that an execution is charged for
+//! the CPU it used and a single long turn (a busy loop) is stopped once the execution's
+//! CPU time passes its limit. Reading a thread's CPU clock is a system call that costs
+//! close to a microsecond, so it is read once per turn, at its end: a turn is charged the
+//! CPU the thread used since the previous reading, but never more than the turn's wall
+//! time — exact when the thread was not preempted during the turn, and otherwise over by
+//! at most the little work the thread did between the two turns.
 
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError, Weak};
@@ -44,8 +48,9 @@ pub(crate) struct Gate {
 struct GateInner {
     running: u64,
     handle: Option<v8::IsolateHandle>,
-    /// When the current turn began: the thread's CPU clock, and the wall clock.
-    turn_cpu: Option<Duration>,
+    /// The thread's CPU clock when a turn last ended (or the worker started).
+    last_cpu: Option<Duration>,
+    /// When the current turn began.
     turn_wall: Instant,
 }
 
@@ -56,7 +61,7 @@ impl Gate {
             inner: Mutex::new(GateInner {
                 running: 0,
                 handle: None,
-                turn_cpu: None,
+                last_cpu: clock.and_then(ThreadClock::now),
                 turn_wall: Instant::now(),
             }),
             clock,
@@ -64,12 +69,14 @@ impl Gate {
         }
     }
 
-    /// Time used by the current turn so far: CPU time on the worker's clock, or wall time
-    /// where there is no clock (or it cannot be read).
-    fn in_turn(&self, inner: &GateInner) -> Duration {
-        match (self.clock.and_then(ThreadClock::now), inner.turn_cpu) {
-            (Some(now), Some(start)) => now.saturating_sub(start),
-            _ => inner.turn_wall.elapsed(),
+    /// CPU time used by the current turn so far, given the thread's CPU clock now: what the
+    /// thread used since the last reading, capped by the turn's wall time (wall time alone
+    /// where there is no clock).
+    fn in_turn(inner: &GateInner, cpu_now: Option<Duration>) -> Duration {
+        let wall = inner.turn_wall.elapsed();
+        match (cpu_now, inner.last_cpu) {
+            (Some(now), Some(last)) => now.saturating_sub(last).min(wall),
+            _ => wall,
         }
     }
 
@@ -80,19 +87,21 @@ impl Gate {
 
     /// Marks `exec` as inside JavaScript (on the worker thread).
     pub(crate) fn enter(&self, exec: u64) {
-        let cpu = self.clock.and_then(ThreadClock::now);
+        let now = Instant::now();
         let mut inner = self.lock();
         inner.running = exec;
-        inner.turn_cpu = cpu;
-        inner.turn_wall = Instant::now();
+        inner.turn_wall = now;
     }
 
     /// Marks that no execution is inside JavaScript (on the worker thread); returns the
-    /// time the turn used.
+    /// CPU time the turn used.
     pub(crate) fn leave(&self) -> Duration {
+        let cpu_now = self.clock.and_then(ThreadClock::now);
         let mut inner = self.lock();
         inner.running = 0;
-        self.in_turn(&inner)
+        let spent = Self::in_turn(&inner, cpu_now);
+        inner.last_cpu = cpu_now;
+        spent
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, GateInner> {
@@ -145,7 +154,8 @@ impl Watch {
         } else if buffers {
             4
         } else if let Some((limit, meter)) = &self.cpu
-            && meter.cpu() + self.gate.in_turn(&gate) >= *limit
+            && meter.cpu() + Gate::in_turn(&gate, self.gate.clock.and_then(ThreadClock::now))
+                >= *limit
         {
             3
         } else {

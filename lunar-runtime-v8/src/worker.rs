@@ -355,8 +355,7 @@ impl IsolateState {
             return None;
         }
         self.since_heap_check = 0;
-        let used =
-            (self.isolate.get_heap_statistics().used_heap_size() + self.buffers.used()) as u64;
+        let used = self.memory_used();
         if self.warm.len() == 0 {
             return Some(used);
         }
@@ -372,6 +371,12 @@ impl IsolateState {
             self.isolate.low_memory_notification();
         }
         Some(used)
+    }
+
+    /// Memory the isolate uses: its heap and its `ArrayBuffer` backing stores.
+    pub(crate) fn memory_used(&mut self) -> u64 {
+        let heap = self.isolate.get_heap_statistics().used_heap_size();
+        u64::try_from(heap + self.buffers.used()).unwrap_or(u64::MAX)
     }
 
     fn new(
@@ -511,7 +516,8 @@ impl Worker {
         self.poisoned.set(false);
         self.gate.buffers_exceeded.store(false, Ordering::Release);
         match IsolateState::new(memory_mb, self.sizes, self.gate.buffers_exceeded.clone()) {
-            Ok(engine) => {
+            Ok(mut engine) => {
+                self.heap.store(engine.memory_used(), Ordering::Relaxed);
                 self.gate
                     .set_isolate(Some(engine.isolate.thread_safe_handle()));
                 *self.isolate.borrow_mut() = Some(engine);

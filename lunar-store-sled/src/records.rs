@@ -141,7 +141,11 @@ pub(crate) struct ExecutionRec {
     #[serde(default)]
     pub(crate) trigger: Trigger,
     pub(crate) created_at: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "lunar_core::usage::stored"
+    )]
     pub(crate) usage: Option<lunar_core::usage::Usage>,
 }
 

@@ -7,6 +7,7 @@ use lunar_core::model::{
     FunctionLimits, FunctionVersion, FunctionWithActiveVersion, HostCall, Isolation, KvEntry,
     LogEntry, LogLevel, Outcome, PageRequest, Trigger,
 };
+use lunar_core::usage::Usage;
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
 use crate::error::{SqlError, SqlResult};
@@ -183,16 +184,13 @@ pub(crate) fn execution(row: &impl Columns) -> SqlResult<Execution> {
         // Figures this build cannot read are left out rather than failing the row.
         usage: row
             .opt_text("usage_json")?
-            .and_then(|t| serde_json::from_str(&t).ok()),
+            .and_then(|t| Usage::from_storage(&t)),
     })
 }
 
 /// The `usage_json` column of an outcome.
 pub(crate) fn usage_json(outcome: &Outcome) -> Option<String> {
-    outcome
-        .usage
-        .as_ref()
-        .and_then(|u| serde_json::to_string(u).ok())
+    outcome.usage.as_ref().map(Usage::to_storage)
 }
 
 /// A `logs` row.

@@ -287,7 +287,10 @@ async fn workers_module_format_serves_the_call() {
     let out = run(code, opts).await;
     let resp = out.result.unwrap_or_else(|e| panic!("run failed: {e:?}"));
     assert_eq!(resp.status_code, 201);
-    let from = resp.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("x-from"));
+    let from = resp
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("x-from"));
     assert_eq!(
         from.map(|(_, v)| v.values()),
         Some(vec!["workers"]),
