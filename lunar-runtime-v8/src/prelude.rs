@@ -15,6 +15,7 @@ const PRELUDE: &str = concat!(
     include_str!("js/50_text.js"),
     include_str!("js/60_dom.js"),
     include_str!("js/65_events.js"),
+    include_str!("js/66_blob.js"),
     include_str!("js/70_crypto_random.js"),
     include_str!("js/72_strings.js"),
     include_str!("js/73_url.js"),

@@ -124,6 +124,11 @@ function extractBody(body) {
     return [copy, null];
   }
   if (body instanceof URLSearchParams) return [body.toString(), "application/x-www-form-urlencoded;charset=UTF-8"];
+  if (body instanceof Blob) return [body[kBlobBytes].slice(0), body.type === "" ? null : body.type];
+  if (body instanceof FormData) {
+    const [bytes, boundary] = encodeMultipart(body);
+    return [bytes, `multipart/form-data; boundary=${boundary}`];
+  }
   return [$String(body), "text/plain;charset=UTF-8"];
 }
 
@@ -160,6 +165,26 @@ class Body {
   }
   async bytes() {
     return new $Uint8Array(await this.arrayBuffer());
+  }
+  async blob() {
+    const type = this.headers.get("content-type") ?? "";
+    return blobFromBytes(new $Uint8Array(await this.arrayBuffer()), blobType(type));
+  }
+  async formData() {
+    const type = this.headers.get("content-type") ?? "";
+    const essence = type.split(";")[0].trim().toLowerCase();
+    if (essence === "multipart/form-data") {
+      const m = /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(type);
+      const form = m ? decodeMultipart(new $Uint8Array(await this.arrayBuffer()), m[1] ?? m[2]) : null;
+      if (form === null) throw new $TypeError("Failed to fetch: the body is not valid multipart/form-data.");
+      return form;
+    }
+    if (essence === "application/x-www-form-urlencoded") {
+      const form = new FormData();
+      for (const [k, v] of new URLSearchParams(await this.text())) form.append(k, v);
+      return form;
+    }
+    throw new $TypeError(`Could not parse content as FormData: the content type is ${$jsonStringify(type)}.`);
   }
   static {
     bodyData = (b) => b.#data;

@@ -319,3 +319,50 @@ async fn workers_module_format_serves_the_call() {
         .expect("kv");
     assert_eq!(kv.as_deref(), Some("POST"), "waitUntil ran before the end");
 }
+
+#[tokio::test]
+async fn blobs_files_and_form_data() {
+    let (v, _) = js(r#"
+        const b = new Blob(["héllo", new Uint8Array([0x21]), new Blob([" wo"]), "rld"], { type: "Text/Plain" });
+        const s = b.slice(1, -3, "x/y");
+        const f = new File([b], "greeting.txt", { lastModified: 42 });
+        const form = new FormData();
+        form.append("a", "1");
+        form.append("a", "2");
+        form.append("file", f);
+        form.append("blob", new Blob(["raw"]));
+        form.set("b", "only");
+        const entries = [...form].map(([k, v]) => [k, typeof v === "string" ? v : v.constructor.name + ":" + v.name]);
+        // A form as a body, and back.
+        const req = new Request("https://x.test/", { method: "POST", body: form });
+        const back = await req.formData();
+        const urlencoded = await new Response("x=1&y=%20z", { headers: { "content-type": "application/x-www-form-urlencoded" } }).formData();
+        const blobBody = await new Response(new Blob(["abc"], { type: "text/csv" })).blob();
+        return {
+          size: b.size, type: b.type, text: await b.text(), slice: [await s.text(), s.type],
+          file: [f.name, f.size, f.lastModified, f.type, f instanceof Blob],
+          entries, all: form.getAll("a"), has: [form.has("b"), form.has("c")],
+          contentType: req.headers.get("content-type").startsWith("multipart/form-data; boundary="),
+          back: [back.getAll("a"), back.get("file").name, await back.get("file").text(), back.get("blob").name],
+          urlencoded: [urlencoded.get("x"), urlencoded.get("y")],
+          blobBody: [blobBody.type, await blobBody.text()],
+          bytes: Array.from(await new Blob([new Uint8Array([1, 2])]).bytes()),
+        };
+    "#)
+    .await;
+    assert_eq!(
+        v,
+        json!({
+            "size": 13, "type": "text/plain", "text": "héllo! world",
+            "slice": ["éllo! wo", "x/y"],
+            "file": ["greeting.txt", 13, 42, "", true],
+            "entries": [["a", "1"], ["a", "2"], ["file", "File:greeting.txt"], ["blob", "File:blob"], ["b", "only"]],
+            "all": ["1", "2"], "has": [true, false],
+            "contentType": true,
+            "back": [["1", "2"], "greeting.txt", "héllo! world", "blob"],
+            "urlencoded": ["1", " z"],
+            "blobBody": ["text/csv", "abc"],
+            "bytes": [1, 2],
+        })
+    );
+}
