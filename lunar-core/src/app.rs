@@ -128,11 +128,7 @@ impl LunarConfig {
     /// Sets the base URL (one trailing `/` removed).
     #[must_use]
     pub fn with_base_url(mut self, url: impl Into<String>) -> Self {
-        let mut u: String = url.into();
-        if u.ends_with('/') {
-            u.pop();
-        }
-        self.base_url = Some(u);
+        self.base_url = Some(crate::engine::base_url_of(url));
         self
     }
 

@@ -31,6 +31,17 @@ use crate::usage::{MeteredHttp, Usage};
 use crate::validate::LimitCeilings;
 use crate::{Error, ids};
 
+/// A base URL as Lunar keeps it: one trailing `/` removed (`https://x.io/lunar/` →
+/// `https://x.io/lunar`).
+#[must_use]
+pub fn base_url_of(url: impl Into<String>) -> String {
+    let mut u: String = url.into();
+    if u.ends_with('/') {
+        u.pop();
+    }
+    u
+}
+
 /// Largest saved response body before it is cut.
 pub const SAVED_RESPONSE_MAX_BYTES: usize = 1_048_576;
 /// Appended to a cut saved response body.
@@ -91,11 +102,7 @@ impl EngineConfig {
     /// Sets the base URL (one trailing `/` removed).
     #[must_use]
     pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
-        let mut u: String = base_url.into();
-        if u.ends_with('/') {
-            u.pop();
-        }
-        self.base_url = Some(u);
+        self.base_url = Some(base_url_of(base_url));
         self
     }
 

@@ -183,11 +183,7 @@ impl LunarServiceBuilder {
     /// The absolute URL at which clients reach the service, mount prefix included (one
     /// trailing `/` removed). Defaults to the engine's base URL.
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
-        let mut u: String = base_url.into();
-        if u.ends_with('/') {
-            u.pop();
-        }
-        self.base_url = Some(u);
+        self.base_url = Some(lunar_core::engine::base_url_of(base_url));
         self
     }
 
