@@ -247,15 +247,40 @@ async fn serves_the_readme_sequence_on_postgres() {
     crate::pg::drop_database(&url, &db_url).await;
 }
 
+/// The app serving on a loopback port until [`Serving::stop`].
+struct Serving {
+    addr: SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Serving {
+    async fn start(app: lunar_examples::App) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(app.serve(listener, async move {
+            let _ = stop_rx.await;
+        }));
+        Self { addr, stop, server }
+    }
+
+    /// Signals the shutdown and waits for the server to finish.
+    async fn stop(self) {
+        self.stop.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(40), self.server)
+            .await
+            .expect("shuts down")
+            .unwrap()
+            .unwrap();
+    }
+}
+
 /// The README's curl sequence over a real socket, then a graceful shutdown.
 async fn readme_sequence(app: lunar_examples::App) {
     let key = app.api_key.clone();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.serve(listener, async move {
-        let _ = stop_rx.await;
-    }));
+    let serving = Serving::start(app).await;
+    let addr = serving.addr;
 
     let code = r#"function handler(ctx, event) { log.info("hi " + event.query.name); return { statusCode: 200, body: { hello: event.query.name || "world" } }; }"#;
     let body = serde_json::json!({"name": "hello", "code": code}).to_string();
@@ -306,12 +331,7 @@ async fn readme_sequence(app: lunar_examples::App) {
     assert_eq!(status, 200);
     assert!(text.contains("/docs/openapi.yaml"));
 
-    stop_tx.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(40), server)
-        .await
-        .expect("shuts down")
-        .unwrap()
-        .unwrap();
+    serving.stop().await;
     assert!(
         TcpStream::connect(addr).await.is_err(),
         "no longer accepting"
@@ -340,12 +360,8 @@ async fn lunar_grants_decides_who_calls_a_host_capability() {
         },
     ));
     let app = build_app(c).await.expect("server builds");
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.serve(listener, async move {
-        let _ = stop_rx.await;
-    }));
+    let serving = Serving::start(app).await;
+    let addr = serving.addr;
     let code = r#"async function handler() {
         try { return { body: await host.users.lookup({ id: 7 }) }; }
         catch (e) { return { statusCode: 403, body: { error: e.message } }; }
@@ -372,10 +388,5 @@ async fn lunar_grants_decides_who_calls_a_host_capability() {
                 .to_owned()
         )
     );
-    stop_tx.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(40), server)
-        .await
-        .expect("shuts down")
-        .unwrap()
-        .unwrap();
+    serving.stop().await;
 }
