@@ -1,7 +1,9 @@
 // `fetch`, `Headers`, `Request`, `Response` (SPEC §5.5): a WHATWG subset with buffered
 // bodies, sent by `ops.httpSend` in fetch mode.
 const FETCH_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const FETCH_BAD_VALUE = /[\0\r\n]/;
+const FETCH_BAD_VALUE = /[\0\r\n]|[^\0-\xff]/;
+const FORBIDDEN_METHODS = ["CONNECT", "TRACE", "TRACK"];
+const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const FETCH_TRIM = /^[\t\n\r ]+|[\t\n\r ]+$/g;
 const NULL_BODY_STATUS = [101, 103, 204, 205, 304];
 const REDIRECT_STATUS = [301, 302, 303, 307, 308];
@@ -233,7 +235,13 @@ class Request extends Body {
     }
     if (o.method !== undefined) {
       method = $String(o.method);
+      if (!$regexTest(FETCH_TOKEN, method)) {
+        throw new $TypeError(`Failed to construct 'Request': '${method}' is not a valid HTTP method.`);
+      }
       const upper = method.toUpperCase();
+      if ($includes(FORBIDDEN_METHODS, upper)) {
+        throw new $TypeError(`Failed to construct 'Request': '${method}' HTTP method is unsupported.`);
+      }
       if ($includes(NORMALIZED_METHODS, upper)) method = upper;
     }
     if (o.headers !== undefined) headers = new Headers(o.headers);
@@ -305,6 +313,9 @@ class Response extends Body {
       throw new $RangeError(`Failed to construct 'Response': The status provided (${$String(o.status)}) is outside the range [200, 599].`);
     }
     const statusText = o.statusText === undefined ? "" : $String(o.statusText);
+    if (!$regexTest(REASON_PHRASE, statusText)) {
+      throw new $TypeError("Failed to construct 'Response': Invalid statusText");
+    }
     const headers = new Headers(o.headers);
     const [data, type] = extractBody(body);
     if (data !== null && $includes(NULL_BODY_STATUS, status)) {
@@ -374,7 +385,9 @@ class Response extends Body {
       r.#status = m.status;
       r.#statusText = m.statusText;
       r.#headers = new Headers();
-      for (const [n, v] of m.headers) r.#headers.append(n, v);
+      // As the host received them: values decoded from bytes are not checked again.
+      const list = headersList(r.#headers);
+      for (const [n, v] of m.headers) $push(list, [n.toLowerCase(), v]);
       r.#url = m.url;
       r.#redirected = m.redirected;
       r.#type = "basic";

@@ -149,6 +149,7 @@ async fn route(parts: axum::http::request::Parts, body: Vec<u8>) -> Response<Bod
             vec![0xff, 0x00, 0x41],
         ),
         "/cookies" => reply(200, &[("set-cookie", "a=1"), ("set-cookie", "b=2")], "ok"),
+        "/utf8-header" => reply(200, &[("x-name", "café ☕")], "ok"),
         // Fake OpenAI.
         "/v1/chat/completions" => {
             let model = req["model"].as_str().unwrap_or_default();
@@ -1336,4 +1337,17 @@ async fn fetch_is_aborted_by_its_signal() {
         started.elapsed() < Duration::from_secs(2),
         "aborted at once, not after the upstream's 3 s"
     );
+}
+
+#[tokio::test]
+async fn fetch_keeps_response_header_values_the_host_received() {
+    let up = upstream().await;
+    // Values from the network are not checked as a script's would be (a UTF-8 value is
+    // not a byte string, but the response must still arrive).
+    let v = js(
+        r#"const r = await fetch(B + "/utf8-header"); return [r.status, r.headers.get("x-name")];"#,
+        up.opts(),
+    )
+    .await;
+    assert_eq!(v["ok"], json!([200, "café ☕"]));
 }

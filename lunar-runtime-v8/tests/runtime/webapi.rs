@@ -366,3 +366,33 @@ async fn blobs_files_and_form_data() {
         })
     );
 }
+
+/// The Fetch standard's checks on what `Headers`, `Request` and `Response` are given.
+#[tokio::test]
+async fn fetch_objects_validate_their_input() {
+    let (v, _) = js(r#"
+        const fails = (f) => { try { f(); return "accepted"; } catch (e) { return e.constructor.name; } };
+        return {
+          wideValue: fails(() => new Headers({ "x-a": "\u0100" })),
+          latin1Value: fails(() => new Headers({ "x-a": "caf\u00e9" })),
+          badName: fails(() => new Headers({ "bad name": "v" })),
+          connect: fails(() => new Request("https://x.test/", { method: "CONNECT" })),
+          trace: fails(() => new Request("https://x.test/", { method: "trace" })),
+          badMethod: fails(() => new Request("https://x.test/", { method: "GE T" })),
+          patch: new Request("https://x.test/", { method: "patch" }).method,
+          statusText: fails(() => new Response("", { statusText: "bad\nline" })),
+          goodText: new Response("", { statusText: "Très bien" }).statusText,
+          status: fails(() => new Response("", { status: 600 })),
+        };
+    "#)
+    .await;
+    assert_eq!(
+        v,
+        json!({
+            "wideValue": "TypeError", "latin1Value": "accepted", "badName": "TypeError",
+            "connect": "TypeError", "trace": "TypeError", "badMethod": "TypeError",
+            "patch": "patch", "statusText": "TypeError", "goodText": "Très bien",
+            "status": "RangeError",
+        })
+    );
+}
