@@ -15,7 +15,19 @@ use lunar_store_sled::SledStore;
 const T0: i64 = 1_700_000_000;
 
 async fn open(path: &Path) -> (Arc<SledStore>, Stores) {
-    let db = sled::Config::new().path(path).open().expect("open");
+    // sled's background I/O can hold the file lock for a moment after the last handle of
+    // the previous open is dropped: retry briefly on that one error.
+    let mut tries = 0;
+    let db = loop {
+        match sled::Config::new().path(path).open() {
+            Ok(db) => break db,
+            Err(e) if tries < 100 && e.to_string().contains("could not acquire lock") => {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            Err(e) => panic!("open: {e:?}"),
+        }
+    };
     let store = Arc::new(SledStore::new(db));
     store.migrate().await.expect("migrate");
     let stores = Stores::from_backend(store.clone());
