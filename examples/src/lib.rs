@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use lunar_core::app::LunarBuilder;
 use lunar_core::capability::Capabilities;
-use lunar_core::{Engine, Lunar, LunarConfig, Running, Runtime};
+use lunar_core::{Lunar, LunarConfig, Running, Runtime};
 use lunar_http::{Auth, LunarService};
 use lunar_runtime_v8::{ClientOptions, NetworkPolicy, ReqwestClient, V8Options, V8Runtime};
 use lunar_store_sled::SledStore;
@@ -405,10 +405,8 @@ async fn open_store(config: &ServerConfig) -> Result<Store, StartupError> {
 pub struct App {
     /// The HTTP router (Lunar at the root).
     pub router: axum::Router,
-    /// The platform.
+    /// The platform (its engine: `lunar.engine()`).
     pub lunar: Lunar,
-    /// The engine.
-    pub engine: Engine,
     /// The API key in force.
     pub api_key: String,
     /// Where the key came from.
@@ -464,7 +462,6 @@ pub async fn build_app(config: ServerConfig) -> Result<App, StartupError> {
     let router = axum::Router::new().fallback_service(service.clone());
     Ok(App {
         router,
-        engine: lunar.engine().clone(),
         lunar,
         api_key,
         key_source,

@@ -348,8 +348,7 @@ impl Drop for Recorder {
 
 impl HostCalls {
     /// The capabilities the execution `execution_id` of `runnable`'s function may call,
-    /// recorded with
-    /// `tracker`.
+    /// recorded with `tracker` and counted on `usage`.
     pub(crate) fn new(
         capabilities: Arc<Capabilities>,
         runnable: Arc<Runnable>,
