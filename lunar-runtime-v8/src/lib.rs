@@ -16,6 +16,7 @@ mod rejections;
 mod response;
 mod state;
 mod watchdog;
+mod webcrypto;
 mod worker;
 
 use std::sync::atomic::{AtomicUsize, Ordering};

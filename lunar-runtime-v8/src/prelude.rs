@@ -17,6 +17,7 @@ const PRELUDE: &str = concat!(
     include_str!("js/65_events.js"),
     include_str!("js/66_blob.js"),
     include_str!("js/70_crypto_random.js"),
+    include_str!("js/71_subtle.js"),
     include_str!("js/72_strings.js"),
     include_str!("js/73_url.js"),
     include_str!("js/74_router.js"),
@@ -30,3 +31,29 @@ const PRELUDE: &str = concat!(
 
 /// Scripts evaluated into the snapshot, in order.
 pub(crate) const SOURCES: &[(&str, &str)] = &[(PRELUDE_NAME, PRELUDE)];
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// The fragments share one scope, where a second `function f` silently replaces the
+    /// first: every top-level function name must be unique.
+    #[test]
+    fn top_level_functions_have_unique_names() {
+        let mut seen = BTreeSet::new();
+        for line in super::PRELUDE.lines() {
+            let Some(rest) = line.strip_prefix("function ") else {
+                continue;
+            };
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '$')
+                .collect();
+            assert!(
+                seen.insert(name.clone()),
+                "function {name} is declared twice"
+            );
+        }
+        assert!(seen.len() > 50, "found only {} functions", seen.len());
+    }
+}

@@ -25,6 +25,7 @@ mod random;
 mod router;
 mod store;
 mod strings;
+mod subtle;
 mod text;
 mod time;
 mod url;
@@ -71,6 +72,7 @@ op_table!(
     "digest" => crypto::digest,
     "hmac" => crypto::hmac,
     "uuid" => crypto::uuid,
+    "subtle" => subtle::subtle,
     "randomBytes" => crypto::random_bytes,
     "randomInt" => random::int,
     "randomFloat" => random::float,
