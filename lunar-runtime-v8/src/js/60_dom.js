@@ -7,24 +7,48 @@ const DOM_CODES = {
   QuotaExceededError: 22, TimeoutError: 23, InvalidNodeTypeError: 24, DataCloneError: 25,
 };
 
-class DOMException extends $Error {
+// `DOMException` as WebIDL defines it: `name`, `message` and `code` are accessors on the
+// prototype (not own properties), the prototype inherits from `Error.prototype`, and the
+// legacy code constants sit on both the constructor and the prototype.
+class DOMException {
+  #message;
   #name;
   #code;
-  constructor(message = "", name = "Error") {
-    super(message === undefined ? "" : $String(message));
-    this.#name = $String(name);
-    this.#code = DOM_CODES[this.#name] || 0;
+  constructor(message = undefined, options = undefined) {
+    this.#message = message === undefined ? "" : $String(message);
+    let name = "Error";
+    if (typeof options === "object" && options !== null) {
+      if (options.name !== undefined) name = $String(options.name);
+      if ("cause" in options) $defineProperty(this, "cause", { value: options.cause, writable: true, configurable: true });
+    } else if (options !== undefined) {
+      name = $String(options);
+    }
+    this.#name = name;
+    this.#code = DOM_CODES[name] || 0;
+    $Error.captureStackTrace(this, DOMException);
   }
   get name() {
     return this.#name;
   }
+  get message() {
+    return this.#message;
+  }
   get code() {
     return this.#code;
   }
+  static is(v) {
+    return typeof v === "object" && v !== null && #name in v;
+  }
 }
+const isDOMException = DOMException.is;
+delete DOMException.is;
+$Object.setPrototypeOf(DOMException.prototype, $Error.prototype);
+$defineProperty(DOMException.prototype, $Symbol.toStringTag, { value: "DOMException", configurable: true });
 for (const k of $keys(DOM_CODES)) {
   const constName = k.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase().replace(/_ERROR$/, "_ERR");
-  $defineProperty(DOMException, constName, { value: DOM_CODES[k], enumerable: true });
+  const desc = { value: DOM_CODES[k], enumerable: true, writable: false, configurable: false };
+  $defineProperty(DOMException, constName, desc);
+  $defineProperty(DOMException.prototype, constName, desc);
 }
 define(globalThis, "DOMException", DOMException);
 
@@ -40,8 +64,26 @@ function cloneError(v) {
 
 const ERROR_TYPES = { Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError };
 
-function structuredClone(value) {
+function structuredClone(value, options = undefined) {
   const memory = new $Map();
+  // Transferred buffers: the clone gets their contents, the originals are detached once
+  // the whole value has been cloned.
+  const transfer = [];
+  if (options !== undefined && options !== null) {
+    if (typeof options !== "object") throw new $TypeError("structuredClone: argument 2 (options) must be an object");
+    if (options.transfer !== undefined) {
+      if (options.transfer === null || typeof options.transfer[$Symbol.iterator] !== "function") {
+        throw new $TypeError("structuredClone: options.transfer must be a sequence");
+      }
+      for (const t of options.transfer) {
+        if (!(t instanceof $ArrayBuffer)) throw new DOMException("Value not transferable", "DataCloneError");
+        if ($includes(transfer, t)) throw new DOMException("ArrayBuffer at index " + transfer.length + " is a duplicate of an earlier ArrayBuffer.", "DataCloneError");
+        if (t.detached) throw new DOMException("An ArrayBuffer is detached and could not be cloned.", "DataCloneError");
+        $push(transfer, t);
+        $mapSet(memory, t, t.slice(0));
+      }
+    }
+  }
   function clone(v) {
     if (typeof v === "function" || typeof v === "symbol") throw cloneError(v);
     if (typeof v !== "object" || v === null) return v;
@@ -56,7 +98,13 @@ function structuredClone(value) {
     if (v instanceof Date) out = new Date(v.getTime());
     else if (v instanceof RegExp) out = new RegExp(v.source, v.flags);
     else if (v instanceof Boolean || v instanceof Number || v instanceof String || v instanceof BigInt) out = $Object(v.valueOf());
-    else if (v instanceof $ArrayBuffer) out = v.slice(0);
+    else if (v instanceof $ArrayBuffer) {
+      if (v.detached) throw new DOMException("An ArrayBuffer is detached and could not be cloned.", "DataCloneError");
+      out = v.slice(0);
+    } else if (isDOMException(v)) {
+      out = new DOMException(v.message, v.name);
+    } else if (v instanceof File) out = new File([v], v.name, { type: v.type, lastModified: v.lastModified });
+    else if (v instanceof Blob) out = v.slice(0, v.size, v.type);
     else if ($isView(v)) {
       const buf = clone(v.buffer);
       out = new v.constructor(buf, v.byteOffset, v instanceof DataView ? v.byteLength : v.length);
@@ -70,7 +118,7 @@ function structuredClone(value) {
       $mapSet(memory, v, out);
       for (const x of v) out.add(clone(x));
       return out;
-    } else if (v instanceof $Error && !(v instanceof DOMException)) {
+    } else if (v instanceof $Error) {
       const Ctor = ERROR_TYPES[v.name] || $Error;
       out = new Ctor(v.message);
       $mapSet(memory, v, out);
@@ -91,7 +139,9 @@ function structuredClone(value) {
     return out;
   }
   if (arguments.length === 0) throw new $TypeError("structuredClone: argument 1 (value) must be a value, got undefined");
-  return clone(value);
+  const out = clone(value);
+  for (const t of transfer) t.transfer();
+  return out;
 }
 define(globalThis, "structuredClone", structuredClone);
 

@@ -396,3 +396,81 @@ async fn fetch_objects_validate_their_input() {
         })
     );
 }
+
+#[tokio::test]
+async fn dom_exception_follows_webidl() {
+    let (v, _) = js(r#"
+        const e = new DOMException("gone", "NotFoundError");
+        const d = new DOMException();
+        const withCause = new DOMException("m", { name: "AbortError", cause: 42 });
+        let uncaughtStack = "";
+        try { throw new DOMException("boom", "DataError"); } catch (x) { uncaughtStack = x.stack.split("\n")[0]; }
+        return {
+          fields: [e.name, e.message, e.code, String(e)],
+          defaults: [d.name, d.message, d.code],
+          own: ["name", "message", "code"].filter((k) => Object.prototype.hasOwnProperty.call(e, k)),
+          protoChain: Object.getPrototypeOf(DOMException.prototype) === Error.prototype && e instanceof Error,
+          tag: Object.prototype.toString.call(e),
+          constants: [DOMException.NOT_FOUND_ERR, DOMException.prototype.ABORT_ERR, Object.getOwnPropertyDescriptor(DOMException, "DATA_CLONE_ERR").writable],
+          cause: [withCause.name, withCause.code, withCause.cause],
+          uncaughtStack,
+        };
+    "#)
+    .await;
+    assert_eq!(
+        v,
+        json!({
+            "fields": ["NotFoundError", "gone", 8, "NotFoundError: gone"],
+            "defaults": ["Error", "", 0],
+            "own": [],
+            "protoChain": true,
+            "tag": "[object DOMException]",
+            "constants": [8, 20, false],
+            "cause": ["AbortError", 20, 42],
+            "uncaughtStack": "DataError: boom",
+        })
+    );
+}
+
+#[tokio::test]
+async fn structured_clone_keeps_shapes_and_transfers_buffers() {
+    let (v, _) = js(r#"
+        const a = { n: 1 }; a.self = a;
+        const buf = new Uint8Array([1, 2, 3]).buffer;
+        const view = new Uint16Array(new ArrayBuffer(8), 2, 2); view[0] = 7;
+        const src = { a, m: new Map([[1, a]]), s: new Set(["x"]), d: new Date(5), r: /x/gi,
+                      e: new RangeError("r", { cause: "c" }), big: 10n, view, buf,
+                      de: new DOMException("x", "AbortError"), blob: new Blob(["hi"], { type: "text/plain" }) };
+        const c = structuredClone(src, { transfer: [buf] });
+        const moved = structuredClone(new Uint8Array([9]).buffer);
+        const errs = [];
+        for (const bad of [() => structuredClone(() => 1), () => structuredClone({ p: Promise.resolve() }),
+                           () => structuredClone(1, { transfer: [buf] }), () => structuredClone(1, { transfer: [{}] })]) {
+          try { bad(); errs.push("none"); } catch (e) { errs.push(e.name); }
+        }
+        return {
+          cycle: c.a.self === c.a && c.m.get(1) === c.a && c.a !== a,
+          kinds: [c.s.has("x"), c.d.getTime(), c.r.flags, c.e instanceof RangeError, c.e.cause, c.big === 10n],
+          view: [c.view.constructor.name, c.view.byteOffset, c.view.length, c.view[0]],
+          transferred: [buf.byteLength, buf.detached, [...new Uint8Array(c.buf)]],
+          copied: moved.byteLength,
+          de: [c.de instanceof DOMException, c.de.name, c.de.message],
+          blob: [c.blob instanceof Blob, c.blob.type, await c.blob.text(), c.blob !== src.blob],
+          errs,
+        };
+    "#)
+    .await;
+    assert_eq!(
+        v,
+        json!({
+            "cycle": true,
+            "kinds": [true, 5, "gi", true, "c", true],
+            "view": ["Uint16Array", 2, 2, 7],
+            "transferred": [0, true, [1, 2, 3]],
+            "copied": 1,
+            "de": [true, "AbortError", "x"],
+            "blob": [true, "text/plain", "hi", true],
+            "errs": ["DataCloneError", "DataCloneError", "DataCloneError", "DataCloneError"],
+        })
+    );
+}
