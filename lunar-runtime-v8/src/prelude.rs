@@ -21,6 +21,7 @@ const PRELUDE: &str = concat!(
     include_str!("js/72_strings.js"),
     include_str!("js/73_url.js"),
     include_str!("js/74_router.js"),
+    include_str!("js/75_urlpattern.js"),
     include_str!("js/80_http.js"),
     include_str!("js/82_fetch.js"),
     include_str!("js/84_ai_email.js"),

@@ -29,6 +29,7 @@ mod subtle;
 mod text;
 mod time;
 mod url;
+mod urlpattern;
 
 /// Declares the op table (callbacks must be fn items, hence a macro).
 macro_rules! op_table {
@@ -94,6 +95,8 @@ op_table!(
     "whatwgParse" => url::whatwg_parse,
     "whatwgSet" => url::whatwg_set,
     "formParse" => url::form_parse,
+    "urlPatternParse" => urlpattern::parse,
+    "urlPatternInput" => urlpattern::input,
     "formSerialize" => url::form_serialize,
     "routerMatch" => router::matches,
     "routerParams" => router::params,
@@ -203,6 +206,13 @@ pub(crate) fn throw_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
 pub(crate) fn throw_range_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
     let msg = v8::String::new(scope, message).unwrap_or_else(|| v8::String::empty(scope));
     let e = v8::Exception::range_error(scope, msg);
+    scope.throw_exception(e);
+}
+
+/// Throws a `TypeError`.
+pub(crate) fn throw_type_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
+    let msg = v8::String::new(scope, message).unwrap_or_else(|| v8::String::empty(scope));
+    let e = v8::Exception::type_error(scope, msg);
     scope.throw_exception(e);
 }
 

@@ -474,3 +474,55 @@ async fn structured_clone_keeps_shapes_and_transfers_buffers() {
         })
     );
 }
+
+#[tokio::test]
+async fn url_pattern_matches_like_the_standard() {
+    let (v, _) = js(r#"
+        const p = new URLPattern({ pathname: "/books/:id(\\d+)/:rest*" });
+        const m = p.exec("https://example.com/books/42/a/b?x=1");
+        const host = new URLPattern("https://:sub.example.com/*");
+        const rel = new URLPattern("/api/:version/*", "https://api.test");
+        const ci = new URLPattern({ pathname: "/CaSe" }, { ignoreCase: true });
+        const errs = [];
+        for (const bad of [() => new URLPattern("(((("), () => new URLPattern({ pathname: "/:id(" }),
+                           () => p.exec({ pathname: "/x" }, "https://base.test")]) {
+          try { bad(); errs.push("none"); } catch (e) { errs.push(e.name); }
+        }
+        return {
+          groups: m.pathname.groups,
+          inputs: m.inputs,
+          search: m.search.input,
+          nonNumeric: p.test("https://example.com/books/abc"),
+          notAUrl: p.exec("not a url"),
+          sub: [host.exec("https://docs.example.com/a").hostname.groups, host.exec("https://docs.example.com/a").pathname.groups],
+          otherHost: host.test("https://example.org/a"),
+          rel: [rel.test("https://api.test/api/v2/users"), rel.test("https://other.test/api/v2/users"), rel.protocol, rel.hostname],
+          viaBase: [p.test("/books/7", "https://x.test"), p.test("/books/7/", "https://x.test")],
+          init: p.test({ pathname: "/books/7" }),
+          ci: ci.test({ pathname: "/case" }),
+          fields: [p.pathname, p.protocol, p.hasRegExpGroups, new URLPattern({ pathname: "/a" }).hasRegExpGroups],
+          tag: Object.prototype.toString.call(p),
+          errs,
+        };
+    "#)
+    .await;
+    assert_eq!(
+        v,
+        json!({
+            "groups": {"id": "42", "rest": "a/b"},
+            "inputs": ["https://example.com/books/42/a/b?x=1"],
+            "search": "x=1",
+            "nonNumeric": false,
+            "notAUrl": null,
+            "sub": [{"sub": "docs"}, {"0": "a"}],
+            "otherHost": false,
+            "rel": [true, false, "https", "api.test"],
+            "viaBase": [true, false],
+            "init": true,
+            "ci": true,
+            "fields": ["/books/:id(\\d+)/:rest*", "*", true, false],
+            "tag": "[object URLPattern]",
+            "errs": ["TypeError", "TypeError", "TypeError"],
+        })
+    );
+}
