@@ -112,6 +112,39 @@ unsafe extern "C" fn drop_budget(budget: *const BufferBudget) {
     drop(unsafe { Arc::from_raw(budget) });
 }
 
+/// A backing store holding `bytes` that native code made (a decoded body, a decompressed
+/// chunk, an encoded string), charged to `budget` like the allocator's own stores until V8
+/// frees it; `None`, with the flag raised, past the limit.
+pub(crate) fn charged_store(
+    budget: &Arc<BufferBudget>,
+    bytes: Vec<u8>,
+) -> Option<v8::UniqueRef<v8::BackingStore>> {
+    let len = bytes.len();
+    if !budget.charge(len) {
+        return None;
+    }
+    let data = Box::into_raw(bytes.into_boxed_slice()).cast::<u8>();
+    let owner = Arc::into_raw(budget.clone()).cast_mut().cast::<c_void>();
+    // SAFETY: `data` points at `len` bytes owned by the leaked box and `owner` is a leaked
+    // `Arc<BufferBudget>`; V8 calls `free_charged` once, with both, when it drops the store.
+    Some(unsafe {
+        v8::ArrayBuffer::new_backing_store_from_ptr(data.cast(), len, free_charged, owner)
+    })
+}
+
+unsafe extern "C" fn free_charged(data: *mut c_void, len: usize, owner: *mut c_void) {
+    // SAFETY: see `charged_store`: the pointers came from `Box::into_raw` of a `len`-byte
+    // slice and `Arc::into_raw`, and V8 calls the deleter exactly once.
+    unsafe {
+        drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(
+            data.cast::<u8>(),
+            len,
+        )));
+        let budget = Arc::from_raw(owner.cast_const().cast::<BufferBudget>());
+        budget.release(len);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

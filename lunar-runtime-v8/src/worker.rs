@@ -396,6 +396,8 @@ impl IsolateState {
             .array_buffer_allocator(buffers.allocator())
             .heap_limits(0, max);
         let mut isolate = v8::Isolate::new(params);
+        // Native ops charge the buffers they make to the same budget.
+        isolate.set_slot(buffers.clone());
         // Refresh V8's date cache from ICU's default zone (set by `V8Runtime::new`)
         // without re-detecting it from the host.
         isolate.date_time_configuration_change_notification(v8::TimeZoneDetection::Skip);

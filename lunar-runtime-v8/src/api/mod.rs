@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 use lunar_core::runtime::{EnvHandle, Host, KvHandle};
 use serde::de::DeserializeOwned;
 
+use crate::buffers::{BufferBudget, charged_store};
 use crate::state::{self, ExecState, OpValue, on_host};
 
 mod ai;
@@ -309,13 +310,25 @@ pub(crate) fn arg_bytes(value: v8::Local<'_, v8::Value>) -> Option<Vec<u8>> {
     None
 }
 
-/// A new Uint8Array holding `bytes`.
+/// A new Uint8Array holding `bytes`, charged to the isolate's buffer budget; past the
+/// memory limit it throws a `RangeError` (as V8 does for `new ArrayBuffer`) and gives `None`.
 pub(crate) fn new_uint8_array<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     bytes: Vec<u8>,
 ) -> Option<v8::Local<'s, v8::Uint8Array>> {
     let len = bytes.len();
-    let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes).make_shared();
+    let budget = scope.get_slot::<std::sync::Arc<BufferBudget>>().cloned();
+    let store = match budget {
+        Some(budget) => {
+            let Some(store) = charged_store(&budget, bytes) else {
+                throw_range_error(scope, "Array buffer allocation failed");
+                return None;
+            };
+            store.make_shared()
+        }
+        // The snapshot builder's isolate has no budget.
+        None => v8::ArrayBuffer::new_backing_store_from_vec(bytes).make_shared(),
+    };
     let ab = v8::ArrayBuffer::with_backing_store(scope, &store);
     v8::Uint8Array::new(scope, ab, 0, len)
 }

@@ -19,9 +19,14 @@ const VICTIM: &str = r#"
         if (event.query.loop) while (true) {}
         if (event.query.bomb) { const a = []; while (true) a.push(new Array(100000).fill({ x: 1 })); }
         if (event.query.buffers) {
-            // 320 MiB of ArrayBuffers outside the V8 heap: kept, caught, or caught forever.
+            // 320 MiB of ArrayBuffers outside the V8 heap: kept, caught, or caught forever;
+            // made by JS, or by native code (an encoded string, a blob's bytes).
             const a = [];
-            const alloc = () => a.push(new Uint8Array(8 * 1024 * 1024).fill(1));
+            const s8 = event.query.via ? "x".repeat(8 * 1024 * 1024) : "";
+            const make = event.query.via === "text" ? () => new TextEncoder().encode(s8)
+                : event.query.via === "blob" ? () => new Blob([s8])
+                : () => new Uint8Array(8 * 1024 * 1024).fill(1);
+            const alloc = () => a.push(make());
             if (event.query.buffers === "keep") for (let i = 0; i < 40; i++) alloc();
             if (event.query.buffers === "catch") for (let i = 0; i < 40; i++) try { alloc(); } catch {}
             if (event.query.buffers === "forever") for (;;) try { alloc(); } catch {}
@@ -127,11 +132,18 @@ async fn buffer_bomb_hits_memory_limit_and_function_recovers(isolation: Isolatio
         .with_memory_mb(64)
         .with_timeout(Duration::from_secs(5));
     let o = |q: &[(&str, &str)]| opts(isolation, "buffers", limits, q);
-    for how in ["keep", "catch", "forever"] {
+    let cases = [
+        ("keep", ""),
+        ("catch", ""),
+        ("forever", ""),
+        ("keep", "text"),
+        ("catch", "blob"),
+    ];
+    for (how, via) in cases {
         let waiting = run_on(&rt, VICTIM, o(&[("wait", "300")]));
         let bomb = async {
             tokio::time::sleep(Duration::from_millis(50)).await;
-            run_on(&rt, VICTIM, o(&[("buffers", how)])).await
+            run_on(&rt, VICTIM, o(&[("buffers", how), ("via", via)])).await
         };
         let (waiting, bomb) = tokio::join!(waiting, bomb);
         let took = bomb.execution.duration_ms.expect("duration");
