@@ -14,5 +14,6 @@ mod kv_metrics;
 mod outage;
 mod overload;
 mod routing;
+mod schema;
 mod socket;
 mod usage;
