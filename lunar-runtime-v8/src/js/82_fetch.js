@@ -225,12 +225,17 @@ class Request extends Body {
       data = bodyData(input);
       redirect = input.redirect;
     } else {
-      url = $String(input);
+      const given = $String(input);
+      let parsed;
       try {
-        url = new URL(url).href;
+        parsed = new URL(given);
       } catch {
-        // kept as given; fetch reports it
+        throw new $TypeError(`Failed to construct 'Request': Invalid URL '${given}'`);
       }
+      if (parsed.username !== "" || parsed.password !== "") {
+        throw new $TypeError(`Failed to construct 'Request': Request cannot be constructed from a URL that includes credentials: ${given}`);
+      }
+      url = parsed.href;
       headers = new Headers();
     }
     if (o.method !== undefined) {

@@ -824,7 +824,11 @@ async fn fetch_redirect_modes_and_failures() {
         ),
         (
             r#"await fetch("nope");"#,
-            "TypeError: fetch failed: parse \"nope\": relative URL without a base",
+            "TypeError: Failed to construct 'Request': Invalid URL 'nope'",
+        ),
+        (
+            r#"await fetch("http://user:pw@example.com/");"#,
+            "TypeError: Failed to construct 'Request': Request cannot be constructed from a URL that includes credentials: http://user:pw@example.com/",
         ),
         (
             r#"await fetch(B + "/slow?ms=2000", { redirect: "sideways" });"#,
