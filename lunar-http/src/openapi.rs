@@ -1,5 +1,6 @@
-//! The OpenAPI 3.1 document of the HTTP API, generated with utoipa from mirror types of the
-//! JSON shapes and one annotated stub per route.
+//! The OpenAPI 3.1 document of the HTTP API, generated with utoipa from the route table
+//! ([`crate::routes::ROUTES`]), one description per operation and mirror types of the
+//! JSON shapes.
 
 #![allow(dead_code)]
 
@@ -17,6 +18,8 @@ use utoipa::openapi::{
     ResponsesBuilder, Schema, ServerBuilder,
 };
 use utoipa::{IntoParams, Modify, OpenApi, PartialSchema, ToSchema};
+
+use crate::routes::{FN_PATH, Op, ROUTES};
 
 /// `{"error": message}`.
 #[derive(ToSchema)]
@@ -547,10 +550,9 @@ const VERSION_ID: Param = ("version", false, "Version id (`ver_{id}_v{n}`)");
 const FN_ID: Param = ("function_id", false, "Function id");
 const KV_KEY: Param = ("key", false, "The key, percent-encoded (at most 512 bytes)");
 
-/// One operation of the document, served under one or more methods.
-struct Route {
-    methods: &'static [HttpMethod],
-    path: &'static str,
+/// What the document says of one [`Op`]; paths, methods and authentication come from
+/// the route table ([`crate::routes::ROUTES`]).
+struct OpDoc {
     tag: &'static str,
     operation_id: &'static str,
     params: &'static [Param],
@@ -558,88 +560,51 @@ struct Route {
     paged: bool,
     query: Option<fn() -> Vec<Parameter>>,
     request: Option<Body>,
-    /// Requires the bearer token or the session cookie.
-    secured: bool,
     replies: &'static [Reply],
 }
 
-const GET: &[HttpMethod] = &[HttpMethod::Get];
-const POST: &[HttpMethod] = &[HttpMethod::Post];
-const PUT: &[HttpMethod] = &[HttpMethod::Put];
-const DELETE: &[HttpMethod] = &[HttpMethod::Delete];
-const ANY: &[HttpMethod] = &[
-    HttpMethod::Get,
-    HttpMethod::Head,
-    HttpMethod::Post,
-    HttpMethod::Put,
-    HttpMethod::Patch,
-    HttpMethod::Delete,
-];
-
-impl Route {
-    /// An unauthenticated route without parameters or request body.
-    const fn public(
-        methods: &'static [HttpMethod],
-        path: &'static str,
-        tag: &'static str,
-        operation_id: &'static str,
-        replies: &'static [Reply],
-    ) -> Self {
-        Route {
-            methods,
-            path,
+impl OpDoc {
+    /// An operation without parameters or request body.
+    const fn new(tag: &'static str, operation_id: &'static str, replies: &'static [Reply]) -> Self {
+        OpDoc {
             tag,
             operation_id,
             params: &[],
             paged: false,
             query: None,
             request: None,
-            secured: false,
             replies,
         }
     }
 
-    /// An authenticated `/api` route.
-    const fn api(
-        methods: &'static [HttpMethod],
-        path: &'static str,
-        tag: &'static str,
-        operation_id: &'static str,
-        replies: &'static [Reply],
-    ) -> Self {
-        Route {
-            secured: true,
-            ..Route::public(methods, path, tag, operation_id, replies)
-        }
-    }
-
     const fn params(self, params: &'static [Param]) -> Self {
-        Route { params, ..self }
+        OpDoc { params, ..self }
     }
 
     const fn paged(self) -> Self {
-        Route {
+        OpDoc {
             paged: true,
             ..self
         }
     }
 
-    /// A required `application/json` request body of `T`.
     const fn query<T: IntoParams>(self) -> Self {
-        Route {
+        OpDoc {
             query: Some(|| T::into_params(|| None)),
             ..self
         }
     }
 
+    /// A required `application/json` request body of `T`.
     const fn request<T: ToSchema>(self) -> Self {
-        Route {
+        OpDoc {
             request: Some(json::<T>),
             ..self
         }
     }
 
-    fn operation(&self, components: &mut Components) -> Operation {
+    /// The operation; `secured` when it requires the bearer token or the session cookie.
+    fn operation(&self, components: &mut Components, secured: bool) -> Operation {
         let mut parameters: Vec<Parameter> = self
             .params
             .iter()
@@ -688,7 +653,7 @@ impl Route {
                     .build(),
             ));
         }
-        if self.secured {
+        if secured {
             operation = operation.securities(Some(
                 ["bearer", "cookie"]
                     .map(|name| SecurityRequirement::new(name, Vec::<String>::new())),
@@ -705,151 +670,165 @@ fn schema(body: Body, components: &mut Components) -> utoipa::openapi::Content {
     ContentBuilder::new().schema(Some(body(components))).build()
 }
 
-/// Every operation of the API.
+/// The document of each operation. The match is exhaustive, so an operation added to the
+/// route table cannot go undocumented.
 #[rustfmt::skip]
-const ROUTES: &[Route] = &[
-    Route::public(POST, "/api/auth/login", "auth", "login", &[
-        ok::<LoginResponse>("Logged in; sets the `auth_token` cookie"),
-        reply::<LoginResponse>("400", "Invalid request body"),
-        reply::<LoginResponse>("401", "Invalid API key"),
-    ]).request::<LoginRequest>(),
-    Route::public(POST, "/api/auth/logout", "auth", "logout", &[
-        ok::<LoginResponse>("Clears the cookie"),
-    ]),
-    Route::public(GET, "/docs", "docs", "docs_html", &[
-        media("API reference page", "text/html"),
-    ]),
-    Route::public(GET, "/docs/openapi.yaml", "docs", "docs_yaml", &[
-        media("This document", "application/yaml"),
-    ]),
-    Route::public(GET, "/docs/openapi.json", "docs", "docs_json", &[
-        media("This document", "application/json"),
-    ]),
-    Route::api(POST, "/api/functions", "functions", "create_function", &[
-        reply::<FunctionWithActiveVersion>("201", "Created"),
-        INVALID_BODY,
-        UNAUTHENTICATED,
-    ]).request::<CreateFunctionRequest>(),
-    Route::api(GET, "/api/functions", "functions", "list_functions", &[
-        ok::<FunctionList>("Functions, newest first"),
-        UNAUTHENTICATED,
-    ]).paged(),
-    Route::api(GET, "/api/functions/{id}", "functions", "get_function", &[
-        ok::<FunctionWithActiveVersion>("The function with its env vars"),
-        FUNCTION_NOT_FOUND,
-    ]).params(&[FUNCTION_ID]),
-    Route::api(PUT, "/api/functions/{id}", "functions", "update_function", &[
-        bare("200", "Updated (empty body)"),
-        INVALID_BODY,
-        FUNCTION_NOT_FOUND,
-    ]).params(&[FUNCTION_ID]).request::<UpdateFunctionRequest>(),
-    Route::api(DELETE, "/api/functions/{id}", "functions", "delete_function", &[
-        bare("204", "Deleted with everything it owns"),
-        FUNCTION_NOT_FOUND,
-    ]).params(&[FUNCTION_ID]),
-    Route::api(PUT, "/api/functions/{id}/env", "functions", "set_env", &[
-        ok::<FunctionWithActiveVersion>("The function with its new env vars"),
-        INVALID_BODY,
-        FUNCTION_NOT_FOUND,
-    ]).params(&[FUNCTION_ID]).request::<EnvVarsRequest>(),
-    Route::api(GET, "/api/functions/{id}/next-run", "functions", "next_run", &[
-        ok::<NextRun>("Next cron fire"),
-        error("400", "Invalid cron schedule"),
-        FUNCTION_NOT_FOUND,
-    ]).params(&[FUNCTION_ID]),
-    Route::api(GET, "/api/functions/{id}/versions", "versions", "list_versions", &[
-        ok::<VersionList>("Versions, highest first"),
-        FUNCTION_NOT_FOUND,
-    ]).params(&[FUNCTION_ID]).paged(),
-    Route::api(GET, "/api/functions/{id}/versions/{version}", "versions", "get_version", &[
-        ok::<FunctionVersion>("The version"),
-        INVALID_VERSION,
-        VERSION_NOT_FOUND,
-    ]).params(&[FUNCTION_ID, ("version", true, "Version number")]),
-    Route::api(
-        POST, "/api/functions/{id}/versions/{version}/activate", "versions", "activate_version", &[
-        bare("200", "Activated (empty body)"),
-        VERSION_NOT_FOUND,
-    ]).params(&[FUNCTION_ID, VERSION_ID]),
-    Route::api(DELETE, "/api/functions/{id}/versions/{version}", "versions", "delete_version", &[
-        bare("204", "Deleted with its executions"),
-        error("400", "Cannot delete active version"),
-        VERSION_NOT_FOUND,
-    ]).params(&[FUNCTION_ID, VERSION_ID]),
-    Route::api(GET, "/api/functions/{id}/diff/{v1}/{v2}", "versions", "diff", &[
-        ok::<DiffResponse>("Line diff"),
-        INVALID_VERSION,
-        VERSION_NOT_FOUND,
-    ]).params(&[
-        FUNCTION_ID,
-        ("v1", true, "Old version number"),
-        ("v2", true, "New version number"),
-    ]),
-    Route::api(GET, "/api/functions/{id}/executions", "executions", "list_executions", &[
-        ok::<ExecutionList>("Executions, newest first"),
-        FUNCTION_NOT_FOUND,
-    ]).params(&[FUNCTION_ID]).paged(),
-    Route::api(GET, "/api/functions/{id}/metrics", "executions", "function_metrics", &[
-        ok::<ExecutionMetrics>("Counts, error rate and duration percentiles, per bucket"),
-        error("400", "Invalid window"),
-        FUNCTION_NOT_FOUND,
-    ]).params(&[FUNCTION_ID]).query::<MetricsQuery>(),
-    Route::api(GET, "/api/metrics", "metrics", "prometheus_metrics", &[
-        media(
-            "The engine's metrics in the Prometheus text format: lunar_executions_total \
-             {function_id,status,trigger}, lunar_execution_duration_seconds (histogram per \
-             function), lunar_execution_cpu_seconds_total{function_id}, \
-             lunar_executions_refused_total{reason}, lunar_executions_in_flight, \
-             lunar_runtime_heap_used_bytes, lunar_store_batch_writes and \
-             lunar_store_batch_seconds (histograms)",
-            "text/plain; version=0.0.4",
-        ),
-        UNAUTHENTICATED,
-    ]),
-    Route::api(GET, "/api/functions/{id}/kv", "kv", "list_kv", &[
-        ok::<KvEntryList>("Entries in key (byte) order"),
-        FUNCTION_NOT_FOUND,
-    ]).params(&[FUNCTION_ID]).query::<KvQuery>().paged(),
-    Route::api(GET, "/api/functions/{id}/kv/{key}", "kv", "get_kv", &[
-        ok::<KvEntry>("The entry"),
-        error("400", "Invalid key"),
-        error("404", "Function or key not found"),
-    ]).params(&[FUNCTION_ID, KV_KEY]),
-    Route::api(PUT, "/api/functions/{id}/kv/{key}", "kv", "set_kv", &[
-        ok::<KvEntry>("Stored (created or replaced)"),
-        INVALID_BODY,
-        FUNCTION_NOT_FOUND,
-    ]).params(&[FUNCTION_ID, KV_KEY]).request::<KvSetRequest>(),
-    Route::api(DELETE, "/api/functions/{id}/kv/{key}", "kv", "delete_kv", &[
-        bare("204", "Deleted (also when it did not exist)"),
-        error("400", "Invalid key"),
-        FUNCTION_NOT_FOUND,
-    ]).params(&[FUNCTION_ID, KV_KEY]),
-    Route::api(GET, "/api/executions/{id}", "executions", "get_execution", &[
-        ok::<Execution>("The execution"),
-        EXECUTION_NOT_FOUND,
-    ]).params(&[EXECUTION_ID]),
-    Route::api(GET, "/api/executions/{id}/logs", "executions", "execution_logs", &[
-        ok::<ExecutionWithLogs>("The execution with its logs, oldest first"),
-        EXECUTION_NOT_FOUND,
-    ]).params(&[EXECUTION_ID]).paged(),
-    Route::api(GET, "/api/executions/{id}/ai-requests", "executions", "ai_requests", &[
-        ok::<AiRequestList>("AI calls of the execution"),
-        EXECUTION_NOT_FOUND,
-    ]).params(&[EXECUTION_ID]).paged(),
-    Route::api(GET, "/api/executions/{id}/host-calls", "executions", "host_calls", &[
-        ok::<HostCallList>("Host-capability calls of the execution"),
-        EXECUTION_NOT_FOUND,
-    ]).params(&[EXECUTION_ID]).paged(),
-    Route::api(GET, "/api/executions/{id}/email-requests", "executions", "email_requests", &[
-        ok::<EmailRequestList>("E-mails of the execution"),
-        EXECUTION_NOT_FOUND,
-    ]).params(&[EXECUTION_ID]).paged(),
-    Route::public(ANY, "/fn/{function_id}", "fn", "call_function", FN_REPLIES)
-        .params(&[FN_ID]),
-    Route::public(ANY, "/fn/{function_id}/{path}", "fn", "call_function_path", FN_REPLIES)
-        .params(&[FN_ID, ("path", false, "Sub-path, passed as `event.relativePath`")]),
-];
+fn describe(op: Op, path: &str) -> OpDoc {
+    match op {
+        Op::Login => OpDoc::new("auth", "login", const { &[
+            ok::<LoginResponse>("Logged in; sets the `auth_token` cookie"),
+            reply::<LoginResponse>("400", "Invalid request body"),
+            reply::<LoginResponse>("401", "Invalid API key"),
+        ] }).request::<LoginRequest>(),
+        Op::Logout => OpDoc::new("auth", "logout", const { &[
+            ok::<LoginResponse>("Clears the cookie"),
+        ] }),
+        Op::DocsHtml => OpDoc::new("docs", "docs_html", const { &[
+            media("API reference page", "text/html"),
+        ] }),
+        Op::DocsYaml => OpDoc::new("docs", "docs_yaml", const { &[
+            media("This document", "application/yaml"),
+        ] }),
+        Op::DocsJson => OpDoc::new("docs", "docs_json", const { &[
+            media("This document", "application/json"),
+        ] }),
+        Op::CreateFunction => OpDoc::new("functions", "create_function", const { &[
+            reply::<FunctionWithActiveVersion>("201", "Created"),
+            INVALID_BODY,
+            UNAUTHENTICATED,
+        ] }).request::<CreateFunctionRequest>(),
+        Op::ListFunctions => OpDoc::new("functions", "list_functions", const { &[
+            ok::<FunctionList>("Functions, newest first"),
+            UNAUTHENTICATED,
+        ] }).paged(),
+        Op::GetFunction => OpDoc::new("functions", "get_function", const { &[
+            ok::<FunctionWithActiveVersion>("The function with its env vars"),
+            FUNCTION_NOT_FOUND,
+        ] }).params(&[FUNCTION_ID]),
+        Op::UpdateFunction => OpDoc::new("functions", "update_function", const { &[
+            bare("200", "Updated (empty body)"),
+            INVALID_BODY,
+            FUNCTION_NOT_FOUND,
+        ] }).params(&[FUNCTION_ID]).request::<UpdateFunctionRequest>(),
+        Op::DeleteFunction => OpDoc::new("functions", "delete_function", const { &[
+            bare("204", "Deleted with everything it owns"),
+            FUNCTION_NOT_FOUND,
+        ] }).params(&[FUNCTION_ID]),
+        Op::SetEnv => OpDoc::new("functions", "set_env", const { &[
+            ok::<FunctionWithActiveVersion>("The function with its new env vars"),
+            INVALID_BODY,
+            FUNCTION_NOT_FOUND,
+        ] }).params(&[FUNCTION_ID]).request::<EnvVarsRequest>(),
+        Op::NextRun => OpDoc::new("functions", "next_run", const { &[
+            ok::<NextRun>("Next cron fire"),
+            error("400", "Invalid cron schedule"),
+            FUNCTION_NOT_FOUND,
+        ] }).params(&[FUNCTION_ID]),
+        Op::ListVersions => OpDoc::new("versions", "list_versions", const { &[
+            ok::<VersionList>("Versions, highest first"),
+            FUNCTION_NOT_FOUND,
+        ] }).params(&[FUNCTION_ID]).paged(),
+        Op::GetVersion => OpDoc::new("versions", "get_version", const { &[
+            ok::<FunctionVersion>("The version"),
+            INVALID_VERSION,
+            VERSION_NOT_FOUND,
+        ] }).params(&[FUNCTION_ID, ("version", true, "Version number")]),
+        Op::ActivateVersion => OpDoc::new("versions", "activate_version", const { &[
+            bare("200", "Activated (empty body)"),
+            VERSION_NOT_FOUND,
+        ] }).params(&[FUNCTION_ID, VERSION_ID]),
+        Op::DeleteVersion => OpDoc::new("versions", "delete_version", const { &[
+            bare("204", "Deleted with its executions"),
+            error("400", "Cannot delete active version"),
+            VERSION_NOT_FOUND,
+        ] }).params(&[FUNCTION_ID, VERSION_ID]),
+        Op::Diff => OpDoc::new("versions", "diff", const { &[
+            ok::<DiffResponse>("Line diff"),
+            INVALID_VERSION,
+            VERSION_NOT_FOUND,
+        ] }).params(&[
+            FUNCTION_ID,
+            ("v1", true, "Old version number"),
+            ("v2", true, "New version number"),
+        ]),
+        Op::ListExecutions => OpDoc::new("executions", "list_executions", const { &[
+            ok::<ExecutionList>("Executions, newest first"),
+            FUNCTION_NOT_FOUND,
+        ] }).params(&[FUNCTION_ID]).paged(),
+        Op::Metrics => OpDoc::new("executions", "function_metrics", const { &[
+            ok::<ExecutionMetrics>("Counts, error rate and duration percentiles, per bucket"),
+            error("400", "Invalid window"),
+            FUNCTION_NOT_FOUND,
+        ] }).params(&[FUNCTION_ID]).query::<MetricsQuery>(),
+        Op::Prometheus => OpDoc::new("metrics", "prometheus_metrics", const { &[
+            media(
+                "The engine's metrics in the Prometheus text format: lunar_executions_total \
+                 {function_id,status,trigger}, lunar_execution_duration_seconds (histogram per \
+                 function), lunar_execution_cpu_seconds_total{function_id}, \
+                 lunar_executions_refused_total{reason}, lunar_executions_in_flight, \
+                 lunar_runtime_heap_used_bytes, lunar_store_batch_writes and \
+                 lunar_store_batch_seconds (histograms)",
+                "text/plain; version=0.0.4",
+            ),
+            UNAUTHENTICATED,
+        ] }),
+        Op::ListKv => OpDoc::new("kv", "list_kv", const { &[
+            ok::<KvEntryList>("Entries in key (byte) order"),
+            FUNCTION_NOT_FOUND,
+        ] }).params(&[FUNCTION_ID]).query::<KvQuery>().paged(),
+        Op::GetKv => OpDoc::new("kv", "get_kv", const { &[
+            ok::<KvEntry>("The entry"),
+            error("400", "Invalid key"),
+            error("404", "Function or key not found"),
+        ] }).params(&[FUNCTION_ID, KV_KEY]),
+        Op::SetKv => OpDoc::new("kv", "set_kv", const { &[
+            ok::<KvEntry>("Stored (created or replaced)"),
+            INVALID_BODY,
+            FUNCTION_NOT_FOUND,
+        ] }).params(&[FUNCTION_ID, KV_KEY]).request::<KvSetRequest>(),
+        Op::DeleteKv => OpDoc::new("kv", "delete_kv", const { &[
+            bare("204", "Deleted (also when it did not exist)"),
+            error("400", "Invalid key"),
+            FUNCTION_NOT_FOUND,
+        ] }).params(&[FUNCTION_ID, KV_KEY]),
+        Op::GetExecution => OpDoc::new("executions", "get_execution", const { &[
+            ok::<Execution>("The execution"),
+            EXECUTION_NOT_FOUND,
+        ] }).params(&[EXECUTION_ID]),
+        Op::ExecutionLogs => OpDoc::new("executions", "execution_logs", const { &[
+            ok::<ExecutionWithLogs>("The execution with its logs, oldest first"),
+            EXECUTION_NOT_FOUND,
+        ] }).params(&[EXECUTION_ID]).paged(),
+        Op::AiRequests => OpDoc::new("executions", "ai_requests", const { &[
+            ok::<AiRequestList>("AI calls of the execution"),
+            EXECUTION_NOT_FOUND,
+        ] }).params(&[EXECUTION_ID]).paged(),
+        Op::HostCalls => OpDoc::new("executions", "host_calls", const { &[
+            ok::<HostCallList>("Host-capability calls of the execution"),
+            EXECUTION_NOT_FOUND,
+        ] }).params(&[EXECUTION_ID]).paged(),
+        Op::EmailRequests => OpDoc::new("executions", "email_requests", const { &[
+            ok::<EmailRequestList>("E-mails of the execution"),
+            EXECUTION_NOT_FOUND,
+        ] }).params(&[EXECUTION_ID]).paged(),
+        Op::Fn if path == FN_PATH => OpDoc::new("fn", "call_function", FN_REPLIES)
+            .params(&[FN_ID]),
+        Op::Fn => OpDoc::new("fn", "call_function_path", FN_REPLIES)
+            .params(&[FN_ID, ("path", false, "Sub-path, passed as `event.relativePath`")]),
+    }
+}
+
+fn http_method(method: &str) -> Option<HttpMethod> {
+    Some(match method {
+        "GET" => HttpMethod::Get,
+        "HEAD" => HttpMethod::Head,
+        "POST" => HttpMethod::Post,
+        "PUT" => HttpMethod::Put,
+        "PATCH" => HttpMethod::Patch,
+        "DELETE" => HttpMethod::Delete,
+        _ => return None,
+    })
+}
 
 struct Security;
 
@@ -886,10 +865,21 @@ struct ApiDoc;
 pub(crate) fn document(base_url: Option<&str>) -> Document {
     let mut doc = ApiDoc::openapi();
     let components = doc.components.get_or_insert_with(Default::default);
+    // One operation per (path, op) of the route table, under all of its methods.
+    let mut seen: Vec<(&str, Op)> = Vec::new();
     for route in ROUTES {
-        let operation = route.operation(components);
+        if seen.contains(&(route.path, route.op())) {
+            continue;
+        }
+        seen.push((route.path, route.op()));
+        let methods: Vec<HttpMethod> = ROUTES
+            .iter()
+            .filter(|r| r.path == route.path && r.op() == route.op())
+            .filter_map(|r| http_method(r.method))
+            .collect();
+        let operation = describe(route.op(), route.path).operation(components, route.auth);
         doc.paths
-            .add_path_operation(route.path, route.methods.to_vec(), operation);
+            .add_path_operation(route.path.replace("{*", "{"), methods, operation);
     }
     if let Some(url) = base_url {
         doc.servers = Some(vec![ServerBuilder::new().url(url).build()]);

@@ -39,7 +39,7 @@ pub struct Route {
 
 /// What a route does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Op {
+pub(crate) enum Op {
     Login,
     Logout,
     DocsHtml,
@@ -70,6 +70,13 @@ enum Op {
     HostCalls,
     EmailRequests,
     Fn,
+}
+
+impl Route {
+    /// What the route does.
+    pub(crate) fn op(&self) -> Op {
+        self.op
+    }
 }
 
 const fn r(method: &'static str, path: &'static str, auth: bool, op: Op) -> Route {

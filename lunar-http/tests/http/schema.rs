@@ -301,8 +301,8 @@ async fn every_response_has_exactly_the_documented_fields() {
     assert!(checked >= 20, "only {checked} JSON responses checked");
 
     // The check itself notices an undocumented field, a wrong type and a missing field.
-    let schema = &doc["paths"]["/api/functions/{id}"]["get"]["responses"]["200"]["content"]
-        ["application/json"]["schema"];
+    let schema = &doc["paths"]["/api/functions/{id}"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["schema"];
     let mut v = h.get_json("/api/functions").await["functions"][0].clone();
     v["bogus"] = json!(1);
     v["created_at"] = json!("yesterday");
