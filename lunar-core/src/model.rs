@@ -12,6 +12,7 @@ pub type Timestamp = i64;
 /// Cron status of a function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CronStatus {
     /// The schedule fires.
     Active,
@@ -43,6 +44,7 @@ impl CronStatus {
 /// How a function's executions share V8 state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Isolation {
     /// The version's code is evaluated once per worker into a context that then serves
     /// many executions (top-level code runs once; module-scope state persists between the
@@ -77,6 +79,7 @@ impl Isolation {
 
 /// Per-function limit overrides; each `None` member means "use the server default".
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FunctionLimits {
     /// Wall-clock timeout in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -114,6 +117,7 @@ impl FunctionLimits {
 
 /// A stored function.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Function {
     /// xid.
     pub id: String,
@@ -124,6 +128,7 @@ pub struct Function {
     pub description: Option<String>,
     /// Environment variables; filled only where the API says so.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub env_vars: BTreeMap<String, String>,
     /// A disabled function cannot run.
     pub disabled: bool,
@@ -147,6 +152,7 @@ pub struct Function {
     pub limits: FunctionLimits,
     /// Whether executions share a warm context (default) or each get a fresh one.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(default = "warm", required = true))]
     pub isolation: Isolation,
 }
 
@@ -171,6 +177,7 @@ pub const DEFAULT_RETENTION_DAYS: i64 = 7;
 
 /// One version of a function's code.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FunctionVersion {
     /// `ver_{function_id}_v{n}`.
     pub id: String,
@@ -191,6 +198,7 @@ pub struct FunctionVersion {
 
 /// A function with its active version (the zero version when it has none).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FunctionWithActiveVersion {
     /// The function.
     #[serde(flatten)]
@@ -202,6 +210,7 @@ pub struct FunctionWithActiveVersion {
 /// Execution status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ExecutionStatus {
     /// Inserted, not finished.
     Pending,
@@ -236,6 +245,7 @@ impl ExecutionStatus {
 /// What started an execution.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Trigger {
     /// An HTTP request to `/fn/{id}`.
     #[default]
@@ -263,6 +273,7 @@ impl Trigger {
 
 /// One execution of a function.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Execution {
     /// xid.
     pub id: String,
@@ -297,6 +308,7 @@ pub struct Execution {
 /// Log level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum LogLevel {
     /// Debug.
     Debug,
@@ -345,6 +357,7 @@ impl LogLevel {
 
 /// One log line of an execution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LogEntry {
     /// Level.
     pub level: LogLevel,
@@ -357,6 +370,7 @@ pub struct LogEntry {
 /// Status of an AI or e-mail call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CallStatus {
     /// The call succeeded.
     Success,
@@ -387,6 +401,7 @@ impl CallStatus {
 
 /// One tracked AI provider call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AiRequest {
     /// xid.
     pub id: String,
@@ -422,6 +437,7 @@ pub struct AiRequest {
 
 /// One tracked e-mail send.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EmailRequest {
     /// xid.
     pub id: String,
@@ -458,6 +474,7 @@ pub struct EmailRequest {
 
 /// One line of a version diff.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DiffLine {
     /// `unchanged`, `added` or `removed`.
     pub line_type: DiffLineType,
@@ -474,6 +491,7 @@ pub struct DiffLine {
 /// Kind of diff line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum DiffLineType {
     /// In both texts.
     Unchanged,
@@ -485,6 +503,7 @@ pub enum DiffLineType {
 
 /// The next-run answer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NextRun {
     /// A non-empty schedule is stored.
     pub has_schedule: bool,
@@ -581,6 +600,7 @@ impl<T> Page<T> {
 
 /// The `pagination` object of list responses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Pagination {
     /// Rows before paging.
     pub total: u64,
@@ -593,6 +613,7 @@ pub struct Pagination {
 /// One call of a host capability (`await host.<name>(args)` in a function), as recorded
 /// for its execution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HostCall {
     /// xid.
     pub id: String,
@@ -614,6 +635,7 @@ pub struct HostCall {
 
 /// One key-value entry of a function's KV store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KvEntry {
     /// The key.
     pub key: String,

@@ -19,6 +19,7 @@ use crate::http_client::{HttpClient, OutboundError, OutboundRequest, OutboundRes
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 #[non_exhaustive]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Usage {
     /// CPU time the runtime's thread spent running this execution's JavaScript, in µs.
     /// Continuations of other executions sharing a warm context that run in the same
@@ -134,6 +135,7 @@ pub mod stored {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 #[non_exhaustive]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallCounts {
     /// `http.*` and `fetch` requests.
     pub http: u64,

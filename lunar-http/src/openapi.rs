@@ -19,6 +19,12 @@ use utoipa::openapi::{
 };
 use utoipa::{IntoParams, Modify, OpenApi, PartialSchema, ToSchema};
 
+use lunar_core::model::{
+    AiRequest, DiffLine, EmailRequest, Execution, FunctionVersion, FunctionWithActiveVersion,
+    HostCall, Isolation, KvEntry, LogEntry, NextRun, Pagination,
+};
+use lunar_core::usage::Usage;
+
 use crate::routes::{FN_PATH, Op, ROUTES};
 
 /// `{"error": message}`.
@@ -27,235 +33,10 @@ struct ErrorBody {
     error: String,
 }
 
-/// Per-function limit overrides; each member omitted when not overridden.
-#[derive(ToSchema)]
-struct FunctionLimits {
-    timeout_seconds: Option<u64>,
-    memory_mb: Option<u64>,
-    max_request_body_bytes: Option<u64>,
-    max_response_body_bytes: Option<u64>,
-    max_log_entries: Option<u64>,
-    /// Most executions in flight at once; more are refused with 429.
-    max_concurrency: Option<u64>,
-    /// CPU time one execution may spend running JavaScript, in ms; past it the execution
-    /// ends with `CPU time limit exceeded (N ms)`. Waiting (timers, I/O) does not count.
-    cpu_time_ms: Option<u64>,
-}
-
-/// How a function's executions share V8 state. `warm` (the default): a version's code is
-/// evaluated once per worker into a context that serves many executions, so top-level code
-/// runs once and module-scope state persists between the function's own executions.
-/// `fresh`: every execution gets a new context and nothing survives between runs.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-enum Isolation {
-    Warm,
-    Fresh,
-}
-
-/// A stored function.
-#[derive(ToSchema)]
-struct Function {
-    /// xid.
-    id: String,
-    name: String,
-    description: Option<String>,
-    env_vars: BTreeMap<String, String>,
-    disabled: bool,
-    /// 7, 15, 30 or 365; absent means 7.
-    retention_days: Option<i64>,
-    cron_schedule: Option<String>,
-    /// `active` or `paused`.
-    cron_status: Option<String>,
-    save_response: bool,
-    /// Unix seconds.
-    created_at: i64,
-    /// Unix seconds.
-    updated_at: i64,
-    limits: Option<FunctionLimits>,
-    #[schema(default = "warm")]
-    isolation: Isolation,
-}
-
-/// One version of a function's code.
-#[derive(ToSchema)]
-struct FunctionVersion {
-    /// `ver_{function_id}_v{n}`.
-    id: String,
-    function_id: String,
-    version: i64,
-    code: String,
-    created_at: i64,
-    created_by: Option<String>,
-    is_active: bool,
-}
-
-/// The function fields, then its active version (the zero version when none).
-#[derive(ToSchema)]
-struct FunctionWithActiveVersion {
-    id: String,
-    name: String,
-    description: Option<String>,
-    env_vars: BTreeMap<String, String>,
-    disabled: bool,
-    retention_days: Option<i64>,
-    cron_schedule: Option<String>,
-    cron_status: Option<String>,
-    save_response: bool,
-    created_at: i64,
-    updated_at: i64,
-    limits: Option<FunctionLimits>,
-    #[schema(default = "warm")]
-    isolation: Isolation,
-    active_version: FunctionVersion,
-}
-
-/// Pagination of list responses (normalised values).
-#[derive(ToSchema)]
-struct Pagination {
-    total: u64,
-    limit: u32,
-    offset: u64,
-}
-
-/// One execution.
-#[derive(ToSchema)]
-struct Execution {
-    id: String,
-    function_id: String,
-    function_version_id: String,
-    /// `pending`, `success` or `error`.
-    status: String,
-    duration_ms: Option<i64>,
-    error_message: Option<String>,
-    /// JSON text of the masked event.
-    event_json: Option<String>,
-    /// JSON text of the saved response.
-    response_json: Option<String>,
-    /// `http` or `cron`.
-    trigger: String,
-    created_at: i64,
-    /// What the execution cost; absent while pending and for executions that housekeeping
-    /// failed.
-    usage: Option<Usage>,
-}
-
-/// Resource accounting of one execution.
-#[derive(ToSchema)]
-struct Usage {
-    /// CPU time spent running its JavaScript, in µs.
-    cpu_time_us: u64,
-    /// The highest memory in use by its V8 isolate (heap and ArrayBuffer backing stores)
-    /// seen while it ran, in bytes (the isolate is shared with other executions on the
-    /// same worker: an upper bound).
-    peak_heap_bytes: u64,
-    /// Request body received.
-    request_bytes: u64,
-    /// Response body returned.
-    response_bytes: u64,
-    /// Request bodies sent by `http`/`fetch`, AI and e-mail calls.
-    outbound_sent_bytes: u64,
-    /// Response bodies received by those calls.
-    outbound_received_bytes: u64,
-    calls: CallCounts,
-}
-
-/// Outbound calls of one execution, by API (failed and refused ones included).
-#[derive(ToSchema)]
-struct CallCounts {
-    http: u64,
-    ai: u64,
-    email: u64,
-    kv: u64,
-    host: u64,
-}
-
-/// One log line.
-#[derive(ToSchema)]
-struct LogEntry {
-    /// `debug`, `info`, `warn` or `error`.
-    level: String,
-    message: String,
-    created_at: i64,
-}
-
-/// A tracked AI call.
-#[derive(ToSchema)]
-#[schema(as = AIRequest)]
-struct AiRequest {
-    id: String,
-    execution_id: String,
-    provider: String,
-    model: String,
-    endpoint: String,
-    request_json: String,
-    response_json: Option<String>,
-    status: String,
-    error_message: Option<String>,
-    input_tokens: Option<i64>,
-    output_tokens: Option<i64>,
-    duration_ms: i64,
-    created_at: i64,
-}
-
-/// One call of a host capability (`await host.<name>(args)`).
-#[derive(ToSchema)]
-struct HostCall {
-    id: String,
-    execution_id: String,
-    /// The capability's name (`users.lookup`).
-    capability: String,
-    /// `success` or `error` (refused, failed, or cancelled when the execution ended).
-    status: String,
-    error_message: Option<String>,
-    duration_ms: i64,
-    created_at: i64,
-}
-
 #[derive(ToSchema)]
 struct HostCallList {
     host_calls: Vec<HostCall>,
     pagination: Pagination,
-}
-
-/// A tracked e-mail.
-#[derive(ToSchema)]
-struct EmailRequest {
-    id: String,
-    execution_id: String,
-    from: String,
-    to: Vec<String>,
-    subject: String,
-    has_text: bool,
-    has_html: bool,
-    request_json: String,
-    response_json: Option<String>,
-    status: String,
-    error_message: Option<String>,
-    email_id: Option<String>,
-    duration_ms: i64,
-    created_at: i64,
-}
-
-/// One line of a diff.
-#[derive(ToSchema)]
-struct DiffLine {
-    /// `unchanged`, `added` or `removed`.
-    line_type: String,
-    old_line: Option<u64>,
-    new_line: Option<u64>,
-    content: String,
-}
-
-/// The next-run answer.
-#[derive(ToSchema)]
-struct NextRun {
-    has_schedule: bool,
-    cron_schedule: Option<String>,
-    cron_status: Option<String>,
-    next_run: Option<i64>,
-    next_run_human: Option<String>,
-    is_paused: Option<bool>,
 }
 
 #[derive(ToSchema)]
@@ -368,14 +149,6 @@ struct LoginRequest {
 struct LoginResponse {
     success: bool,
     error: Option<String>,
-}
-
-/// `limit` (1–100, default 20) and `offset` (default 0).
-/// One KV entry.
-#[derive(ToSchema)]
-struct KvEntry {
-    key: String,
-    value: String,
 }
 
 #[derive(ToSchema)]

@@ -134,13 +134,23 @@ async fn openapi_documents_isolation() {
             .iter()
             .any(|s| s["$ref"] == "#/components/schemas/Isolation")
     };
+    // A schema's own object: FunctionWithActiveVersion is `allOf` Function and
+    // `active_version`.
+    let object = |name: &str| {
+        let s = &schemas[name];
+        match s["allOf"][0]["$ref"].as_str() {
+            Some(r) => schemas[r.trim_start_matches("#/components/schemas/")].clone(),
+            None => s.clone(),
+        }
+    };
     for (schema, default) in [
         ("FunctionWithActiveVersion", Some("warm")),
         ("CreateFunctionRequest", Some("warm")),
         // Absent keeps the current mode, so no default there.
         ("UpdateFunctionRequest", None),
     ] {
-        let p = &schemas[schema]["properties"]["isolation"];
+        let o = object(schema);
+        let p = &o["properties"]["isolation"];
         assert!(refers_to_isolation(p), "{schema}: {p}");
         assert_eq!(
             p.get("default").and_then(|d| d.as_str()),
@@ -150,7 +160,7 @@ async fn openapi_documents_isolation() {
     }
     // Always in a function's JSON; optional in both request bodies.
     let required = |schema: &str| {
-        schemas[schema]["required"]
+        object(schema)["required"]
             .as_array()
             .is_some_and(|r| r.iter().any(|f| f == "isolation"))
     };

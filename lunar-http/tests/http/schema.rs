@@ -30,6 +30,26 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
+/// One object schema with the properties and required fields of all of `s`'s `allOf`
+/// parts.
+fn merge_all_of(doc: &Value, s: &Value) -> Value {
+    let mut properties = serde_json::Map::new();
+    let mut required = Vec::new();
+    for part in s["allOf"].as_array().into_iter().flatten() {
+        let part = resolve(doc, part);
+        let part = if part.get("allOf").is_some() {
+            merge_all_of(doc, part)
+        } else {
+            part.clone()
+        };
+        if let Some(p) = part["properties"].as_object() {
+            properties.extend(p.clone());
+        }
+        required.extend(part["required"].as_array().cloned().unwrap_or_default());
+    }
+    json!({"type": "object", "properties": properties, "required": required})
+}
+
 /// Adds to `errs` where `v` departs from `schema`.
 fn check(doc: &Value, schema: &Value, v: &Value, at: &str, errs: &mut Vec<String>) {
     let s = resolve(doc, schema);
@@ -52,13 +72,10 @@ fn check(doc: &Value, schema: &Value, v: &Value, at: &str, errs: &mut Vec<String
         errs.extend(closest.unwrap_or_default());
         return;
     }
-    for part in s
-        .get("allOf")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        check(doc, part, v, at, errs);
+    if s.get("allOf").is_some() {
+        // The parts together describe one object: check against their union.
+        let merged = merge_all_of(doc, s);
+        return check(doc, &merged, v, at, errs);
     }
     let types: Vec<&str> = match &s["type"] {
         Value::String(t) => vec![t.as_str()],
