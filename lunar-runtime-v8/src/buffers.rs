@@ -37,6 +37,16 @@ impl BufferBudget {
         self.used.load(Ordering::Relaxed)
     }
 
+    /// Bytes that may still be charged.
+    pub(crate) fn remaining(&self) -> usize {
+        self.limit.saturating_sub(self.used())
+    }
+
+    /// Raises the flag without charging: native code refused to make a buffer this large.
+    pub(crate) fn refuse(&self) {
+        self.exceeded.store(true, Ordering::Release);
+    }
+
     /// Reserves `len` bytes, or refuses (and raises the flag) past the limit.
     fn charge(&self, len: usize) -> bool {
         let reserved = self

@@ -12,7 +12,7 @@ use lunar_core::runtime::{FunctionResponse, RunError, RunErrorKind, RunJob, RunO
 use tokio::sync::mpsc;
 
 use crate::errors;
-use crate::response;
+use crate::response::{self, Normalized};
 use crate::state::{self, Completion, ExecState, OpValue};
 use crate::watchdog::{self, Fired, Watch};
 use crate::worker::{CodeCache, Compiled, WarmContext, WarmContexts, Worker};
@@ -316,10 +316,19 @@ impl Exec<'_> {
                 }
             }
         };
-        self.drive(promise, move |scope, handles, v| {
-            response::normalize(scope, handles.internals.as_ref(), v, limit)
-        })
-        .await?
+        let mut promise = promise;
+        loop {
+            let normalized = self
+                .drive(promise, move |scope, handles, v| {
+                    response::normalize(scope, handles.internals.as_ref(), v, limit)
+                })
+                .await??;
+            match normalized {
+                Normalized::Response(r) => return Ok(r),
+                // A streamed `Response` body: read it, then normalise what that gives.
+                Normalized::Pending(p) => promise = p,
+            }
+        }
     }
 
     /// Runs the event loop until `promise` settles; a fulfilled value goes through
@@ -462,12 +471,13 @@ fn first_step(
     let v = returned?;
     match v8::Local::<v8::Promise>::try_from(v) {
         Ok(p) => Ok(Step::Await(v8::Global::new(scope, p))),
-        Err(_) => Ok(Step::Done(response::normalize(
-            scope,
-            handles.internals.as_ref(),
-            v,
-            limit,
-        ))),
+        Err(_) => Ok(
+            match response::normalize(scope, handles.internals.as_ref(), v, limit) {
+                Ok(Normalized::Response(r)) => Step::Done(Ok(r)),
+                Ok(Normalized::Pending(p)) => Step::Await(p),
+                Err(e) => Step::Done(Err(e)),
+            },
+        ),
     }
 }
 

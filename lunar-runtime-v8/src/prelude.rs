@@ -16,6 +16,8 @@ const PRELUDE: &str = concat!(
     include_str!("js/60_dom.js"),
     include_str!("js/65_events.js"),
     include_str!("js/66_blob.js"),
+    include_str!("js/67_streams.js"),
+    include_str!("js/68_compression.js"),
     include_str!("js/70_crypto_random.js"),
     include_str!("js/71_subtle.js"),
     include_str!("js/72_strings.js"),

@@ -19,13 +19,22 @@ fn get<'s>(
     obj.get(scope, k.into())
 }
 
+/// What normalising a handler's value gave.
+pub(crate) enum Normalized {
+    /// The response.
+    Response(FunctionResponse),
+    /// The value is a `Response` whose body is a stream: this promise reads it and
+    /// resolves to a value to normalise again.
+    Pending(v8::Global<v8::Promise>),
+}
+
 /// Normalises `value` and builds the response.
 pub(crate) fn normalize(
     scope: &mut v8::PinScope<'_, '_>,
     internals: Option<&v8::Global<v8::Object>>,
     value: v8::Local<'_, v8::Value>,
     max_body: u64,
-) -> Result<FunctionResponse, RunError> {
+) -> Result<Normalized, RunError> {
     let out = {
         v8::tc_scope!(let tc, scope);
         let internals_obj = internals.map(|g| v8::Local::new(tc, g));
@@ -53,6 +62,11 @@ pub(crate) fn normalize(
         .map_err(|_| RunError::new(RunErrorKind::Internal, "normalize returned no object"))?;
     if let Some(e) = get(scope, out, "error").filter(|v| v.is_string()) {
         return Err(RunError::script(e.to_rust_string_lossy(scope)));
+    }
+    if let Some(p) =
+        get(scope, out, "pending").and_then(|v| v8::Local::<v8::Promise>::try_from(v).ok())
+    {
+        return Ok(Normalized::Pending(v8::Global::new(scope, p)));
     }
     let status = get(scope, out, "status")
         .and_then(|v| v.uint32_value(scope))
@@ -117,11 +131,11 @@ pub(crate) fn normalize(
             "response body exceeds the limit of {max_body} bytes"
         )));
     }
-    Ok(FunctionResponse {
+    Ok(Normalized::Response(FunctionResponse {
         status_code: status,
         headers,
         body,
-    })
+    }))
 }
 
 /// Strict standard base64 with padding, `\r`/`\n` ignored; Go's error text.

@@ -14,6 +14,7 @@ use crate::state::{self, ExecState, OpValue, on_host};
 
 mod ai;
 mod base64;
+mod compression;
 mod crypto;
 mod email;
 mod env;
@@ -74,6 +75,8 @@ op_table!(
     "digest" => crypto::digest,
     "hmac" => crypto::hmac,
     "uuid" => crypto::uuid,
+    "compressOpen" => compression::open,
+    "compressPush" => compression::push,
     "subtle" => subtle::subtle,
     "randomBytes" => crypto::random_bytes,
     "randomInt" => random::int,

@@ -86,6 +86,9 @@ class Blob {
   async text() {
     return ops.textDecode("utf-8", this.#bytes, false, false);
   }
+  stream() {
+    return streamFromBytes(this.#bytes.slice(0));
+  }
   async arrayBuffer() {
     return this.#bytes.slice(0).buffer;
   }

@@ -17,7 +17,6 @@
 
 const kStreamInternal = $Symbol("streams internal");
 const kCloseSentinel = $Symbol("close sentinel");
-const $promiseResolveFn = $Promise.resolve;
 const $promiseRejectFn = $Promise.reject;
 const $getPrototypeOf = $Object.getPrototypeOf;
 const $getOwnPropertyDescriptor = $Object.getOwnPropertyDescriptor;
@@ -43,8 +42,12 @@ const $textDecoderIgnoreBOM = getterOf(TextDecoder.prototype, "ignoreBOM");
 
 function streamsNoop() {}
 
+// Web IDL's "a promise resolved with v": always a new promise, even when v is one (unlike
+// Promise.resolve, which returns v itself). Adopting v takes two more microtasks, and the
+// standard's orderings depend on that (a TransformStream's two sides share one start
+// promise, for instance).
 function promiseResolvedWith(v) {
-  return $apply($promiseResolveFn, $Promise, [v]);
+  return new $Promise((resolve) => resolve(v));
 }
 
 function promiseRejectedWith(e) {
@@ -694,8 +697,15 @@ function readableStreamPipeTo(source, dest, preventClose, preventAbort, preventC
     }
     readerRead(reader, {
       chunk(chunk) {
-        currentWrite = $promiseThen(writerWrite(writer, chunk), undefined, streamsNoop);
-        queueStreamMicrotask(pipeLoop);
+        // Written a microtask later: the pipe runs "in parallel", so a source's enqueue()
+        // must not call into the sink. A shutdown meanwhile still waits for this write.
+        const written = newDeferred();
+        currentWrite = written.promise;
+        queueStreamMicrotask(() => {
+          if (writer.stream !== undefined) resolveDeferred(written, $promiseThen(writerWrite(writer, chunk), undefined, streamsNoop));
+          else resolveDeferred(written, undefined);
+          pipeLoop();
+        });
       },
       close: streamsNoop,
       error: streamsNoop,
@@ -1279,8 +1289,9 @@ class ReadableStreamAsyncIterator {
       it.finished = true;
       return streamIteratorReturn(it, value);
     };
-    const p = it.ongoing !== undefined ? $promiseThen(it.ongoing, returnSteps, returnSteps) : returnSteps();
-    return $promiseThen(p, () => ({ value, done: true }));
+    // Calls after this one wait for it too.
+    it.ongoing = it.ongoing !== undefined ? $promiseThen(it.ongoing, returnSteps, returnSteps) : returnSteps();
+    return $promiseThen(it.ongoing, () => ({ value, done: true }));
   }
 
   static {
@@ -2322,6 +2333,9 @@ class TextDecoderStream {
     const fatal = d !== undefined && !!d.fatal;
     const ignoreBOM = d !== undefined && !!d.ignoreBOM;
     const decoder = new TextDecoder(name, { fatal, ignoreBOM });
+    if ($textDecoderEncoding(decoder) === "replacement") {
+      throw new $RangeError(`${where}: The encoding label provided ('${name}') is invalid.`);
+    }
     const streamOption = { stream: true };
     let ts;
     const transform = (chunk) => {

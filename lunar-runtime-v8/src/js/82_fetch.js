@@ -115,9 +115,14 @@ class Headers {
   }
 }
 
-// [data (string | Uint8Array | null), default Content-Type or null] of a body init.
+// [data (string | Uint8Array | ReadableStream | null), default Content-Type or null] of a
+// body init.
 function extractBody(body) {
   if (body === undefined || body === null) return [null, null];
+  if (isReadableStream(body)) {
+    if (isStreamDisturbedOrLocked(body)) throw new $TypeError("Failed to construct: the body stream is locked or has been read");
+    return [body, null];
+  }
   if (typeof body === "string") return [body, "text/plain;charset=UTF-8"];
   if (body instanceof $ArrayBuffer) return [new $Uint8Array(body.slice(0)), null];
   if ($isView(body)) {
@@ -134,24 +139,60 @@ function extractBody(body) {
   return [$String(body), "text/plain;charset=UTF-8"];
 }
 
-let bodyData; // (body) => its data, without consuming it
+let bodyData; // (body) => its bytes or text (null: none, or a stream), without consuming it
+let bodyStream; // (body) => the stream of a body given as one and not yet read, or null
+let bodyClone; // (body) => data for a copy: the data, or one branch of the stream's tee
+let bodyTake; // (body) => the body's data or stream, marking it used (a Request made from a Request)
+let bodyReplace; // (body, data) => sets the data (or stream) of a new body
+
+function streamDisturbed(stream) {
+  return readableOf(stream)?.disturbed === true;
+}
 
 class Body {
+  // The body's bytes or text when known, else null.
   #data;
+  // The stream behind `body`: the one given, or one made from #data when first asked for.
+  #stream = null;
   #used = false;
   constructor(data) {
-    this.#data = data;
+    if (data !== null && typeof data === "object" && isReadableStream(data)) {
+      this.#data = null;
+      this.#stream = data;
+    } else {
+      this.#data = data;
+    }
+  }
+  get body() {
+    if (this.#stream === null && this.#data !== null) {
+      const d = this.#data;
+      this.#stream = streamFromBytes(typeof d === "string" ? ops.utf8Encode(d) : d.slice(0));
+      if (this.#used) this.#stream.cancel();
+    }
+    return this.#stream;
   }
   get bodyUsed() {
-    return this.#used;
+    return this.#used || (this.#stream !== null && streamDisturbed(this.#stream));
   }
+  // The body's data, or a promise of its stream's bytes; marks it used.
   #take() {
-    if (this.#used) throw new $TypeError("Body is unusable: Body has already been read");
-    if (this.#data !== null) this.#used = true;
-    return this.#data;
+    if (this.#used || (this.#stream !== null && isStreamDisturbedOrLocked(this.#stream))) {
+      throw new $TypeError("Body is unusable: Body has already been read");
+    }
+    if (this.#data !== null) {
+      this.#used = true;
+      // A stream made for `body` and never read goes with it.
+      if (this.#stream !== null) this.#stream.cancel();
+      return this.#data;
+    }
+    if (this.#stream !== null) {
+      this.#used = true;
+      return readAllBytes(this.#stream);
+    }
+    return null;
   }
   async text() {
-    const d = this.#take();
+    const d = await this.#take();
     if (d === null) return "";
     if (typeof d === "string") return d;
     return ops.textDecode("utf-8", d, false, false);
@@ -160,7 +201,7 @@ class Body {
     return $jsonParse(await this.text());
   }
   async arrayBuffer() {
-    const d = this.#take();
+    const d = await this.#take();
     if (d === null) return new $ArrayBuffer(0);
     if (typeof d === "string") return ops.utf8Encode(d).buffer;
     return d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength);
@@ -190,6 +231,27 @@ class Body {
   }
   static {
     bodyData = (b) => b.#data;
+    bodyStream = (b) => (b.#data === null && b.#stream !== null && !b.#used ? b.#stream : null);
+    bodyClone = (b) => {
+      if (b.#data !== null || b.#stream === null) return b.#data;
+      const [mine, theirs] = b.#stream.tee();
+      b.#stream = mine;
+      return theirs;
+    };
+    bodyTake = (b) => {
+      if (b.#data !== null || b.#stream === null) return b.#data;
+      b.#used = true;
+      return b.#stream;
+    };
+    bodyReplace = (b, data) => {
+      if (data !== null && typeof data === "object" && isReadableStream(data)) {
+        b.#data = null;
+        b.#stream = data;
+      } else {
+        b.#data = data;
+        b.#stream = null;
+      }
+    };
   }
 }
 
@@ -222,7 +284,10 @@ class Request extends Body {
       url = input.url;
       method = input.method;
       headers = new Headers(input.headers);
-      data = bodyData(input);
+      if (input.body !== null && isStreamDisturbedOrLocked(input.body)) {
+        throw new $TypeError("Failed to construct 'Request': Cannot construct a Request with a Request whose body is locked or read.");
+      }
+      data = bodyTake(input);
       redirect = input.redirect;
     } else {
       const given = $String(input);
@@ -295,7 +360,9 @@ class Request extends Body {
   }
   clone() {
     if (this.bodyUsed) throw new $TypeError("Failed to execute 'clone' on 'Request': Request body is already used");
-    return new Request(this);
+    const copy = new Request(this.url, { method: this.method, headers: this.headers, redirect: this.redirect, signal: this.signal });
+    bodyReplace(copy, bodyClone(this));
+    return copy;
   }
   get [$Symbol.toStringTag]() {
     return "Request";
@@ -403,16 +470,17 @@ class Response extends Body {
 
 // A copy of a response's status, headers and body.
 function responseCopy(from) {
-  const data = bodyData(from);
   const r = responseFromNetwork({
     status: from.status,
     statusText: from.statusText,
     headers: headersList(from.headers),
     url: from.url,
     redirected: from.redirected,
-    body: typeof data === "string" ? data : null,
-    bodyB64: data !== null && typeof data !== "string" ? ops.b64Encode(data) : null,
+    body: null,
+    bodyB64: null,
   });
+  const data = bodyClone(from);
+  bodyReplace(r, data !== null && $isView(data) ? data.slice(0) : data);
   return r;
 }
 
@@ -431,7 +499,10 @@ async function fetch(input, init = undefined) {
   };
   const signal = req.signal;
   signal.throwIfAborted();
-  const sent = $promiseThen(ops.httpSend($jsonStringify(spec), bodyData(req) ?? undefined), undefined, (message) => {
+  // A stream body is read whole before sending (the host client takes bytes).
+  const stream = bodyStream(req);
+  const payload = stream !== null ? await req.arrayBuffer() : bodyData(req);
+  const sent = $promiseThen(ops.httpSend($jsonStringify(spec), payload ?? undefined), undefined, (message) => {
     throw new $TypeError($String(message));
   });
   // An abort rejects at once with the signal's reason; the request itself runs on until

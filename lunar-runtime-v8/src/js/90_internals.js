@@ -80,6 +80,16 @@ function headerText(v) {
 // The handler's return value as {status, headers: [[name, value | [values]]], body, b64}
 // or {error}.
 function normalize(r) {
+  // A Response whose body is a stream: read it, then normalise the result.
+  if (r instanceof Response && bodyStream(r) !== null) {
+    const head = { statusCode: r.status, headers: headersObject(r.headers) };
+    return {
+      pending: $promiseThen(r.arrayBuffer(), (buf) => {
+        head.body = new $Uint8Array(buf);
+        return head;
+      }),
+    };
+  }
   r = plainResponse(r);
   if (r === null || typeof r !== "object" || $isArray(r)) return { error: "handler did not return an object" };
   let status = 200;

@@ -7,6 +7,7 @@ mod host;
 mod hostile;
 mod limits;
 mod net;
+mod streams;
 mod subtle;
 mod usage;
 mod warm;

@@ -1355,3 +1355,28 @@ async fn fetch_keeps_response_header_values_the_host_received() {
     .await;
     assert_eq!(v["ok"], json!([200, "café ☕"]));
 }
+
+#[tokio::test]
+async fn fetch_sends_a_stream_body_and_reads_the_response_as_a_stream() {
+    let up = upstream().await;
+    let v = js(
+        r#"const parts = ["str", "eamed ", "upload"];
+           const body = new ReadableStream({ pull(c) { const p = parts.shift(); if (p === undefined) c.close(); else c.enqueue(new TextEncoder().encode(p)); } });
+           const r = await fetch(B + "/echo", { method: "POST", body, duplex: "half" });
+           const reader = r.body.getReader();
+           const usedWhileLocked = r.bodyUsed;
+           let text = "";
+           const dec = new TextDecoder();
+           for (;;) { const { value, done } = await reader.read(); if (done) break; text += dec.decode(value, { stream: true }); }
+           let again = null;
+           try { await r.text(); } catch (e) { again = e.name; }
+           return { echoed: JSON.parse(text).body, usedWhileLocked, used: r.bodyUsed, again, uploadUsed: body.locked };"#,
+        up.opts(),
+    )
+    .await;
+    assert_eq!(
+        v["ok"],
+        json!({"echoed": "streamed upload", "usedWhileLocked": false, "used": true,
+               "again": "TypeError", "uploadUsed": true})
+    );
+}
