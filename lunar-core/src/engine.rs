@@ -648,7 +648,7 @@ impl Inner {
         // Step 9.
         let logger = Logger::new(&limits, self.clock.clone());
         let mut host = Host::new(
-            KvHandle::new(function.id.as_str(), self.stores.kv.clone()),
+            KvHandle::new(function.id.as_str(), self.stores.kv.clone()).with_limits(&limits),
             EnvHandle::new(function.id.as_str(), env.clone(), self.stores.env.clone()),
             logger.clone(),
             self.clock.clone(),

@@ -351,15 +351,45 @@ pub struct KvHandle {
     store: Arc<dyn KvStore>,
     /// Where calls are counted (the execution's meter, set by [`Host::new`]).
     usage: Option<Arc<UsageMeter>>,
+    /// Longest key and value in bytes ([`Limits::max_kv_key_bytes`], `max_kv_value_bytes`).
+    max_key: u64,
+    max_value: u64,
 }
 
 impl KvHandle {
-    /// A handle for one function.
+    /// A handle for one function, with the default key and value limits.
     pub fn new(function_id: impl Into<Arc<str>>, store: Arc<dyn KvStore>) -> Self {
+        let limits = Limits::default();
         Self {
             function_id: function_id.into(),
             store,
             usage: None,
+            max_key: limits.max_kv_key_bytes,
+            max_value: limits.max_kv_value_bytes,
+        }
+    }
+
+    /// The same handle with the key and value limits of `limits`.
+    #[must_use]
+    pub fn with_limits(mut self, limits: &Limits) -> Self {
+        self.max_key = limits.max_kv_key_bytes;
+        self.max_value = limits.max_kv_value_bytes;
+        self
+    }
+
+    /// Why `key` (or `value`) is over this handle's limits, or `None`. Every call checks
+    /// it, whatever runtime makes the call; a runtime may check first to report it its own
+    /// way (the V8 runtime throws a `RangeError`).
+    #[must_use]
+    pub fn over_limit(&self, key: &str, value: Option<&str>) -> Option<String> {
+        crate::validate::kv_key_too_long(key, self.max_key)
+            .or_else(|| value.and_then(|v| crate::validate::kv_value_too_long(v, self.max_value)))
+    }
+
+    fn check(&self, key: &str, value: Option<&str>) -> Result<()> {
+        match self.over_limit(key, value) {
+            Some(m) => Err(crate::Error::invalid("kv", m)),
+            None => Ok(()),
         }
     }
 
@@ -369,20 +399,24 @@ impl KvHandle {
         }
     }
 
-    /// `kv.get`.
+    /// `kv.get`; a key over the limit fails with [`Error::InvalidInput`](crate::Error).
     pub async fn get(&self, key: &str) -> Result<Option<String>> {
+        self.check(key, None)?;
         self.count();
         self.store.get(&self.function_id, key).await
     }
 
-    /// `kv.set`.
+    /// `kv.set`; a key or value over the limit fails with
+    /// [`Error::InvalidInput`](crate::Error) and stores nothing.
     pub async fn set(&self, key: &str, value: &str) -> Result<()> {
+        self.check(key, Some(value))?;
         self.count();
         self.store.set(&self.function_id, key, value).await
     }
 
-    /// `kv.delete`.
+    /// `kv.delete`; a key over the limit fails with [`Error::InvalidInput`](crate::Error).
     pub async fn delete(&self, key: &str) -> Result<()> {
+        self.check(key, None)?;
         self.count();
         self.store.delete(&self.function_id, key).await
     }
@@ -535,4 +569,72 @@ pub trait Runtime: Debug + Send + Sync + 'static {
     /// time and heap the execution used go on `job.host.usage`; the host APIs count their
     /// own calls there.
     async fn run(&self, job: RunJob) -> RunOutcome;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{KvEntry, Page, PageRequest};
+
+    /// A KV store that records what reached it.
+    #[derive(Debug, Default)]
+    struct Recording(Mutex<Vec<String>>);
+
+    #[async_trait]
+    impl KvStore for Recording {
+        async fn get(&self, _: &str, key: &str) -> Result<Option<String>> {
+            self.0.lock().unwrap().push(format!("get {key}"));
+            Ok(None)
+        }
+        async fn set(&self, _: &str, key: &str, _: &str) -> Result<()> {
+            self.0.lock().unwrap().push(format!("set {key}"));
+            Ok(())
+        }
+        async fn delete(&self, _: &str, key: &str) -> Result<()> {
+            self.0.lock().unwrap().push(format!("delete {key}"));
+            Ok(())
+        }
+        async fn delete_all(&self, _: &str) -> Result<()> {
+            Ok(())
+        }
+        async fn list(&self, _: &str, _: &str, _: PageRequest) -> Result<Page<KvEntry>> {
+            Ok(Page::empty())
+        }
+    }
+
+    /// Any runtime's KV calls are held to the execution's limits, not only the V8 one's.
+    #[tokio::test]
+    async fn kv_handle_refuses_keys_and_values_over_its_limits() {
+        let store = Arc::new(Recording::default());
+        let limits = Limits {
+            max_kv_key_bytes: 4,
+            max_kv_value_bytes: 8,
+            ..Limits::default()
+        };
+        let kv = KvHandle::new("f", store.clone()).with_limits(&limits);
+        let err = |r: Result<()>| r.unwrap_err().to_string();
+        assert_eq!(
+            err(kv.set("12345", "v").await),
+            "kv: kv key cannot be longer than 4 bytes"
+        );
+        assert_eq!(
+            err(kv.set("k", "123456789").await),
+            "kv: kv value cannot be longer than 8 bytes"
+        );
+        assert_eq!(
+            err(kv.delete("12345").await),
+            "kv: kv key cannot be longer than 4 bytes"
+        );
+        assert!(kv.get("12345").await.is_err());
+        assert!(
+            store.0.lock().unwrap().is_empty(),
+            "nothing reached the store"
+        );
+        kv.set("1234", "12345678").await.unwrap();
+        assert_eq!(*store.0.lock().unwrap(), ["set 1234"]);
+        // Without limits given, the defaults apply.
+        let kv = KvHandle::new("f", store.clone());
+        assert!(kv.over_limit(&"k".repeat(512), None).is_none());
+        assert!(kv.over_limit(&"k".repeat(513), None).is_some());
+    }
 }

@@ -36,9 +36,6 @@ pub(crate) struct Completion {
 /// State of one execution, registered under its id while it runs.
 #[derive(Debug)]
 pub(crate) struct ExecState {
-    /// KV key and value limits in bytes.
-    pub(crate) max_kv_key: u64,
-    pub(crate) max_kv_value: u64,
     /// Host services.
     pub(crate) host: Host,
     /// Runtime for host I/O (the caller's), when there is one.
@@ -70,16 +67,16 @@ impl ExecState {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         limits: &lunar_core::runtime::Limits,
-        host: Host,
+        mut host: Host,
         host_rt: Option<tokio::runtime::Handle>,
         function_id: String,
         base_url: Option<String>,
         timezone: chrono_tz::Tz,
         tx: mpsc::UnboundedSender<Completion>,
     ) -> Self {
+        // The job's limits hold for KV whoever made the handle.
+        host.kv = host.kv.with_limits(limits);
         Self {
-            max_kv_key: limits.max_kv_key_bytes,
-            max_kv_value: limits.max_kv_value_bytes,
             host,
             host_rt,
             function_id,

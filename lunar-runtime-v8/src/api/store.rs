@@ -4,7 +4,6 @@
 use std::future::Future;
 
 use lunar_core::runtime::{EnvHandle, KvHandle};
-use lunar_core::validate::{kv_key_too_long, kv_value_too_long};
 
 use crate::state::{ExecState, OpValue};
 
@@ -66,10 +65,10 @@ impl Store for EnvHandle {
     }
 }
 
-/// The `RangeError` message of a KV key (or value) over the execution's limits.
+/// The `RangeError` message of a KV key (or value) over the execution's limits (the
+/// handle checks again when it is called).
 pub(super) fn kv_over_limit(st: &ExecState, key: &str, value: Option<&str>) -> Option<String> {
-    kv_key_too_long(key, st.max_kv_key)
-        .or_else(|| value.and_then(|v| kv_value_too_long(v, st.max_kv_value)))
+    st.host.kv.over_limit(key, value)
 }
 
 /// A failure of store `S`'s operation, as JS sees it.
