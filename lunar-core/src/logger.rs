@@ -3,9 +3,9 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::clock::Clock;
+use crate::limits::Limits;
 use crate::mask::mask_log_message;
 use crate::model::{LogEntry, LogLevel};
-use crate::runtime::Limits;
 
 /// Suffix of a message cut at the per-message limit.
 pub const TRUNCATED_SUFFIX: &str = "…[truncated]";

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::limits::FunctionLimits;
+
 use crate::usage::Usage;
 
 /// Unix seconds.
@@ -74,44 +76,6 @@ impl Isolation {
             "fresh" => Some(Self::Fresh),
             _ => None,
         }
-    }
-}
-
-/// Per-function limit overrides; each `None` member means "use the server default".
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct FunctionLimits {
-    /// Wall-clock timeout in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout_seconds: Option<u64>,
-    /// V8 heap limit in MiB.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub memory_mb: Option<u64>,
-    /// Largest accepted request body.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_request_body_bytes: Option<u64>,
-    /// Largest response body the function may return.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_response_body_bytes: Option<u64>,
-    /// Most log entries one execution may write.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_log_entries: Option<u64>,
-    /// Most executions of the function in flight at once; past it a call is refused (HTTP
-    /// 429) before anything runs or is recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_concurrency: Option<u64>,
-    /// CPU time one execution may spend running JavaScript, in ms; past it the execution
-    /// ends with `CPU time limit exceeded`. Time spent waiting (timers, I/O) does not
-    /// count; the wall-clock `timeout_seconds` still applies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cpu_time_ms: Option<u64>,
-}
-
-impl FunctionLimits {
-    /// True when nothing is overridden.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        *self == Self::default()
     }
 }
 

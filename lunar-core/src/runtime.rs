@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -11,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::Result;
 use crate::clock::Clock;
+pub use crate::limits::Limits;
 use crate::logger::Logger;
 use crate::model::{Isolation, Trigger};
 use crate::store::{EnvStore, KvStore};
@@ -53,94 +53,6 @@ pub struct Ctx {
     /// Configured base URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
-}
-
-/// Limits in force for one execution.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Limits {
-    /// Wall-clock timeout.
-    pub timeout: Duration,
-    /// Heap limit in MiB.
-    pub memory_mb: u64,
-    /// Largest request body.
-    pub max_request_body_bytes: u64,
-    /// Largest response body.
-    pub max_response_body_bytes: u64,
-    /// Most log entries.
-    pub max_log_entries: u64,
-    /// Most bytes of log text per execution.
-    pub max_log_bytes: u64,
-    /// Longest single log message.
-    pub max_log_message_bytes: u64,
-    /// Longest KV key.
-    pub max_kv_key_bytes: u64,
-    /// Longest KV value.
-    pub max_kv_value_bytes: u64,
-    /// CPU time the execution may spend in the runtime (none: only the wall-clock
-    /// timeout applies).
-    pub cpu_time: Option<Duration>,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            timeout: Duration::from_secs(30),
-            memory_mb: 128,
-            max_request_body_bytes: 10 * 1024 * 1024,
-            max_response_body_bytes: 10 * 1024 * 1024,
-            max_log_entries: 1000,
-            max_log_bytes: 1024 * 1024,
-            max_log_message_bytes: 16 * 1024,
-            max_kv_key_bytes: 512,
-            max_kv_value_bytes: 1024 * 1024,
-            cpu_time: None,
-        }
-    }
-}
-
-impl Limits {
-    /// Returns these limits with a different timeout.
-    #[must_use]
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Returns these limits with a CPU-time limit.
-    #[must_use]
-    pub fn with_cpu_time(mut self, cpu_time: Option<Duration>) -> Self {
-        self.cpu_time = cpu_time;
-        self
-    }
-
-    /// Returns these limits with a different heap limit.
-    #[must_use]
-    pub fn with_memory_mb(mut self, memory_mb: u64) -> Self {
-        self.memory_mb = memory_mb;
-        self
-    }
-
-    /// Returns these limits with a different log entry cap.
-    #[must_use]
-    pub fn with_max_log_entries(mut self, n: u64) -> Self {
-        self.max_log_entries = n;
-        self
-    }
-
-    /// Returns these limits with a different response body cap.
-    #[must_use]
-    pub fn with_max_response_body_bytes(mut self, n: u64) -> Self {
-        self.max_response_body_bytes = n;
-        self
-    }
-
-    /// Returns these limits with a different request body cap.
-    #[must_use]
-    pub fn with_max_request_body_bytes(mut self, n: u64) -> Self {
-        self.max_request_body_bytes = n;
-        self
-    }
 }
 
 /// A header value returned by a handler: one string, or several header lines.

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+pub use crate::limits::LimitCeilings;
 use crate::model::{CronStatus, FunctionLimits, FunctionUpdate, Isolation, NewFunction, Timestamp};
 use crate::{Error, Result};
 
@@ -96,41 +97,6 @@ pub struct LimitsRequest {
     /// CPU time per execution in ms.
     #[serde(default)]
     pub cpu_time_ms: Option<i64>,
-}
-
-/// Upper bounds of the per-function limits (server-configurable; never below the server
-/// defaults).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct LimitCeilings {
-    /// Largest `timeout_seconds`.
-    pub timeout_seconds: u64,
-    /// Largest `memory_mb`.
-    pub memory_mb: u64,
-    /// Largest `max_request_body_bytes`.
-    pub max_request_body_bytes: u64,
-    /// Largest `max_response_body_bytes`.
-    pub max_response_body_bytes: u64,
-    /// Largest `max_log_entries`.
-    pub max_log_entries: u64,
-    /// Largest `max_concurrency`.
-    pub max_concurrency: u64,
-    /// Largest `cpu_time_ms`.
-    pub cpu_time_ms: u64,
-}
-
-impl Default for LimitCeilings {
-    fn default() -> Self {
-        Self {
-            timeout_seconds: 900,
-            memory_mb: 1024,
-            max_request_body_bytes: 104_857_600,
-            max_response_body_bytes: 104_857_600,
-            max_log_entries: 10_000,
-            max_concurrency: 10_000,
-            cpu_time_ms: 900_000,
-        }
-    }
 }
 
 impl LimitsRequest {
