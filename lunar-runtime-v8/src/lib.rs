@@ -15,6 +15,7 @@ mod prelude;
 mod rejections;
 mod response;
 mod state;
+mod thread;
 mod watchdog;
 mod webcrypto;
 mod worker;
@@ -25,7 +26,8 @@ use async_trait::async_trait;
 use lunar_core::runtime::{RunError, RunErrorKind, RunJob, RunOutcome, Runtime};
 use tokio::sync::oneshot;
 
-use crate::worker::{Sizes, Task, WorkerHandle};
+use crate::thread::{Task, WorkerHandle};
+use crate::worker::Sizes;
 
 pub use crate::net::{ClientOptions, NetworkPolicy, ReqwestClient};
 

@@ -1,41 +1,18 @@
-//! A worker thread owning one isolate and a single-threaded event loop on which many
-//! executions are in flight at once.
+//! A worker's state: its isolate, the compiled code and warm contexts it keeps, and the
+//! heap and spare-context upkeep between executions (the thread itself: `thread.rs`).
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::ffi::c_void;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use lunar_core::runtime::{RunJob, RunOutcome};
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::Notify;
 
 use crate::buffers::BufferBudget;
 use crate::watchdog::Gate;
-use crate::{api, exec, platform, rejections};
-
-/// One job for a worker.
-#[derive(Debug)]
-pub(crate) struct Task {
-    pub(crate) job: RunJob,
-    pub(crate) host_rt: Option<tokio::runtime::Handle>,
-    pub(crate) reply: oneshot::Sender<RunOutcome>,
-}
-
-/// Jobs a worker's channel holds before senders wait. The worker moves jobs out as fast as
-/// it can start them, so the channel is short; the bound keeps a host that sets no bound
-/// of its own (`EngineConfig::max_in_flight`) from queueing without limit.
-pub(crate) const WORKER_QUEUE: usize = 256;
-
-/// The pool's side of a worker.
-#[derive(Debug)]
-pub(crate) struct WorkerHandle {
-    pub(crate) tx: mpsc::Sender<Task>,
-    pub(crate) load: Arc<AtomicUsize>,
-    /// Heap in use by the worker's isolate at its last check, in bytes.
-    pub(crate) heap: Arc<AtomicU64>,
-}
+use crate::{api, platform, rejections};
 
 /// How much a worker keeps per isolate.
 #[derive(Debug, Clone, Copy)]
@@ -44,83 +21,6 @@ pub(crate) struct Sizes {
     pub(crate) code_cache: usize,
     /// Warm contexts kept.
     pub(crate) warm_contexts: usize,
-}
-
-impl WorkerHandle {
-    /// Spawns a worker thread.
-    pub(crate) fn spawn(index: usize, sizes: Sizes) -> std::io::Result<Self> {
-        let (tx, rx) = mpsc::channel(WORKER_QUEUE);
-        let load = Arc::new(AtomicUsize::new(0));
-        let heap = Arc::new(AtomicU64::new(0));
-        let (l, h) = (load.clone(), heap.clone());
-        std::thread::Builder::new()
-            .name(format!("lunar-v8-{index}"))
-            .stack_size(platform::THREAD_STACK_BYTES)
-            .spawn(move || worker_main(rx, &l, h, sizes))?;
-        Ok(Self { tx, load, heap })
-    }
-}
-
-fn worker_main(
-    mut rx: mpsc::Receiver<Task>,
-    load: &Arc<AtomicUsize>,
-    heap: Arc<AtomicU64>,
-    sizes: Sizes,
-) {
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            tracing::error!("cannot start a V8 worker runtime: {e}");
-            return;
-        }
-    };
-    let local = tokio::task::LocalSet::new();
-    local.block_on(&rt, async move {
-        let worker = Rc::new(Worker::new(sizes, heap));
-        // The isolate is made before the first job (with the default heap limit), so that
-        // the first execution on this worker does not pay for it.
-        worker
-            .ready_for(lunar_core::runtime::Limits::default().memory_mb)
-            .await;
-        loop {
-            let task = match rx.try_recv() {
-                Ok(task) => task,
-                Err(mpsc::error::TryRecvError::Disconnected) => break,
-                Err(mpsc::error::TryRecvError::Empty) => {
-                    // Idle: make the next execution's context now, off its critical path.
-                    worker.prepare_spare();
-                    match rx.recv().await {
-                        Some(task) => task,
-                        None => break,
-                    }
-                }
-            };
-            worker.ready_for(task.job.limits.memory_mb).await;
-            let w = worker.clone();
-            let load = load.clone();
-            tokio::task::spawn_local(async move {
-                w.in_flight.set(w.in_flight.get() + 1);
-                let out = exec::run(&w, task.job, task.host_rt).await;
-                w.in_flight.set(w.in_flight.get() - 1);
-                if w.in_flight.get() == 0 {
-                    w.drained.notify_waiters();
-                }
-                load.fetch_sub(1, Ordering::AcqRel);
-                let _ = task.reply.send(out);
-            });
-            // Let the new execution start (a synchronous handler finishes) before the
-            // loop looks for more work or prepares a spare context.
-            tokio::task::yield_now().await;
-        }
-        // Let in-flight executions finish before the isolate goes away.
-        while worker.in_flight.get() > 0 {
-            worker.drained.notified().await;
-        }
-        worker.isolate.borrow_mut().take();
-    });
 }
 
 /// Set by the near-heap-limit callback.
@@ -453,8 +353,8 @@ impl IsolateState {
 pub(crate) struct Worker {
     pub(crate) isolate: RefCell<Option<IsolateState>>,
     pub(crate) gate: Arc<Gate>,
-    in_flight: Cell<usize>,
-    drained: Notify,
+    pub(crate) in_flight: Cell<usize>,
+    pub(crate) drained: Notify,
     sizes: Sizes,
     /// Set when the isolate hit its heap limit: replace it once idle.
     pub(crate) poisoned: Cell<bool>,
@@ -464,7 +364,7 @@ pub(crate) struct Worker {
 }
 
 impl Worker {
-    fn new(sizes: Sizes, heap: Arc<AtomicU64>) -> Self {
+    pub(crate) fn new(sizes: Sizes, heap: Arc<AtomicU64>) -> Self {
         Self {
             heap,
             isolate: RefCell::new(None),
@@ -479,7 +379,7 @@ impl Worker {
 
     /// Creates the spare context when there is none (skipped while the isolate awaits
     /// replacement).
-    fn prepare_spare(&self) {
+    pub(crate) fn prepare_spare(&self) {
         if self.poisoned.get() {
             return;
         }
@@ -498,7 +398,7 @@ impl Worker {
     /// Makes sure an isolate fit for a job with this heap limit exists: a poisoned
     /// isolate is replaced once its executions have drained; an idle isolate with another
     /// heap limit is replaced at once.
-    async fn ready_for(&self, memory_mb: u64) {
+    pub(crate) async fn ready_for(&self, memory_mb: u64) {
         if self.poisoned.get() {
             while self.in_flight.get() > 0 {
                 self.drained.notified().await;
