@@ -5,21 +5,14 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use axum::extract::{Request, State};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
-use http::StatusCode;
 use http::header::{AUTHORIZATION, COOKIE};
 use http::request::Parts;
 use rand::RngCore;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
-
-use crate::json::error;
-use crate::state::AppState;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -185,29 +178,17 @@ fn bearer_matches(parts: &Parts, key: &[u8]) -> bool {
     scheme == b"Bearer" && !key.is_empty() && bool::from(rest.ct_eq(key))
 }
 
-/// Checks a request to a protected route against the configured mode.
-pub(crate) async fn allowed(state: &AppState, parts: &Parts) -> bool {
-    match &state.auth {
-        AuthMode::Disabled => true,
-        AuthMode::Custom(a) => a.authorize(parts).await,
-        AuthMode::ApiKey { key, session_key } => {
-            let now = state.engine.clock().unix();
-            session_cookies(parts).any(|t| verify_token(session_key, t, now))
-                || bearer_matches(parts, key)
+impl AuthMode {
+    /// Whether a request to a protected route may pass, at Unix second `now`.
+    pub(crate) async fn allows(&self, parts: &Parts, now: i64) -> bool {
+        match self {
+            AuthMode::Disabled => true,
+            AuthMode::Custom(a) => a.authorize(parts).await,
+            AuthMode::ApiKey { key, session_key } => {
+                session_cookies(parts).any(|t| verify_token(session_key, t, now))
+                    || bearer_matches(parts, key)
+            }
         }
-    }
-}
-
-/// Middleware on protected routes: 401 unless [`allowed`].
-pub(crate) async fn require(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if matches!(state.auth, AuthMode::Disabled) {
-        return next.run(req).await;
-    }
-    let (parts, body) = req.into_parts();
-    if allowed(&state, &parts).await {
-        next.run(Request::from_parts(parts, body)).await
-    } else {
-        error(StatusCode::UNAUTHORIZED, AUTH_REQUIRED).into_response()
     }
 }
 

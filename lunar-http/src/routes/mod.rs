@@ -18,7 +18,7 @@ use http::request::Parts;
 use lunar_core::model::{Page, PageRequest, Pagination};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use crate::auth::{AuthMode, require};
+use crate::auth::{AUTH_REQUIRED, AuthMode};
 use crate::json::{ApiError, ApiResult, error, json};
 use crate::state::AppState;
 use crate::uri::page;
@@ -279,6 +279,25 @@ pub(crate) fn router(state: AppState) -> Router {
 
 async fn not_found() -> axum::response::Response {
     error(StatusCode::NOT_FOUND, "Not found")
+}
+
+/// Middleware on protected routes: 401 unless the configured mode allows the request.
+async fn require(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    if matches!(state.auth, AuthMode::Disabled) {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    if state.auth.allows(&parts, state.engine.clock().unix()).await {
+        next.run(axum::extract::Request::from_parts(parts, body))
+            .await
+    } else {
+        error(StatusCode::UNAUTHORIZED, AUTH_REQUIRED).into_response()
+    }
 }
 
 async fn method_not_allowed() -> axum::response::Response {
