@@ -210,7 +210,7 @@ pub fn next_run(
 /// Human text for the time `t` seen from `now` (both Unix seconds): `overdue`,
 /// `in less than a minute`, `in N minutes`, `in N hours` or `in N days`.
 #[must_use]
-pub fn human_until(t: i64, now: i64) -> String {
+pub(crate) fn human_until(t: i64, now: i64) -> String {
     let d = t.saturating_sub(now);
     if d < 0 {
         return "overdue".to_owned();

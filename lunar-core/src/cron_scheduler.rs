@@ -271,7 +271,7 @@ pub fn base_path_of(base_url: &str) -> String {
 /// The next-run answer for a stored function: no schedule, paused (status
 /// not `active`, or disabled), or the next fire strictly after `now` with its human text.
 /// An unparsable stored schedule is an error.
-pub fn next_run_info(
+pub(crate) fn next_run_info(
     f: &Function,
     now: DateTime<Utc>,
     default_zone: chrono_tz::Tz,

@@ -508,7 +508,7 @@ struct EventJson<'a> {
 
 /// The masked `event_json` stored with an execution.
 #[must_use]
-pub fn masked_event_json(event: &Event) -> String {
+pub(crate) fn masked_event_json(event: &Event) -> String {
     let e = EventJson {
         method: &event.method,
         path: &event.path,
@@ -531,7 +531,7 @@ struct SavedResponse<'a> {
 
 /// The saved `response_json` stored with an execution when `save_response` is on.
 #[must_use]
-pub fn saved_response_json(r: &FunctionResponse) -> String {
+pub(crate) fn saved_response_json(r: &FunctionResponse) -> String {
     let (mut body, is_base64_encoded) = match &r.body {
         ResponseBody::Text(t) => (t.clone(), false),
         ResponseBody::Bytes(b) => (base64::engine::general_purpose::STANDARD.encode(b), true),

@@ -71,7 +71,8 @@ fn encode(raw: &[u8; 12]) -> String {
 
 /// True when `s` has the shape of an xid (20 base32hex characters).
 #[must_use]
-pub fn is_xid(s: &str) -> bool {
+#[cfg(test)]
+pub(crate) fn is_xid(s: &str) -> bool {
     s.len() == 20 && s.bytes().all(|b| ALPHABET.contains(&b))
 }
 

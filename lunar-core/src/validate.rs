@@ -311,7 +311,7 @@ impl KvSetRequest {
 }
 
 /// A KV key named by the API: not empty, at most the functions' key limit.
-pub fn validate_kv_key(key: &str, limits: &crate::runtime::Limits) -> Result<()> {
+pub(crate) fn validate_kv_key(key: &str, limits: &crate::runtime::Limits) -> Result<()> {
     if key.is_empty() {
         return Err(Error::invalid("key", "key cannot be empty"));
     }
@@ -324,13 +324,13 @@ pub fn validate_kv_key(key: &str, limits: &crate::runtime::Limits) -> Result<()>
 /// The message for a KV key longer than `max` bytes: functions get it as a `RangeError`,
 /// the API as a 400 on `key`.
 #[must_use]
-pub fn kv_key_too_long(key: &str, max: u64) -> Option<String> {
+pub(crate) fn kv_key_too_long(key: &str, max: u64) -> Option<String> {
     (key.len() as u64 > max).then(|| format!("kv key cannot be longer than {max} bytes"))
 }
 
 /// The message for a KV value longer than `max` bytes (see [`kv_key_too_long`]).
 #[must_use]
-pub fn kv_value_too_long(value: &str, max: u64) -> Option<String> {
+pub(crate) fn kv_value_too_long(value: &str, max: u64) -> Option<String> {
     (value.len() as u64 > max).then(|| format!("kv value cannot be longer than {max} bytes"))
 }
 
@@ -343,7 +343,7 @@ pub fn parse_metrics_window(value: Option<&str>) -> Result<crate::metrics::Metri
 }
 
 /// `name` rules.
-pub fn validate_name(name: &str) -> Result<()> {
+pub(crate) fn validate_name(name: &str) -> Result<()> {
     let t = name.trim();
     if t.is_empty() {
         return Err(Error::invalid("name", "name cannot be empty"));
@@ -358,7 +358,7 @@ pub fn validate_name(name: &str) -> Result<()> {
 }
 
 /// `description` rules.
-pub fn validate_description(d: &str) -> Result<()> {
+pub(crate) fn validate_description(d: &str) -> Result<()> {
     if d.len() > MAX_DESCRIPTION_BYTES {
         return Err(Error::invalid(
             "description",
@@ -369,7 +369,7 @@ pub fn validate_description(d: &str) -> Result<()> {
 }
 
 /// `code` rules.
-pub fn validate_code(code: &str) -> Result<()> {
+pub(crate) fn validate_code(code: &str) -> Result<()> {
     if code.trim().is_empty() {
         return Err(Error::invalid("code", "code cannot be empty"));
     }
@@ -383,7 +383,7 @@ pub fn validate_code(code: &str) -> Result<()> {
 }
 
 /// `retention_days` rules.
-pub fn validate_retention_days(days: i64) -> Result<()> {
+pub(crate) fn validate_retention_days(days: i64) -> Result<()> {
     if RETENTION_DAYS.contains(&days) {
         Ok(())
     } else {
@@ -395,7 +395,7 @@ pub fn validate_retention_days(days: i64) -> Result<()> {
 }
 
 /// `isolation` rules: exactly `warm` or `fresh` when given.
-pub fn parse_isolation(value: Option<&str>) -> Result<Option<Isolation>> {
+pub(crate) fn parse_isolation(value: Option<&str>) -> Result<Option<Isolation>> {
     value
         .map(|s| {
             Isolation::parse(s).ok_or_else(|| {
@@ -406,7 +406,7 @@ pub fn parse_isolation(value: Option<&str>) -> Result<Option<Isolation>> {
 }
 
 /// `cron_schedule` rules: empty clears; anything else must parse.
-pub fn validate_cron_schedule(expr: &str) -> Result<()> {
+pub(crate) fn validate_cron_schedule(expr: &str) -> Result<()> {
     if expr.is_empty() {
         return Ok(());
     }
@@ -415,7 +415,7 @@ pub fn validate_cron_schedule(expr: &str) -> Result<()> {
 }
 
 /// `env_var_key` rules.
-pub fn validate_env_key(key: &str) -> Result<()> {
+pub(crate) fn validate_env_key(key: &str) -> Result<()> {
     if key.trim().is_empty() {
         return Err(Error::invalid(
             "env_var_key",
@@ -440,7 +440,7 @@ pub fn validate_env_key(key: &str) -> Result<()> {
 }
 
 /// `env_var_value` rules.
-pub fn validate_env_value(value: &str) -> Result<()> {
+pub(crate) fn validate_env_value(value: &str) -> Result<()> {
     if value.trim().is_empty() {
         return Err(Error::invalid(
             "env_var_value",

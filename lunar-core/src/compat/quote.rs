@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 /// spaces, the common format characters, private use and noncharacters (ASCII space is
 /// printable).
 #[must_use]
-pub fn is_print(c: char) -> bool {
+pub(crate) fn is_print(c: char) -> bool {
     if c == ' ' {
         return true;
     }
@@ -36,7 +36,7 @@ pub fn is_print(c: char) -> bool {
 }
 
 /// Appends `c` escaped as inside a Go quoted literal delimited by `delim` (`"` or `'`).
-pub fn push_escaped(out: &mut String, c: char, delim: char) {
+pub(crate) fn push_escaped(out: &mut String, c: char, delim: char) {
     match c {
         _ if c == delim => {
             out.push('\\');
@@ -65,7 +65,7 @@ pub fn push_escaped(out: &mut String, c: char, delim: char) {
 
 /// Go's `strconv.Quote` over bytes: double-quoted, Go escapes, invalid UTF-8 as `\xNN`.
 #[must_use]
-pub fn go_quote(s: &[u8]) -> String {
+pub(crate) fn go_quote(s: &[u8]) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for chunk in s.utf8_chunks() {

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-pub use super::quote::go_quote;
+pub(crate) use super::quote::go_quote;
 
 /// A URL parsed with Go's `url.Parse`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
