@@ -71,11 +71,23 @@ mod tests {
         let t0 = clock.now().expect("read");
         let started = std::time::Instant::now();
         let mut x = 0u64;
-        while started.elapsed() < Duration::from_millis(30) {
-            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+        // Busy until the clock shows 10 ms (on a loaded machine that takes longer than
+        // 10 ms of wall time; it never takes less).
+        let mut t1 = t0;
+        while t1 - t0 < Duration::from_millis(10) && started.elapsed() < Duration::from_secs(10) {
+            for _ in 0..10_000 {
+                x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+            }
+            t1 = clock.now().expect("read");
         }
-        let t1 = clock.now().expect("read");
         assert!(t1 - t0 >= Duration::from_millis(10), "busy: {:?}", t1 - t0);
+        // CPU time never exceeds wall time (give or take the clock's tick).
+        assert!(
+            started.elapsed() + Duration::from_millis(5) >= t1 - t0,
+            "busy {:?} in {:?}",
+            t1 - t0,
+            started.elapsed()
+        );
         std::thread::sleep(Duration::from_millis(50));
         let t2 = clock.now().expect("read");
         assert!(t2 - t1 < Duration::from_millis(20), "asleep: {:?}", t2 - t1);
