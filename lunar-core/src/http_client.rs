@@ -93,4 +93,51 @@ pub enum OutboundError {
 pub trait HttpClient: Debug + Send + Sync + 'static {
     /// Sends a request and reads the whole response.
     async fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, OutboundError>;
+
+    /// Sends a request and answers once the response's head arrived; the body is read as
+    /// it comes (`fetch` hands it to the function as a stream). The same limits apply as
+    /// for [`send`](Self::send). Provided: `send`, then the whole body as one chunk.
+    async fn send_streamed(
+        &self,
+        request: OutboundRequest,
+    ) -> Result<StreamedResponse, OutboundError> {
+        let mut head = self.send(request).await?;
+        let body = std::mem::take(&mut head.body);
+        Ok(StreamedResponse::new(head, Box::new(WholeBody(Some(body)))))
+    }
+}
+
+/// The body of a [`StreamedResponse`], read a chunk at a time.
+#[async_trait]
+pub trait BodyStream: Debug + Send + 'static {
+    /// The next chunk (never empty), an error, or `None` at the end.
+    async fn next_chunk(&mut self) -> Option<Result<Vec<u8>, OutboundError>>;
+}
+
+/// A response whose body is still to be read.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct StreamedResponse {
+    /// Status, headers, final URL; `body` is empty.
+    pub head: OutboundResponse,
+    /// The body.
+    pub body: Box<dyn BodyStream>,
+}
+
+impl StreamedResponse {
+    /// A response of `head` whose body comes from `body`.
+    pub fn new(head: OutboundResponse, body: Box<dyn BodyStream>) -> Self {
+        Self { head, body }
+    }
+}
+
+/// A body already read: one chunk (none when empty).
+#[derive(Debug)]
+struct WholeBody(Option<Vec<u8>>);
+
+#[async_trait]
+impl BodyStream for WholeBody {
+    async fn next_chunk(&mut self) -> Option<Result<Vec<u8>, OutboundError>> {
+        self.0.take().filter(|b| !b.is_empty()).map(Ok)
+    }
 }

@@ -13,7 +13,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::http_client::{HttpClient, OutboundError, OutboundRequest, OutboundResponse};
+use crate::http_client::{
+    BodyStream, HttpClient, OutboundError, OutboundRequest, OutboundResponse, StreamedResponse,
+};
 
 /// What one execution cost.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -257,6 +259,49 @@ impl HttpClient for MeteredHttp {
         let received = r.as_ref().map_or(0, |resp| resp.body.len());
         self.meter.add_outbound(sent, received);
         r
+    }
+
+    async fn send_streamed(
+        &self,
+        request: OutboundRequest,
+    ) -> Result<StreamedResponse, OutboundError> {
+        self.meter.add_outbound(request.body.len(), 0);
+        let mut r = self.inner.send_streamed(request).await?;
+        let body = std::mem::replace(&mut r.body, Box::new(NoBody));
+        r.body = Box::new(MeteredBody {
+            inner: body,
+            meter: self.meter.clone(),
+        });
+        Ok(r)
+    }
+}
+
+/// A streamed body whose chunks count as received bytes as they arrive.
+#[derive(Debug)]
+struct MeteredBody {
+    inner: Box<dyn BodyStream>,
+    meter: Arc<UsageMeter>,
+}
+
+#[async_trait]
+impl BodyStream for MeteredBody {
+    async fn next_chunk(&mut self) -> Option<Result<Vec<u8>, OutboundError>> {
+        let chunk = self.inner.next_chunk().await;
+        if let Some(Ok(c)) = &chunk {
+            self.meter.add_outbound(0, c.len());
+        }
+        chunk
+    }
+}
+
+/// A placeholder while a body is swapped.
+#[derive(Debug)]
+struct NoBody;
+
+#[async_trait]
+impl BodyStream for NoBody {
+    async fn next_chunk(&mut self) -> Option<Result<Vec<u8>, OutboundError>> {
+        None
     }
 }
 

@@ -799,6 +799,31 @@ fn complete(scope: &mut v8::PinScope<'_, '_>, state: &ExecState, c: Completion) 
                         return;
                     }
                 },
+                OpValue::Bytes(bytes) => {
+                    // Past the memory limit the array is refused: the promise rejects
+                    // with V8's RangeError.
+                    v8::tc_scope!(let tc, scope);
+                    match crate::api::new_uint8_array(tc, bytes) {
+                        Some(a) => a.into(),
+                        None => {
+                            let e = tc.exception();
+                            tc.reset();
+                            let e = e.unwrap_or_else(|| v8::undefined(tc).into());
+                            resolver.reject(tc, e);
+                            return;
+                        }
+                    }
+                }
+                OpValue::Stream(head, body) => {
+                    let id = state.add_body(body);
+                    let (Some(head), id) = (
+                        v8::String::new(scope, &head),
+                        v8::Number::new(scope, id as f64),
+                    ) else {
+                        return;
+                    };
+                    v8::Array::new_with_elements(scope, &[head.into(), id.into()]).into()
+                }
             };
             resolver.resolve(scope, v);
         }

@@ -24,7 +24,16 @@ pub(crate) enum OpValue {
     True,
     /// A string.
     Str(String),
+    /// A `Uint8Array` (charged to the isolate's buffer budget).
+    Bytes(Vec<u8>),
+    /// A streamed response: `[head JSON, stream id]`, the body registered under the id
+    /// (see [`ExecState::body`]).
+    Stream(String, SharedBody),
 }
+
+/// A response body being read by `fetch`'s body stream.
+pub(crate) type SharedBody =
+    std::sync::Arc<tokio::sync::Mutex<Box<dyn lunar_core::http_client::BodyStream>>>;
 
 /// An async op finished: resolve (or reject with the message) promise `op`.
 #[derive(Debug)]
@@ -51,6 +60,9 @@ pub(crate) struct ExecState {
     pending: RefCell<HashMap<u64, v8::Global<v8::PromiseResolver>>>,
     timers: RefCell<HashMap<u64, Timer>>,
     tasks: RefCell<HashMap<u64, AbortHandle>>,
+    /// Response bodies being streamed, by id; dropped (closing the connection) when read
+    /// to the end, cancelled, or when the execution ends.
+    bodies: RefCell<HashMap<u64, SharedBody>>,
     /// Rejected promises without a handler, with their reason.
     pub(crate) rejections: RefCell<Vec<(v8::Global<v8::Promise>, v8::Global<v8::Value>)>>,
     ended: Cell<bool>,
@@ -87,6 +99,7 @@ impl ExecState {
             pending: RefCell::new(HashMap::new()),
             timers: RefCell::new(HashMap::new()),
             tasks: RefCell::new(HashMap::new()),
+            bodies: RefCell::new(HashMap::new()),
             rejections: RefCell::new(Vec::new()),
             ended: Cell::new(false),
         }
@@ -195,9 +208,27 @@ impl ExecState {
         }
     }
 
+    /// Registers a streamed body; returns its id.
+    pub(crate) fn add_body(&self, body: SharedBody) -> u64 {
+        let id = self.next_op();
+        self.bodies.borrow_mut().insert(id, body);
+        id
+    }
+
+    /// The streamed body `id`, while it is open.
+    pub(crate) fn body(&self, id: u64) -> Option<SharedBody> {
+        self.bodies.borrow().get(&id).cloned()
+    }
+
+    /// Drops the streamed body `id` (closing its connection).
+    pub(crate) fn close_body(&self, id: u64) {
+        self.bodies.borrow_mut().remove(&id);
+    }
+
     /// Ends the execution: aborts in-flight ops and timers, drops handles.
     pub(crate) fn end(&self) {
         self.ended.set(true);
+        self.bodies.borrow_mut().clear();
         for (_, t) in self.tasks.borrow_mut().drain() {
             t.abort();
         }

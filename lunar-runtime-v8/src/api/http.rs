@@ -4,6 +4,7 @@
 //! and resolves the response as JSON text for the prelude to unpack.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -15,7 +16,7 @@ use serde_json::{Value, json};
 use crate::net::{canonical_name, parse_url};
 use crate::state::{OpValue, on_host};
 
-use super::{HTTP_FAILED, arg_data, arg_string, exec_state, return_op};
+use super::{HTTP_FAILED, arg_data, arg_i64, arg_string, exec_state, return_op, throw_error};
 
 /// What the prelude asks for.
 #[derive(Debug, Deserialize)]
@@ -86,6 +87,89 @@ pub(super) fn send<'s>(
             ))),
         }
     });
+}
+
+/// `ops.fetchOpen(specJson, body)` → `Promise<[headJson, bodyId]>`: `fetch` sends and
+/// resolves once the response's head arrived; its body is read with `fetchRead`.
+pub(super) fn fetch_open<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    args: v8::FunctionCallbackArguments<'s>,
+    mut rv: v8::ReturnValue<'s, v8::Value>,
+) {
+    let Some(st) = exec_state(scope) else { return };
+    let spec = arg_string(scope, &args, 0);
+    let body = arg_data(scope, &args, 1);
+    st.host.usage.count(CallKind::Http);
+    let client = st.host.http.clone();
+    let rt = st.host_rt.clone();
+    return_op(scope, &st, &mut rv, async move {
+        let fail = |e: OutboundError| failure(true, &e);
+        let spec: Spec = serde_json::from_str(&spec).map_err(|e| format!("{HTTP_FAILED}{e}"))?;
+        let Some(client) = client else {
+            return Err(fail(OutboundError::Request(
+                "outbound HTTP is not configured".into(),
+            )));
+        };
+        let mut req = OutboundRequest::new(spec.method.clone(), spec.url.clone());
+        req.headers = spec.headers;
+        req.body = body;
+        req.follow_redirects = spec.follow;
+        match on_host(rt.as_ref(), async move { client.send_streamed(req).await }).await {
+            Some(Ok(r)) => {
+                let head = fetch_json(r.head);
+                Ok(OpValue::Stream(
+                    head,
+                    Arc::new(tokio::sync::Mutex::new(r.body)),
+                ))
+            }
+            Some(Err(e)) => Err(fail(e)),
+            None => Err(fail(OutboundError::Request(
+                "the host task was dropped".into(),
+            ))),
+        }
+    });
+}
+
+/// `ops.fetchRead(bodyId)` → `Promise<Uint8Array | null>`: the body's next chunk, or
+/// `null` at its end; rejects with `fetch failed: ...`.
+pub(super) fn fetch_read<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    args: v8::FunctionCallbackArguments<'s>,
+    mut rv: v8::ReturnValue<'s, v8::Value>,
+) {
+    let Some(st) = exec_state(scope) else { return };
+    let id = u64::try_from(arg_i64(scope, &args, 0)).unwrap_or(0);
+    let Some(body) = st.body(id) else {
+        return throw_error(scope, "the response body is closed");
+    };
+    let rt = st.host_rt.clone();
+    return_op(scope, &st, &mut rv, async move {
+        let next = on_host(
+            rt.as_ref(),
+            async move { body.lock().await.next_chunk().await },
+        )
+        .await;
+        match next {
+            Some(Some(Ok(chunk))) => Ok(OpValue::Bytes(chunk)),
+            Some(None) => Ok(OpValue::Null),
+            Some(Some(Err(e))) => Err(failure(true, &e)),
+            None => Err(failure(
+                true,
+                &OutboundError::Request("the host task was dropped".into()),
+            )),
+        }
+    });
+}
+
+/// `ops.fetchClose(bodyId)`: drops the body (closing its connection).
+pub(super) fn fetch_close<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    args: v8::FunctionCallbackArguments<'s>,
+    _rv: v8::ReturnValue<'s, v8::Value>,
+) {
+    let Some(st) = exec_state(scope) else { return };
+    let id = u64::try_from(arg_i64(scope, &args, 0)).unwrap_or(0);
+    st.close_body(id);
 }
 
 /// The rejection message of a failed call.

@@ -502,20 +502,70 @@ async function fetch(input, init = undefined) {
   // A stream body is read whole before sending (the host client takes bytes).
   const stream = bodyStream(req);
   const payload = stream !== null ? await req.arrayBuffer() : bodyData(req);
-  const sent = $promiseThen(ops.httpSend($jsonStringify(spec), payload ?? undefined), undefined, (message) => {
+  const opened = $promiseThen(ops.fetchOpen($jsonStringify(spec), payload ?? undefined), undefined, (message) => {
     throw new $TypeError($String(message));
   });
   // An abort rejects at once with the signal's reason; the request itself runs on until
   // it completes or the execution ends, its answer dropped.
-  const text = await new $Promise((resolve, reject) => {
+  const [head, id] = await new $Promise((resolve, reject) => {
     signalFollow(signal, () => reject(signal.reason));
-    $promiseThen(sent, resolve, reject);
+    $promiseThen(opened, resolve, reject);
   });
-  const meta = $jsonParse(text);
+  const meta = $jsonParse(head);
   if (req.redirect === "error" && $includes(REDIRECT_STATUS, meta.status)) {
+    ops.fetchClose(id);
     throw new $TypeError("fetch failed: unexpected redirect");
   }
-  return responseFromNetwork(meta);
+  meta.body = null;
+  meta.bodyB64 = null;
+  const response = responseFromNetwork(meta);
+  if (req.method === "HEAD" || $includes(NULL_BODY_STATUS, meta.status)) ops.fetchClose(id);
+  else bodyReplace(response, networkBody(id, signal));
+  return response;
+}
+
+// The body of a fetched response: chunks read from the host as the stream is pulled. An
+// abort of the request's signal errors it; cancelling it closes the connection.
+function networkBody(id, signal) {
+  let done = false;
+  const close = () => {
+    if (!done) {
+      done = true;
+      ops.fetchClose(id);
+    }
+  };
+  let controller;
+  const stream = new ReadableStream({
+    start(c) {
+      controller = c;
+    },
+    async pull(c) {
+      let chunk;
+      try {
+        chunk = await ops.fetchRead(id);
+      } catch (message) {
+        close();
+        throw new $TypeError($String(message));
+      }
+      if (done) return;
+      if (chunk === null) {
+        close();
+        c.close();
+      } else {
+        c.enqueue(chunk);
+      }
+    },
+    cancel() {
+      close();
+    },
+  });
+  signalFollow(signal, () => {
+    if (!done) {
+      close();
+      controller.error(signal.reason);
+    }
+  });
+  return stream;
 }
 
 // A handler's result with a `Response` (or `Headers` as headers) turned into the plain

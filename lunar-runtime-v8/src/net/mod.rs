@@ -13,7 +13,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use lunar_core::http_client::{HttpClient, OutboundError, OutboundRequest, OutboundResponse};
+use lunar_core::http_client::{
+    BodyStream, HttpClient, OutboundError, OutboundRequest, OutboundResponse, StreamedResponse,
+};
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode};
 use url::{Host, Url};
@@ -130,7 +132,11 @@ impl ReqwestClient {
         &self.policy
     }
 
-    async fn send_inner(&self, req: OutboundRequest) -> Result<OutboundResponse, OutboundError> {
+    /// Sends `req`, following redirects when asked, up to the final response's head.
+    async fn open(
+        &self,
+        req: OutboundRequest,
+    ) -> Result<(reqwest::Response, Url, bool), OutboundError> {
         let mut url = parse_url(&req.url)?;
         let mut method = Method::from_bytes(req.method.as_bytes()).map_err(|_| {
             OutboundError::InvalidRequest(format!("net/http: invalid method {:?}", req.method))
@@ -200,7 +206,7 @@ impl ReqwestClient {
                 redirected = true;
                 continue;
             }
-            return self.read(resp, url, redirected).await;
+            return Ok((resp, url, redirected));
         }
     }
 
@@ -217,19 +223,25 @@ impl ReqwestClient {
             .map_err(|e| OutboundError::Request(e.0))
     }
 
-    async fn read(
+    /// The response's status, headers and URL (body empty); refuses a declared length
+    /// over the cap.
+    fn head(
         &self,
-        mut resp: reqwest::Response,
+        resp: &reqwest::Response,
         url: Url,
         redirected: bool,
     ) -> Result<OutboundResponse, OutboundError> {
-        let cap = self.max_body_bytes;
-        let too_large = || OutboundError::Body(format!("response body exceeds {cap} bytes"));
-        if resp.content_length().is_some_and(|n| n > cap) {
-            return Err(too_large());
+        if resp
+            .content_length()
+            .is_some_and(|n| n > self.max_body_bytes)
+        {
+            return Err(self.too_large());
         }
         let status = resp.status();
-        let headers = resp
+        let mut out = OutboundResponse::default();
+        out.status = status.as_u16();
+        out.status_text = status.canonical_reason().unwrap_or_default().to_owned();
+        out.headers = resp
             .headers()
             .iter()
             .map(|(n, v)| {
@@ -239,25 +251,73 @@ impl ReqwestClient {
                 )
             })
             .collect();
-        let mut body = Vec::new();
-        while let Some(chunk) = resp
-            .chunk()
-            .await
-            .map_err(|e| OutboundError::Body(error_chain(&e)))?
-        {
-            if (body.len() + chunk.len()) as u64 > cap {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        let mut out = OutboundResponse::default();
-        out.status = status.as_u16();
-        out.status_text = status.canonical_reason().unwrap_or_default().to_owned();
-        out.headers = headers;
-        out.body = body;
         out.url = url.into();
         out.redirected = redirected;
         Ok(out)
+    }
+
+    fn too_large(&self) -> OutboundError {
+        OutboundError::Body(format!(
+            "response body exceeds {} bytes",
+            self.max_body_bytes
+        ))
+    }
+
+    /// Sends and reads the whole body.
+    async fn send_inner(&self, req: OutboundRequest) -> Result<OutboundResponse, OutboundError> {
+        let (resp, url, redirected) = self.open(req).await?;
+        let mut out = self.head(&resp, url, redirected)?;
+        let mut body = ReqwestBody {
+            resp,
+            cap: self.max_body_bytes,
+            read: 0,
+            deadline: None,
+        };
+        while let Some(chunk) = body.next_chunk().await {
+            out.body.extend_from_slice(&chunk?);
+        }
+        Ok(out)
+    }
+}
+
+/// A response body read from reqwest: at most `cap` bytes, before `deadline`.
+#[derive(Debug)]
+struct ReqwestBody {
+    resp: reqwest::Response,
+    cap: u64,
+    read: u64,
+    /// The request's deadline and its timeout in ms (for the message), when streaming.
+    deadline: Option<(tokio::time::Instant, u128)>,
+}
+
+#[async_trait]
+impl BodyStream for ReqwestBody {
+    async fn next_chunk(&mut self) -> Option<Result<Vec<u8>, OutboundError>> {
+        let chunk = match self.deadline {
+            Some((at, ms)) => match tokio::time::timeout_at(at, self.resp.chunk()).await {
+                Ok(c) => c,
+                Err(_) => {
+                    return Some(Err(OutboundError::Request(format!(
+                        "request timed out after {ms} ms"
+                    ))));
+                }
+            },
+            None => self.resp.chunk().await,
+        };
+        match chunk {
+            Ok(Some(c)) => {
+                self.read += c.len() as u64;
+                if self.read > self.cap {
+                    return Some(Err(OutboundError::Body(format!(
+                        "response body exceeds {} bytes",
+                        self.cap
+                    ))));
+                }
+                Some(Ok(c.to_vec()))
+            }
+            Ok(None) => None,
+            Err(e) => Some(Err(OutboundError::Body(error_chain(&e)))),
+        }
     }
 }
 
@@ -267,12 +327,36 @@ impl HttpClient for ReqwestClient {
         let timeout = request.timeout.unwrap_or(self.default_timeout);
         match tokio::time::timeout(timeout, self.send_inner(request)).await {
             Ok(r) => r,
-            Err(_) => Err(OutboundError::Request(format!(
-                "request timed out after {} ms",
-                timeout.as_millis()
-            ))),
+            Err(_) => Err(timed_out(timeout)),
         }
     }
+
+    /// The head within the request's timeout; the body's chunks until the same deadline.
+    async fn send_streamed(
+        &self,
+        request: OutboundRequest,
+    ) -> Result<StreamedResponse, OutboundError> {
+        let timeout = request.timeout.unwrap_or(self.default_timeout);
+        let deadline = tokio::time::Instant::now() + timeout;
+        let (resp, url, redirected) = tokio::time::timeout_at(deadline, self.open(request))
+            .await
+            .map_err(|_| timed_out(timeout))??;
+        let head = self.head(&resp, url, redirected)?;
+        let body = ReqwestBody {
+            resp,
+            cap: self.max_body_bytes,
+            read: 0,
+            deadline: Some((deadline, timeout.as_millis())),
+        };
+        Ok(StreamedResponse::new(head, Box::new(body)))
+    }
+}
+
+fn timed_out(timeout: Duration) -> OutboundError {
+    OutboundError::Request(format!(
+        "request timed out after {} ms",
+        timeout.as_millis()
+    ))
 }
 
 fn is_redirect(status: StatusCode) -> bool {

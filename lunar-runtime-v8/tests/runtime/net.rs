@@ -143,6 +143,22 @@ async fn route(parts: axum::http::request::Parts, body: Vec<u8>) -> Response<Bod
             let n: usize = query_param(&parts.uri, "n").unwrap().parse().unwrap();
             reply(200, &[], vec![b'x'; n])
         }
+        // A chunked body (no length) arriving in `n` parts `ms` apart: "part0,part1,...".
+        "/drip" => {
+            let n: u64 = query_param(&parts.uri, "n").unwrap().parse().unwrap();
+            let ms: u64 = query_param(&parts.uri, "ms").unwrap().parse().unwrap();
+            let chunks = futures_util::stream::unfold(0, move |i| async move {
+                if i == n {
+                    return None;
+                }
+                if i > 0 {
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                }
+                let sep = if i + 1 == n { "" } else { "," };
+                Some((Ok::<_, std::io::Error>(format!("part{i}{sep}")), i + 1))
+            });
+            Response::new(Body::from_stream(chunks))
+        }
         "/bytes" => reply(
             200,
             &[("content-type", "application/octet-stream")],
@@ -1378,5 +1394,53 @@ async fn fetch_sends_a_stream_body_and_reads_the_response_as_a_stream() {
         v["ok"],
         json!({"echoed": "streamed upload", "usedWhileLocked": false, "used": true,
                "again": "TypeError", "uploadUsed": true})
+    );
+}
+
+#[tokio::test]
+async fn fetch_bodies_stream_as_they_arrive() {
+    let up = upstream().await;
+    // The first part is read while the upstream is still sending (parts 400 ms apart).
+    let v = js(
+        r#"const t0 = Date.now();
+           const r = await fetch(B + "/drip?n=3&ms=400");
+           const reader = r.body.getReader();
+           const first = new TextDecoder().decode((await reader.read()).value);
+           const firstAfter = Date.now() - t0;
+           let rest = "";
+           for (;;) { const { value, done } = await reader.read(); if (done) break; rest += new TextDecoder().decode(value); }
+           return { first, early: firstAfter < 350, rest, total: Date.now() - t0 >= 750 };"#,
+        up.opts(),
+    )
+    .await;
+    assert_eq!(
+        v["ok"],
+        json!({"first": "part0,", "early": true, "rest": "part1,part2", "total": true})
+    );
+
+    // Aborting after the head errors the body with the signal's reason; a chunked body past
+    // the cap errors when it is read; a cancelled body closes.
+    let small = client_with(ClientOptions::default().with_max_body_bytes(8));
+    let v = js(
+        r#"const c = new AbortController();
+           const r = await fetch(B + "/drip?n=3&ms=300", { signal: c.signal });
+           const reader = r.body.getReader();
+           await reader.read();
+           setTimeout(() => c.abort(), 50);
+           let aborted;
+           try { await reader.read(); await reader.read(); aborted = "no"; } catch (e) { aborted = e.name; }
+           let capped;
+           try { await (await fetch(B + "/drip?n=3&ms=1")).text(); capped = "no"; } catch (e) { capped = e.name + ": " + e.message; }
+           const cancelled = await fetch(B + "/drip?n=3&ms=300");
+           await cancelled.body.cancel();
+           return { aborted, capped, cancelledUsed: cancelled.bodyUsed };"#,
+        opts(&up.base(), small),
+    )
+    .await;
+    assert_eq!(
+        v["ok"],
+        json!({"aborted": "AbortError",
+               "capped": "TypeError: fetch failed: response body exceeds 8 bytes",
+               "cancelledUsed": true})
     );
 }
