@@ -9,11 +9,11 @@
 // take these records and are named after the standard's (ReadableStreamClose is
 // `readableStreamClose`); a record's `api` is the public object it belongs to.
 //
-// Byte streams: `type: "bytes"` makes a stream whose controller is a
-// `ReadableByteStreamController` (chunks must be ArrayBufferViews; each is enqueued as a
-// Uint8Array over its transferred buffer and queued by byte length; `byobRequest` is
-// always null). Such streams are read with default readers; BYOB readers are not
-// supported.
+// Byte streams: `type: "bytes"` makes a readable byte stream, whose controller is a
+// `ReadableByteStreamController` (its queue holds byte ranges of transferred buffers, and
+// its pull-into descriptors the views of BYOB reads and of auto-allocated default reads;
+// `byobRequest` exposes the first of them to the source). Byte streams are read with
+// default readers or with `ReadableStreamBYOBReader`s, and tee into byte streams.
 
 const kStreamInternal = $Symbol("streams internal");
 const kCloseSentinel = $Symbol("close sentinel");
@@ -21,8 +21,10 @@ const $promiseRejectFn = $Promise.reject;
 const $getPrototypeOf = $Object.getPrototypeOf;
 const $getOwnPropertyDescriptor = $Object.getOwnPropertyDescriptor;
 const $arrayBufferTransfer = $ArrayBuffer.prototype.transfer; // ES2024; absent on old engines
-const $arrayBufferSlice = $uncurry($ArrayBuffer.prototype.slice);
-const $typedArraySet = $uncurry($getPrototypeOf($Uint8Array.prototype).set);
+const $typedArrayPrototype = $getPrototypeOf($Uint8Array.prototype);
+const $typedArraySet = $uncurry($typedArrayPrototype.set);
+const $arrayShift = $uncurry($Array.prototype.shift);
+const $DataView = DataView;
 const $asyncIteratorPrototype = $getPrototypeOf($getPrototypeOf((async function* () {}).prototype));
 const getterOf = (proto, name) => $uncurry($getOwnPropertyDescriptor(proto, name).get);
 const $abortControllerAbort = $uncurry(AbortController.prototype.abort);
@@ -36,6 +38,25 @@ const $textDecoderDecode = $uncurry(TextDecoder.prototype.decode);
 const $textDecoderEncoding = getterOf(TextDecoder.prototype, "encoding");
 const $textDecoderFatal = getterOf(TextDecoder.prototype, "fatal");
 const $textDecoderIgnoreBOM = getterOf(TextDecoder.prototype, "ignoreBOM");
+// Buffers and views, read through the intrinsic accessors (not through properties a page
+// could redefine). `detached` and `resizable` are ES2024; absent on old engines.
+const $arrayBufferByteLength = getterOf($ArrayBuffer.prototype, "byteLength");
+const $arrayBufferDetached = $getOwnPropertyDescriptor($ArrayBuffer.prototype, "detached") !== undefined ? getterOf($ArrayBuffer.prototype, "detached") : undefined;
+const $arrayBufferResizable = $getOwnPropertyDescriptor($ArrayBuffer.prototype, "resizable") !== undefined ? getterOf($ArrayBuffer.prototype, "resizable") : undefined;
+const $typedArrayName = getterOf($typedArrayPrototype, $Symbol.toStringTag);
+const $typedArrayBuffer = getterOf($typedArrayPrototype, "buffer");
+const $typedArrayByteOffset = getterOf($typedArrayPrototype, "byteOffset");
+const $typedArrayByteLength = getterOf($typedArrayPrototype, "byteLength");
+const $typedArrayLength = getterOf($typedArrayPrototype, "length");
+const $dataViewBuffer = getterOf($DataView.prototype, "buffer");
+const $dataViewByteOffset = getterOf($DataView.prototype, "byteOffset");
+const $dataViewByteLength = getterOf($DataView.prototype, "byteLength");
+// The typed array constructors table: [[TypedArrayName]] -> constructor.
+const streamsTypedArrayConstructors = new $Map();
+for (const name of ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array", "Uint32Array",
+  "Float16Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array"]) {
+  if (typeof globalThis[name] === "function") $mapSet(streamsTypedArrayConstructors, name, globalThis[name]);
+}
 
 // ---------------------------------------------------------------------------------------
 // Promises, queues, argument conversion.
@@ -229,10 +250,6 @@ function sizeOfOne() {
   return 1;
 }
 
-function sizeOfBytes(chunk) {
-  return chunk.byteLength;
-}
-
 function extractSizeAlgorithm(strategy) {
   const size = strategy.size;
   if (size === undefined) return sizeOfOne;
@@ -257,15 +274,87 @@ function enforceRangeMember(where, typeName, name, v) {
   return $trunc(x) + 0;
 }
 
-// The Uint8Array a byte stream enqueues for `view`: over its transferred buffer (the
-// producer's buffer is detached, as the standard says), or over a copy of the viewed
-// bytes where the engine cannot transfer.
-function transferredBytes(view) {
-  const buffer = view.buffer;
-  const offset = view.byteOffset;
-  const length = view.byteLength;
-  if ($arrayBufferTransfer !== undefined) return new $Uint8Array($apply($arrayBufferTransfer, buffer, []), offset, length);
-  return new $Uint8Array($arrayBufferSlice(buffer, offset, offset + length));
+// ---------------------------------------------------------------------------------------
+// ArrayBuffers and ArrayBufferViews (for byte streams).
+
+// IsDetachedBuffer.
+function isDetachedBuffer(buffer) {
+  if ($arrayBufferDetached !== undefined) return $arrayBufferDetached(buffer);
+  try {
+    new $Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+// TransferArrayBuffer: a new ArrayBuffer that takes over `buffer`'s memory; `buffer` is
+// detached. Throws a TypeError for buffers that cannot be detached (a WebAssembly.Memory's,
+// for one). Engines without ArrayBuffer.prototype.transfer get a copy instead.
+function transferArrayBuffer(buffer) {
+  if ($arrayBufferTransfer !== undefined) return $apply($arrayBufferTransfer, buffer, []);
+  return cloneArrayBuffer(buffer, 0, $arrayBufferByteLength(buffer));
+}
+
+// CloneArrayBuffer(buffer, byteOffset, byteLength, %ArrayBuffer%).
+function cloneArrayBuffer(buffer, byteOffset, byteLength) {
+  if (isDetachedBuffer(buffer)) throw new $TypeError("Cannot clone the bytes of a detached ArrayBuffer");
+  const out = new $ArrayBuffer(byteLength);
+  $typedArraySet(new $Uint8Array(out), new $Uint8Array(buffer, byteOffset, byteLength));
+  return out;
+}
+
+// CloneAsUint8Array.
+function cloneAsUint8Array(view) {
+  const v = viewParts(view);
+  return new $Uint8Array(cloneArrayBuffer(v.buffer, v.byteOffset, v.byteLength));
+}
+
+// The internal slots of an ArrayBufferView: [[ViewedArrayBuffer]], [[ByteOffset]],
+// [[ByteLength]], [[ArrayLength]] (`length`; the byte length for a DataView), and the
+// constructor and element size of its type (DataView and 1 for DataViews). A view of a
+// detached buffer has offset and lengths 0.
+function viewParts(view) {
+  const name = $typedArrayName(view);
+  if (name !== undefined) {
+    const ctor = $mapGet(streamsTypedArrayConstructors, name);
+    return {
+      buffer: $typedArrayBuffer(view), byteOffset: $typedArrayByteOffset(view), byteLength: $typedArrayByteLength(view),
+      length: $typedArrayLength(view), ctor, elementSize: ctor.BYTES_PER_ELEMENT, isTypedArray: true,
+    };
+  }
+  const buffer = $dataViewBuffer(view);
+  const detached = isDetachedBuffer(buffer);
+  const byteLength = detached ? 0 : $dataViewByteLength(view);
+  return {
+    buffer, byteOffset: detached ? 0 : $dataViewByteOffset(view), byteLength, length: byteLength,
+    ctor: $DataView, elementSize: 1, isTypedArray: false,
+  };
+}
+
+// An ArrayBufferView argument (Web IDL): a typed array or DataView over a fixed-length,
+// non-shared ArrayBuffer. Returns its viewParts.
+function arrayBufferViewArg(where, n, v) {
+  if (!$isView(v)) throw new $TypeError(`${where}: parameter ${n} is not of type 'ArrayBufferView'.`);
+  const buffer = $typedArrayName(v) !== undefined ? $typedArrayBuffer(v) : $dataViewBuffer(v);
+  try {
+    $arrayBufferByteLength(buffer); // throws for a SharedArrayBuffer
+  } catch {
+    throw new $TypeError(`${where}: The provided ArrayBufferView value must not be shared.`);
+  }
+  if ($arrayBufferResizable !== undefined && $arrayBufferResizable(buffer)) {
+    throw new $TypeError(`${where}: The provided ArrayBufferView value must not be resizable.`);
+  }
+  return viewParts(v);
+}
+
+// An [EnforceRange] unsigned long long argument.
+function enforceRangeArg(where, v) {
+  const x = +v;
+  if (!$isFinite(x) || $trunc(x) < 0 || $trunc(x) > 9007199254740991) {
+    throw new $TypeError(`${where}: Value is outside the 'unsigned long long' value range.`);
+  }
+  return $trunc(x) + 0;
 }
 
 function copyBytes(u8) {
@@ -285,23 +374,36 @@ function newReadableRecord(isBytes) {
   return { api: undefined, state: "readable", reader: undefined, storedError: undefined, disturbed: false, controller: undefined, isBytes };
 }
 
-function newReadableControllerRecord(isBytes) {
+function newReadableControllerRecord() {
   const c = {
     api: undefined, stream: undefined, queue: undefined, queueTotalSize: 0, started: false, closeRequested: false,
     pullAgain: false, pulling: false, size: undefined, hwm: 0, pull: undefined, cancel: undefined,
   };
-  if (isBytes) new ReadableByteStreamController(kStreamInternal, c);
-  else new ReadableStreamDefaultController(kStreamInternal, c);
+  new ReadableStreamDefaultController(kStreamInternal, c);
   return c;
 }
 
-// CreateReadableStream; with `isBytes`, this file's stand-in for CreateReadableByteStream.
-function createReadableStream(startAlgorithm, pullAlgorithm, cancelAlgorithm, highWaterMark = 1, sizeAlgorithm = sizeOfOne, isBytes = false) {
-  const rs = newReadableRecord(isBytes);
+// CreateReadableStream (a stream with a default controller).
+function createReadableStream(startAlgorithm, pullAlgorithm, cancelAlgorithm, highWaterMark = 1, sizeAlgorithm = sizeOfOne) {
+  const rs = newReadableRecord(false);
   new ReadableStream(kStreamInternal, rs);
-  const c = newReadableControllerRecord(isBytes);
+  const c = newReadableControllerRecord();
   setUpReadableController(rs, c, startAlgorithm, pullAlgorithm, cancelAlgorithm, highWaterMark, sizeAlgorithm);
   return rs;
+}
+
+// CreateReadableByteStream.
+function createReadableByteStream(startAlgorithm, pullAlgorithm, cancelAlgorithm) {
+  const rs = newReadableRecord(true);
+  new ReadableStream(kStreamInternal, rs);
+  const c = newByteControllerRecord();
+  setUpByteController(rs, c, startAlgorithm, pullAlgorithm, cancelAlgorithm, 0, undefined);
+  return rs;
+}
+
+// [[CancelSteps]] of the stream's controller.
+function readableStreamControllerCancelSteps(rs, reason) {
+  return rs.isBytes ? byteControllerCancelSteps(rs.controller, reason) : readableControllerCancelSteps(rs.controller, reason);
 }
 
 function readableStreamCancel(rs, reason) {
@@ -309,7 +411,12 @@ function readableStreamCancel(rs, reason) {
   if (rs.state === "closed") return promiseResolvedWith(undefined);
   if (rs.state === "errored") return promiseRejectedWith(rs.storedError);
   readableStreamClose(rs);
-  const sourceCancelPromise = readableControllerCancelSteps(rs.controller, reason);
+  const reader = rs.reader;
+  if (reader !== undefined && reader.byob) {
+    const requests = reader.readIntoRequests.takeAll();
+    for (let i = 0; i < requests.length; i++) requests[i].close(undefined);
+  }
+  const sourceCancelPromise = readableStreamControllerCancelSteps(rs, reason);
   return $promiseThen(sourceCancelPromise, streamsNoop);
 }
 
@@ -318,6 +425,7 @@ function readableStreamClose(rs) {
   const reader = rs.reader;
   if (reader === undefined) return;
   resolveDeferred(reader.closed, undefined);
+  if (reader.byob) return; // read-into requests are settled by the byte controller
   const requests = reader.readRequests.takeAll();
   for (let i = 0; i < requests.length; i++) requests[i].close();
 }
@@ -329,7 +437,8 @@ function readableStreamError(rs, e) {
   if (reader === undefined) return;
   rejectDeferred(reader.closed, e);
   markPromiseHandled(reader.closed.promise);
-  readerErrorReadRequests(reader, e);
+  if (reader.byob) byobReaderErrorReadIntoRequests(reader, e);
+  else readerErrorReadRequests(reader, e);
 }
 
 function readableStreamFulfillReadRequest(rs, chunk, done) {
@@ -338,8 +447,26 @@ function readableStreamFulfillReadRequest(rs, chunk, done) {
   else request.chunk(chunk);
 }
 
+function readableStreamFulfillReadIntoRequest(rs, chunk, done) {
+  const request = rs.reader.readIntoRequests.shift();
+  if (done) request.close(chunk);
+  else request.chunk(chunk);
+}
+
+function readableStreamHasDefaultReader(rs) {
+  return rs.reader !== undefined && !rs.reader.byob;
+}
+
+function readableStreamHasBYOBReader(rs) {
+  return rs.reader !== undefined && rs.reader.byob;
+}
+
 function readableStreamNumReadRequests(rs) {
-  return rs.reader === undefined ? 0 : rs.reader.readRequests.length;
+  return readableStreamHasDefaultReader(rs) ? rs.reader.readRequests.length : 0;
+}
+
+function readableStreamNumReadIntoRequests(rs) {
+  return readableStreamHasBYOBReader(rs) ? rs.reader.readIntoRequests.length : 0;
 }
 
 function setUpReadableController(rs, c, startAlgorithm, pullAlgorithm, cancelAlgorithm, highWaterMark, sizeAlgorithm) {
@@ -362,7 +489,7 @@ function setUpReadableController(rs, c, startAlgorithm, pullAlgorithm, cancelAlg
 }
 
 function setUpReadableControllerFromSource(rs, source, start, pull, cancel, highWaterMark, sizeAlgorithm) {
-  const c = newReadableControllerRecord(rs.isBytes);
+  const c = newReadableControllerRecord();
   const startAlgorithm = start === undefined ? streamsNoop : () => $apply(start, source, [c.api]);
   const pullAlgorithm = pull === undefined ? () => promiseResolvedWith(undefined) : () => invokeAsPromise(pull, source, [c.api]);
   const cancelAlgorithm = cancel === undefined ? () => promiseResolvedWith(undefined) : (reason) => invokeAsPromise(cancel, source, [reason]);
@@ -482,12 +609,19 @@ function readableControllerPullSteps(c, request) {
   }
 }
 
-// Readers. A read request is {chunk(c), close(), error(e)}.
+// Readers. A read request is {chunk(c), close(), error(e)}; a read-into request (of a BYOB
+// reader) is {chunk(view), close(view or undefined), error(e)}. A reader record is
+// {api, stream, closed, byob, readRequests} or, for a BYOB reader, {..., readIntoRequests}.
 
 function newReaderRecord() {
-  return { api: undefined, stream: undefined, closed: undefined, readRequests: undefined };
+  return { api: undefined, stream: undefined, closed: undefined, byob: false, readRequests: undefined };
 }
 
+function newBYOBReaderRecord() {
+  return { api: undefined, stream: undefined, closed: undefined, byob: true, readIntoRequests: undefined };
+}
+
+// AcquireReadableStreamDefaultReader.
 function acquireReader(rs, where) {
   if (rs.reader !== undefined) {
     throw new $TypeError(`${where}: ReadableStreamDefaultReader constructor can only accept readable streams that are not yet locked to a reader`);
@@ -498,33 +632,85 @@ function acquireReader(rs, where) {
   return reader;
 }
 
-function setUpReader(reader, rs) {
+// AcquireReadableStreamBYOBReader.
+function acquireBYOBReader(rs, where) {
+  const reader = newBYOBReaderRecord();
+  setUpBYOBReader(reader, rs, where);
+  new ReadableStreamBYOBReader(kStreamInternal, reader);
+  return reader;
+}
+
+// ReadableStreamReaderGenericInitialize.
+function readerGenericInitialize(reader, rs) {
   reader.stream = rs;
   rs.reader = reader;
   if (rs.state === "readable") reader.closed = newDeferred();
   else if (rs.state === "closed") reader.closed = deferredResolvedWith(undefined);
   else reader.closed = deferredRejectedWith(rs.storedError);
+}
+
+// SetUpReadableStreamDefaultReader (the caller has checked that `rs` is not locked).
+function setUpReader(reader, rs) {
+  readerGenericInitialize(reader, rs);
   reader.readRequests = new StreamQueue();
 }
 
+// SetUpReadableStreamBYOBReader.
+function setUpBYOBReader(reader, rs, where) {
+  if (rs.reader !== undefined) {
+    throw new $TypeError(`${where}: ReadableStreamBYOBReader constructor can only accept readable streams that are not yet locked to a reader`);
+  }
+  if (!rs.isBytes) {
+    throw new $TypeError(`${where}: Cannot use a BYOB reader with a non-byte stream`);
+  }
+  readerGenericInitialize(reader, rs);
+  reader.readIntoRequests = new StreamQueue();
+}
+
+// ReadableStreamDefaultReaderRead.
 function readerRead(reader, request) {
   const rs = reader.stream;
   rs.disturbed = true;
   if (rs.state === "closed") request.close();
   else if (rs.state === "errored") request.error(rs.storedError);
+  else if (rs.isBytes) byteControllerPullSteps(rs.controller, request);
   else readableControllerPullSteps(rs.controller, request);
 }
 
-// ReadableStreamDefaultReaderRelease: unlocks the stream; pending reads fail.
-function readerRelease(reader) {
+// ReadableStreamBYOBReaderRead (`min` in elements of the view's type).
+function byobReaderRead(reader, view, min, request) {
+  const rs = reader.stream;
+  rs.disturbed = true;
+  if (rs.state === "errored") request.error(rs.storedError);
+  else byteControllerPullInto(rs.controller, view, min, request);
+}
+
+// ReadableStreamReaderGenericRelease: unlocks the stream.
+function readerGenericRelease(reader) {
   const rs = reader.stream;
   const e = new $TypeError("This readable stream reader has been released and cannot be used to monitor the stream's state");
   if (rs.state === "readable") rejectDeferred(reader.closed, e);
   else reader.closed = deferredRejectedWith(e);
   markPromiseHandled(reader.closed.promise);
+  if (rs.isBytes) byteControllerReleaseSteps(rs.controller);
   rs.reader = undefined;
   reader.stream = undefined;
-  readerErrorReadRequests(reader, new $TypeError("This readable stream reader has been released and cannot be used to read from its previous owner stream"));
+}
+
+function readerReleasedError() {
+  return new $TypeError("This readable stream reader has been released and cannot be used to read from its previous owner stream");
+}
+
+// ReadableStreamDefaultReaderRelease: unlocks the stream; pending reads fail.
+function readerRelease(reader) {
+  readerGenericRelease(reader);
+  readerErrorReadRequests(reader, readerReleasedError());
+}
+
+// ReadableStreamBYOBReaderRelease: unlocks the stream; pending reads fail.
+function byobReaderRelease(reader) {
+  readerGenericRelease(reader);
+  byobReaderErrorReadIntoRequests(reader, readerReleasedError());
 }
 
 function readerErrorReadRequests(reader, e) {
@@ -532,11 +718,20 @@ function readerErrorReadRequests(reader, e) {
   for (let i = 0; i < requests.length; i++) requests[i].error(e);
 }
 
-// ReadableStreamDefaultTee (and, for byte streams, the parts of ReadableByteStreamTee
-// that apply to default readers: byte branches, and the second branch gets copies).
+function byobReaderErrorReadIntoRequests(reader, e) {
+  const requests = reader.readIntoRequests.takeAll();
+  for (let i = 0; i < requests.length; i++) requests[i].error(e);
+}
+
+// ReadableStreamTee: ReadableByteStreamTee for byte streams, else ReadableStreamDefaultTee.
 function readableStreamTee(rs) {
+  if (rs.isBytes) return readableByteStreamTee(rs);
+  return readableStreamDefaultTee(rs);
+}
+
+// ReadableStreamDefaultTee (without cloning).
+function readableStreamDefaultTee(rs) {
   const reader = acquireReader(rs, "Failed to execute 'tee' on 'ReadableStream'");
-  const isBytes = rs.isBytes;
   let reading = false;
   let readAgain = false;
   let canceled1 = false;
@@ -558,9 +753,8 @@ function readableStreamTee(rs) {
         // chunk errors the branches before they hand the chunk out.
         queueStreamMicrotask(() => {
           readAgain = false;
-          const chunk2 = isBytes && !canceled1 && !canceled2 ? copyBytes(chunk) : chunk;
           if (!canceled1) readableControllerEnqueue(branch1.controller, chunk);
-          if (!canceled2) readableControllerEnqueue(branch2.controller, chunk2);
+          if (!canceled2) readableControllerEnqueue(branch2.controller, chunk);
           reading = false;
           if (readAgain) pullAlgorithm();
         });
@@ -590,15 +784,182 @@ function readableStreamTee(rs) {
     if (canceled1) resolveDeferred(cancelDone, readableStreamCancel(rs, [reason1, reason2]));
     return cancelDone.promise;
   };
-  const hwm = isBytes ? 0 : 1;
-  const size = isBytes ? sizeOfBytes : sizeOfOne;
-  branch1 = createReadableStream(streamsNoop, pullAlgorithm, cancel1Algorithm, hwm, size, isBytes);
-  branch2 = createReadableStream(streamsNoop, pullAlgorithm, cancel2Algorithm, hwm, size, isBytes);
+  branch1 = createReadableStream(streamsNoop, pullAlgorithm, cancel1Algorithm);
+  branch2 = createReadableStream(streamsNoop, pullAlgorithm, cancel2Algorithm);
   $promiseThen(reader.closed.promise, undefined, (r) => {
     readableControllerError(branch1.controller, r);
     readableControllerError(branch2.controller, r);
     if (!canceled1 || !canceled2) resolveDeferred(cancelDone, undefined);
   });
+  return [branch1, branch2];
+}
+
+// ReadableByteStreamTee. The source is read with a default reader, or, while the branch
+// being pulled has a BYOB request, with a BYOB reader into that request's view (the other
+// branch gets a copy of the bytes).
+function readableByteStreamTee(rs) {
+  const where = "Failed to execute 'tee' on 'ReadableStream'";
+  let reader = acquireReader(rs, where);
+  let reading = false;
+  let readAgainForBranch1 = false;
+  let readAgainForBranch2 = false;
+  let canceled1 = false;
+  let canceled2 = false;
+  let reason1;
+  let reason2;
+  let branch1;
+  let branch2;
+  const cancelDone = newDeferred();
+
+  const forwardReaderError = (thisReader) => {
+    $promiseThen(thisReader.closed.promise, undefined, (r) => {
+      if (thisReader !== reader) return;
+      byteControllerError(branch1.controller, r);
+      byteControllerError(branch2.controller, r);
+      if (!canceled1 || !canceled2) resolveDeferred(cancelDone, undefined);
+    });
+  };
+
+  // A chunk that cannot be cloned errors both branches and cancels the source.
+  const cloneFailed = (e, b1, b2) => {
+    byteControllerError(b1.controller, e);
+    byteControllerError(b2.controller, e);
+    resolveDeferred(cancelDone, readableStreamCancel(rs, e));
+  };
+
+  const pullAgainIfAsked = () => {
+    if (readAgainForBranch1) pull1Algorithm();
+    else if (readAgainForBranch2) pull2Algorithm();
+  };
+
+  const pullWithDefaultReader = () => {
+    if (reader.byob) {
+      byobReaderRelease(reader);
+      reader = acquireReader(rs, where);
+      forwardReaderError(reader);
+    }
+    readerRead(reader, {
+      chunk(chunk) {
+        queueStreamMicrotask(() => {
+          readAgainForBranch1 = false;
+          readAgainForBranch2 = false;
+          const chunk1 = chunk;
+          let chunk2 = chunk;
+          if (!canceled1 && !canceled2) {
+            try {
+              chunk2 = cloneAsUint8Array(chunk);
+            } catch (e) {
+              cloneFailed(e, branch1, branch2);
+              return;
+            }
+          }
+          if (!canceled1) byteControllerEnqueue(branch1.controller, chunk1);
+          if (!canceled2) byteControllerEnqueue(branch2.controller, chunk2);
+          reading = false;
+          pullAgainIfAsked();
+        });
+      },
+      close() {
+        reading = false;
+        if (!canceled1) byteControllerClose(branch1.controller);
+        if (!canceled2) byteControllerClose(branch2.controller);
+        if (branch1.controller.pendingPullIntos.length > 0) byteControllerRespond(branch1.controller, 0);
+        if (branch2.controller.pendingPullIntos.length > 0) byteControllerRespond(branch2.controller, 0);
+        if (!canceled1 || !canceled2) resolveDeferred(cancelDone, undefined);
+      },
+      error() {
+        reading = false;
+      },
+    });
+  };
+
+  const pullWithBYOBReader = (view, forBranch2) => {
+    if (!reader.byob) {
+      readerRelease(reader);
+      reader = acquireBYOBReader(rs, where);
+      forwardReaderError(reader);
+    }
+    const byobBranch = forBranch2 ? branch2 : branch1;
+    const otherBranch = forBranch2 ? branch1 : branch2;
+    byobReaderRead(reader, view, 1, {
+      chunk(chunk) {
+        queueStreamMicrotask(() => {
+          readAgainForBranch1 = false;
+          readAgainForBranch2 = false;
+          const byobCanceled = forBranch2 ? canceled2 : canceled1;
+          const otherCanceled = forBranch2 ? canceled1 : canceled2;
+          if (!otherCanceled) {
+            let clonedChunk;
+            try {
+              clonedChunk = cloneAsUint8Array(chunk);
+            } catch (e) {
+              cloneFailed(e, byobBranch, otherBranch);
+              return;
+            }
+            if (!byobCanceled) byteControllerRespondWithNewView(byobBranch.controller, chunk);
+            byteControllerEnqueue(otherBranch.controller, clonedChunk);
+          } else if (!byobCanceled) {
+            byteControllerRespondWithNewView(byobBranch.controller, chunk);
+          }
+          reading = false;
+          pullAgainIfAsked();
+        });
+      },
+      close(chunk) {
+        reading = false;
+        const byobCanceled = forBranch2 ? canceled2 : canceled1;
+        const otherCanceled = forBranch2 ? canceled1 : canceled2;
+        if (!byobCanceled) byteControllerClose(byobBranch.controller);
+        if (!otherCanceled) byteControllerClose(otherBranch.controller);
+        if (chunk !== undefined) {
+          if (!byobCanceled) byteControllerRespondWithNewView(byobBranch.controller, chunk);
+          if (!otherCanceled && otherBranch.controller.pendingPullIntos.length > 0) byteControllerRespond(otherBranch.controller, 0);
+        }
+        if (!byobCanceled || !otherCanceled) resolveDeferred(cancelDone, undefined);
+      },
+      error() {
+        reading = false;
+      },
+    });
+  };
+
+  const pull1Algorithm = () => {
+    if (reading) {
+      readAgainForBranch1 = true;
+      return promiseResolvedWith(undefined);
+    }
+    reading = true;
+    const byobRequest = byteControllerGetBYOBRequest(branch1.controller);
+    if (byobRequest === null) pullWithDefaultReader();
+    else pullWithBYOBReader(byobRequest.view, false);
+    return promiseResolvedWith(undefined);
+  };
+  const pull2Algorithm = () => {
+    if (reading) {
+      readAgainForBranch2 = true;
+      return promiseResolvedWith(undefined);
+    }
+    reading = true;
+    const byobRequest = byteControllerGetBYOBRequest(branch2.controller);
+    if (byobRequest === null) pullWithDefaultReader();
+    else pullWithBYOBReader(byobRequest.view, true);
+    return promiseResolvedWith(undefined);
+  };
+  const cancel1Algorithm = (reason) => {
+    canceled1 = true;
+    reason1 = reason;
+    if (canceled2) resolveDeferred(cancelDone, readableStreamCancel(rs, [reason1, reason2]));
+    return cancelDone.promise;
+  };
+  const cancel2Algorithm = (reason) => {
+    canceled2 = true;
+    reason2 = reason;
+    if (canceled1) resolveDeferred(cancelDone, readableStreamCancel(rs, [reason1, reason2]));
+    return cancelDone.promise;
+  };
+  branch1 = createReadableByteStream(streamsNoop, pull1Algorithm, cancel1Algorithm);
+  branch2 = createReadableByteStream(streamsNoop, pull2Algorithm, cancel2Algorithm);
+  forwardReaderError(reader);
   return [branch1, branch2];
 }
 
@@ -861,6 +1222,470 @@ function readableStreamFromIterable(iterable) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Readable byte stream controllers.
+//
+// The record of a ReadableByteStreamController has the standard's slots: [[queue]] (a
+// StreamQueue of {buffer, byteOffset, byteLength} entries, buffers transferred from the
+// source), [[queueTotalSize]] (bytes), [[pendingPullIntos]] (an array of pull-into
+// descriptors, see newPullIntoDescriptor), [[byobRequest]] (the record of a
+// ReadableStreamBYOBRequest, {api, controller, view}, or null), [[autoAllocateChunkSize]],
+// [[strategyHWM]] (`hwm`), and the flags and algorithms a default controller has.
+
+function newByteControllerRecord() {
+  const c = {
+    api: undefined, stream: undefined, queue: undefined, queueTotalSize: 0, started: false, closeRequested: false,
+    pullAgain: false, pulling: false, hwm: 0, pull: undefined, cancel: undefined, autoAllocateChunkSize: undefined,
+    pendingPullIntos: [], byobRequest: null,
+  };
+  new ReadableByteStreamController(kStreamInternal, c);
+  return c;
+}
+
+// A pull-into descriptor. `readerType` is "default", "byob", or "none" once the reader that
+// asked for it was released.
+function newPullIntoDescriptor(buffer, bufferByteLength, byteOffset, byteLength, minimumFill, elementSize, ctor, readerType) {
+  return { buffer, bufferByteLength, byteOffset, byteLength, bytesFilled: 0, minimumFill, elementSize, ctor, readerType };
+}
+
+// SetUpReadableByteStreamController.
+function setUpByteController(rs, c, startAlgorithm, pullAlgorithm, cancelAlgorithm, highWaterMark, autoAllocateChunkSize) {
+  c.stream = rs;
+  c.pullAgain = false;
+  c.pulling = false;
+  c.byobRequest = null;
+  resetQueue(c);
+  c.closeRequested = false;
+  c.started = false;
+  c.hwm = highWaterMark;
+  c.pull = pullAlgorithm;
+  c.cancel = cancelAlgorithm;
+  c.autoAllocateChunkSize = autoAllocateChunkSize;
+  c.pendingPullIntos = [];
+  rs.controller = c;
+  const startResult = startAlgorithm();
+  $promiseThen(promiseResolvedWith(startResult), () => {
+    c.started = true;
+    byteControllerCallPullIfNeeded(c);
+  }, (r) => byteControllerError(c, r));
+}
+
+// SetUpReadableByteStreamControllerFromUnderlyingSource.
+function setUpByteControllerFromSource(rs, source, start, pull, cancel, highWaterMark, autoAllocateChunkSize) {
+  const c = newByteControllerRecord();
+  const startAlgorithm = start === undefined ? streamsNoop : () => $apply(start, source, [c.api]);
+  const pullAlgorithm = pull === undefined ? () => promiseResolvedWith(undefined) : () => invokeAsPromise(pull, source, [c.api]);
+  const cancelAlgorithm = cancel === undefined ? () => promiseResolvedWith(undefined) : (reason) => invokeAsPromise(cancel, source, [reason]);
+  setUpByteController(rs, c, startAlgorithm, pullAlgorithm, cancelAlgorithm, highWaterMark, autoAllocateChunkSize);
+}
+
+function byteControllerCallPullIfNeeded(c) {
+  if (!byteControllerShouldCallPull(c)) return;
+  if (c.pulling) {
+    c.pullAgain = true;
+    return;
+  }
+  c.pulling = true;
+  $promiseThen(c.pull(), () => {
+    c.pulling = false;
+    if (c.pullAgain) {
+      c.pullAgain = false;
+      byteControllerCallPullIfNeeded(c);
+    }
+  }, (e) => byteControllerError(c, e));
+}
+
+function byteControllerShouldCallPull(c) {
+  const rs = c.stream;
+  if (rs.state !== "readable") return false;
+  if (c.closeRequested) return false;
+  if (!c.started) return false;
+  if (readableStreamNumReadRequests(rs) > 0) return true;
+  if (readableStreamNumReadIntoRequests(rs) > 0) return true;
+  return readableControllerGetDesiredSize(c) > 0;
+}
+
+function byteControllerClearAlgorithms(c) {
+  c.pull = undefined;
+  c.cancel = undefined;
+}
+
+function byteControllerClearPendingPullIntos(c) {
+  byteControllerInvalidateBYOBRequest(c);
+  c.pendingPullIntos = [];
+}
+
+function byteControllerClose(c) {
+  const rs = c.stream;
+  if (c.closeRequested || rs.state !== "readable") return;
+  if (c.queueTotalSize > 0) {
+    c.closeRequested = true;
+    return;
+  }
+  if (c.pendingPullIntos.length > 0) {
+    const first = c.pendingPullIntos[0];
+    if (first.bytesFilled % first.elementSize !== 0) {
+      const e = new $TypeError("Insufficient bytes to fill elements in the given buffer");
+      byteControllerError(c, e);
+      throw e;
+    }
+  }
+  byteControllerClearAlgorithms(c);
+  readableStreamClose(rs);
+}
+
+function byteControllerCommitPullIntoDescriptor(rs, pullInto) {
+  const done = rs.state === "closed";
+  const filledView = byteControllerConvertPullIntoDescriptor(pullInto);
+  if (pullInto.readerType === "default") readableStreamFulfillReadRequest(rs, filledView, done);
+  else readableStreamFulfillReadIntoRequest(rs, filledView, done);
+}
+
+function byteControllerConvertPullIntoDescriptor(pullInto) {
+  const buffer = transferArrayBuffer(pullInto.buffer);
+  return new pullInto.ctor(buffer, pullInto.byteOffset, pullInto.bytesFilled / pullInto.elementSize);
+}
+
+// ReadableByteStreamControllerEnqueue: the chunk's buffer is transferred to the stream.
+function byteControllerEnqueue(c, chunk) {
+  const rs = c.stream;
+  if (c.closeRequested || rs.state !== "readable") return;
+  const v = viewParts(chunk);
+  if (isDetachedBuffer(v.buffer)) throw new $TypeError("The chunk's buffer is detached and so cannot be enqueued");
+  const transferredBuffer = transferArrayBuffer(v.buffer);
+  byteControllerEnqueueBuffer(c, transferredBuffer, v.byteOffset, v.byteLength, undefined);
+}
+
+// The rest of ReadableByteStreamControllerEnqueue, given the transferred buffer. `view`,
+// when given, is a Uint8Array over exactly those bytes that a waiting default read gets
+// (instead of a new one).
+function byteControllerEnqueueBuffer(c, transferredBuffer, byteOffset, byteLength, view) {
+  const rs = c.stream;
+  if (c.pendingPullIntos.length > 0) {
+    const first = c.pendingPullIntos[0];
+    if (isDetachedBuffer(first.buffer)) throw new $TypeError("The BYOB request's buffer has been detached and so cannot be filled with an enqueued chunk");
+    byteControllerInvalidateBYOBRequest(c);
+    first.buffer = transferArrayBuffer(first.buffer);
+    if (first.readerType === "none") byteControllerEnqueueDetachedPullIntoToQueue(c, first);
+  }
+  if (readableStreamHasDefaultReader(rs)) {
+    byteControllerProcessReadRequestsUsingQueue(c);
+    if (readableStreamNumReadRequests(rs) === 0) {
+      byteControllerEnqueueChunkToQueue(c, transferredBuffer, byteOffset, byteLength);
+    } else {
+      if (c.pendingPullIntos.length > 0) byteControllerShiftPendingPullInto(c);
+      const transferredView = view !== undefined ? view : new $Uint8Array(transferredBuffer, byteOffset, byteLength);
+      readableStreamFulfillReadRequest(rs, transferredView, false);
+    }
+  } else if (readableStreamHasBYOBReader(rs)) {
+    byteControllerEnqueueChunkToQueue(c, transferredBuffer, byteOffset, byteLength);
+    const filledPullIntos = byteControllerProcessPullIntoDescriptorsUsingQueue(c);
+    for (let i = 0; i < filledPullIntos.length; i++) byteControllerCommitPullIntoDescriptor(rs, filledPullIntos[i]);
+  } else {
+    byteControllerEnqueueChunkToQueue(c, transferredBuffer, byteOffset, byteLength);
+  }
+  byteControllerCallPullIfNeeded(c);
+}
+
+function byteControllerEnqueueChunkToQueue(c, buffer, byteOffset, byteLength) {
+  c.queue.push({ buffer, byteOffset, byteLength });
+  c.queueTotalSize += byteLength;
+}
+
+function byteControllerEnqueueClonedChunkToQueue(c, buffer, byteOffset, byteLength) {
+  let clone;
+  try {
+    clone = cloneArrayBuffer(buffer, byteOffset, byteLength);
+  } catch (e) {
+    byteControllerError(c, e);
+    throw e;
+  }
+  byteControllerEnqueueChunkToQueue(c, clone, 0, byteLength);
+}
+
+// The bytes a released reader's pull-into got go to the queue, for the next reader.
+function byteControllerEnqueueDetachedPullIntoToQueue(c, pullInto) {
+  if (pullInto.bytesFilled > 0) byteControllerEnqueueClonedChunkToQueue(c, pullInto.buffer, pullInto.byteOffset, pullInto.bytesFilled);
+  byteControllerShiftPendingPullInto(c);
+}
+
+function byteControllerError(c, e) {
+  const rs = c.stream;
+  if (rs.state !== "readable") return;
+  byteControllerClearPendingPullIntos(c);
+  resetQueue(c);
+  byteControllerClearAlgorithms(c);
+  readableStreamError(rs, e);
+}
+
+function byteControllerFillHeadPullIntoDescriptor(c, size, pullInto) {
+  pullInto.bytesFilled += size;
+}
+
+// Copies queued bytes into `pullInto`, as many as fit and whole elements; returns whether it
+// now holds its minimum fill.
+function byteControllerFillPullIntoDescriptorFromQueue(c, pullInto) {
+  const maxBytesToCopy = $Math.min(c.queueTotalSize, pullInto.byteLength - pullInto.bytesFilled);
+  const maxBytesFilled = pullInto.bytesFilled + maxBytesToCopy;
+  let totalBytesToCopyRemaining = maxBytesToCopy;
+  let ready = false;
+  const remainderBytes = maxBytesFilled % pullInto.elementSize;
+  const maxAlignedBytes = maxBytesFilled - remainderBytes;
+  if (maxAlignedBytes >= pullInto.minimumFill) {
+    totalBytesToCopyRemaining = maxAlignedBytes - pullInto.bytesFilled;
+    ready = true;
+  }
+  const queue = c.queue;
+  while (totalBytesToCopyRemaining > 0) {
+    const head = queue.peek();
+    const bytesToCopy = $Math.min(totalBytesToCopyRemaining, head.byteLength);
+    const destStart = pullInto.byteOffset + pullInto.bytesFilled;
+    copyDataBlockBytes(pullInto.buffer, destStart, head.buffer, head.byteOffset, bytesToCopy);
+    if (head.byteLength === bytesToCopy) {
+      queue.shift();
+    } else {
+      head.byteOffset += bytesToCopy;
+      head.byteLength -= bytesToCopy;
+    }
+    c.queueTotalSize -= bytesToCopy;
+    byteControllerFillHeadPullIntoDescriptor(c, bytesToCopy, pullInto);
+    totalBytesToCopyRemaining -= bytesToCopy;
+  }
+  return ready;
+}
+
+// CopyDataBlockBytes, after checking CanCopyDataBlockBytes (whose failure would be a bug
+// here: it throws rather than touch memory it should not).
+function copyDataBlockBytes(toBuffer, toIndex, fromBuffer, fromIndex, count) {
+  if (toBuffer === fromBuffer || isDetachedBuffer(toBuffer) || isDetachedBuffer(fromBuffer) ||
+      toIndex + count > $arrayBufferByteLength(toBuffer) || fromIndex + count > $arrayBufferByteLength(fromBuffer)) {
+    throw new $TypeError("Cannot copy the bytes of a readable byte stream's queue");
+  }
+  $typedArraySet(new $Uint8Array(toBuffer, toIndex, count), new $Uint8Array(fromBuffer, fromIndex, count));
+}
+
+function byteControllerFillReadRequestFromQueue(c, request) {
+  const entry = c.queue.shift();
+  c.queueTotalSize -= entry.byteLength;
+  byteControllerHandleQueueDrain(c);
+  const view = new $Uint8Array(entry.buffer, entry.byteOffset, entry.byteLength);
+  request.chunk(view);
+}
+
+// ReadableByteStreamControllerGetBYOBRequest: the request record, or null.
+function byteControllerGetBYOBRequest(c) {
+  if (c.byobRequest === null && c.pendingPullIntos.length > 0) {
+    const first = c.pendingPullIntos[0];
+    const view = new $Uint8Array(first.buffer, first.byteOffset + first.bytesFilled, first.byteLength - first.bytesFilled);
+    const request = { api: undefined, controller: c, view };
+    new ReadableStreamBYOBRequest(kStreamInternal, request);
+    c.byobRequest = request;
+  }
+  return c.byobRequest;
+}
+
+function byteControllerHandleQueueDrain(c) {
+  if (c.queueTotalSize === 0 && c.closeRequested) {
+    byteControllerClearAlgorithms(c);
+    readableStreamClose(c.stream);
+  } else {
+    byteControllerCallPullIfNeeded(c);
+  }
+}
+
+function byteControllerInvalidateBYOBRequest(c) {
+  const request = c.byobRequest;
+  if (request === null) return;
+  request.controller = undefined;
+  request.view = null;
+  c.byobRequest = null;
+}
+
+// Fills pending pull-intos from the queue; returns those now filled (removed from the list),
+// to be committed by the caller once all are.
+function byteControllerProcessPullIntoDescriptorsUsingQueue(c) {
+  const filledPullIntos = [];
+  while (c.pendingPullIntos.length > 0) {
+    if (c.queueTotalSize === 0) break;
+    const pullInto = c.pendingPullIntos[0];
+    if (byteControllerFillPullIntoDescriptorFromQueue(c, pullInto)) {
+      byteControllerShiftPendingPullInto(c);
+      $push(filledPullIntos, pullInto);
+    }
+  }
+  return filledPullIntos;
+}
+
+function byteControllerProcessReadRequestsUsingQueue(c) {
+  const reader = c.stream.reader;
+  while (reader.readRequests.length > 0) {
+    if (c.queueTotalSize === 0) return;
+    const request = reader.readRequests.shift();
+    byteControllerFillReadRequestFromQueue(c, request);
+  }
+}
+
+// ReadableByteStreamControllerPullInto: a BYOB read of `view` (its buffer is transferred
+// into the descriptor), of at least `min` elements.
+function byteControllerPullInto(c, view, min, request) {
+  const rs = c.stream;
+  const v = viewParts(view);
+  const minimumFill = min * v.elementSize;
+  let buffer;
+  try {
+    buffer = transferArrayBuffer(v.buffer);
+  } catch (e) {
+    request.error(e);
+    return;
+  }
+  const pullInto = newPullIntoDescriptor(buffer, $arrayBufferByteLength(buffer), v.byteOffset, v.byteLength, minimumFill, v.elementSize, v.ctor, "byob");
+  if (c.pendingPullIntos.length > 0) {
+    $push(c.pendingPullIntos, pullInto);
+    rs.reader.readIntoRequests.push(request);
+    return;
+  }
+  if (rs.state === "closed") {
+    const emptyView = new v.ctor(pullInto.buffer, pullInto.byteOffset, 0);
+    request.close(emptyView);
+    return;
+  }
+  if (c.queueTotalSize > 0) {
+    if (byteControllerFillPullIntoDescriptorFromQueue(c, pullInto)) {
+      const filledView = byteControllerConvertPullIntoDescriptor(pullInto);
+      byteControllerHandleQueueDrain(c);
+      request.chunk(filledView);
+      return;
+    }
+    if (c.closeRequested) {
+      const e = new $TypeError("Insufficient bytes to fill elements in the given buffer");
+      byteControllerError(c, e);
+      request.error(e);
+      return;
+    }
+  }
+  $push(c.pendingPullIntos, pullInto);
+  rs.reader.readIntoRequests.push(request);
+  byteControllerCallPullIfNeeded(c);
+}
+
+// ReadableByteStreamControllerRespond (the source wrote `bytesWritten` bytes into the
+// BYOB request's view).
+function byteControllerRespond(c, bytesWritten) {
+  const first = c.pendingPullIntos[0];
+  if (c.stream.state === "closed") {
+    if (bytesWritten !== 0) throw new $TypeError("bytesWritten must be 0 when calling respond() on a closed stream");
+  } else {
+    if (bytesWritten === 0) throw new $TypeError("bytesWritten must be greater than 0 when calling respond() on a readable stream");
+    if (first.bytesFilled + bytesWritten > first.byteLength) throw new $RangeError("bytesWritten out of range");
+  }
+  first.buffer = transferArrayBuffer(first.buffer);
+  byteControllerRespondInternal(c, bytesWritten);
+}
+
+function byteControllerRespondInClosedState(c, first) {
+  if (first.readerType === "none") byteControllerShiftPendingPullInto(c);
+  const rs = c.stream;
+  if (readableStreamHasBYOBReader(rs)) {
+    const filledPullIntos = [];
+    while (filledPullIntos.length < readableStreamNumReadIntoRequests(rs)) $push(filledPullIntos, byteControllerShiftPendingPullInto(c));
+    for (let i = 0; i < filledPullIntos.length; i++) byteControllerCommitPullIntoDescriptor(rs, filledPullIntos[i]);
+  }
+}
+
+function byteControllerRespondInReadableState(c, bytesWritten, pullInto) {
+  byteControllerFillHeadPullIntoDescriptor(c, bytesWritten, pullInto);
+  if (pullInto.readerType === "none") {
+    byteControllerEnqueueDetachedPullIntoToQueue(c, pullInto);
+    const filledPullIntos = byteControllerProcessPullIntoDescriptorsUsingQueue(c);
+    for (let i = 0; i < filledPullIntos.length; i++) byteControllerCommitPullIntoDescriptor(c.stream, filledPullIntos[i]);
+    return;
+  }
+  // Not yet at its minimum fill: it stays first, for the source to go on filling.
+  if (pullInto.bytesFilled < pullInto.minimumFill) return;
+  byteControllerShiftPendingPullInto(c);
+  const remainderSize = pullInto.bytesFilled % pullInto.elementSize;
+  if (remainderSize > 0) {
+    const end = pullInto.byteOffset + pullInto.bytesFilled;
+    byteControllerEnqueueClonedChunkToQueue(c, pullInto.buffer, end - remainderSize, remainderSize);
+  }
+  pullInto.bytesFilled -= remainderSize;
+  const filledPullIntos = byteControllerProcessPullIntoDescriptorsUsingQueue(c);
+  byteControllerCommitPullIntoDescriptor(c.stream, pullInto);
+  for (let i = 0; i < filledPullIntos.length; i++) byteControllerCommitPullIntoDescriptor(c.stream, filledPullIntos[i]);
+}
+
+function byteControllerRespondInternal(c, bytesWritten) {
+  const first = c.pendingPullIntos[0];
+  byteControllerInvalidateBYOBRequest(c);
+  if (c.stream.state === "closed") byteControllerRespondInClosedState(c, first);
+  else byteControllerRespondInReadableState(c, bytesWritten, first);
+  byteControllerCallPullIfNeeded(c);
+}
+
+// ReadableByteStreamControllerRespondWithNewView: the source wrote into `view`, a view of
+// the BYOB request's memory (or of a transfer of it).
+function byteControllerRespondWithNewView(c, view) {
+  const first = c.pendingPullIntos[0];
+  const v = viewParts(view);
+  if (c.stream.state === "closed") {
+    if (v.byteLength !== 0) throw new $TypeError("The view's length must be 0 when calling respondWithNewView() on a closed stream");
+  } else if (v.byteLength === 0) {
+    throw new $TypeError("The view's length must be greater than 0 when calling respondWithNewView() on a readable stream");
+  }
+  if (first.byteOffset + first.bytesFilled !== v.byteOffset) throw new $RangeError("The region specified by view does not match byobRequest");
+  if (first.bufferByteLength !== $arrayBufferByteLength(v.buffer)) throw new $RangeError("The buffer of view has different capacity than byobRequest");
+  if (first.bytesFilled + v.byteLength > first.byteLength) throw new $RangeError("The region specified by view is larger than byobRequest");
+  const viewByteLength = v.byteLength;
+  first.buffer = transferArrayBuffer(v.buffer);
+  byteControllerRespondInternal(c, viewByteLength);
+}
+
+function byteControllerShiftPendingPullInto(c) {
+  return $arrayShift(c.pendingPullIntos);
+}
+
+// [[CancelSteps]]
+function byteControllerCancelSteps(c, reason) {
+  byteControllerClearPendingPullIntos(c);
+  resetQueue(c);
+  const result = c.cancel(reason);
+  byteControllerClearAlgorithms(c);
+  return result;
+}
+
+// [[PullSteps]]: a default reader's read is answered from the queue, or waits (with an
+// auto-allocated buffer for the source to fill, when autoAllocateChunkSize is set).
+function byteControllerPullSteps(c, request) {
+  const rs = c.stream;
+  if (c.queueTotalSize > 0) {
+    byteControllerFillReadRequestFromQueue(c, request);
+    return;
+  }
+  const autoAllocateChunkSize = c.autoAllocateChunkSize;
+  if (autoAllocateChunkSize !== undefined) {
+    let buffer;
+    try {
+      buffer = new $ArrayBuffer(autoAllocateChunkSize);
+    } catch (e) {
+      request.error(e);
+      return;
+    }
+    $push(c.pendingPullIntos, newPullIntoDescriptor(buffer, autoAllocateChunkSize, 0, autoAllocateChunkSize, 1, 1, $Uint8Array, "default"));
+  }
+  rs.reader.readRequests.push(request);
+  byteControllerCallPullIfNeeded(c);
+}
+
+// [[ReleaseSteps]]: the first pull-into stays (the source may be filling it) but belongs to
+// no reader any more; the others go.
+function byteControllerReleaseSteps(c) {
+  if (c.pendingPullIntos.length > 0) {
+    const first = c.pendingPullIntos[0];
+    first.readerType = "none";
+    c.pendingPullIntos = [first];
+  }
+}
+
+// ---------------------------------------------------------------------------------------
 // ReadableStream and its reader, controllers and async iterator.
 
 let readableOf; // (v) => the record of a ReadableStream, or undefined
@@ -906,18 +1731,16 @@ class ReadableStream {
     const rs = newReadableRecord(isBytes);
     this.#rs = rs;
     rs.api = this;
-    let hwm;
-    let size;
     if (isBytes) {
       if (strat.size !== undefined) throw new $RangeError(`${where}: The strategy for a byte stream cannot have a size function.`);
-      hwm = extractHighWaterMark(strat, 0);
+      const hwm = extractHighWaterMark(strat, 0);
       if (autoAllocateChunkSize === 0) throw new $TypeError(`${where}: autoAllocateChunkSize must be greater than 0.`);
-      size = sizeOfBytes;
+      setUpByteControllerFromSource(rs, underlyingSource, start, pull, cancel, hwm, autoAllocateChunkSize);
     } else {
-      size = extractSizeAlgorithm(strat);
-      hwm = extractHighWaterMark(strat, 1);
+      const size = extractSizeAlgorithm(strat);
+      const hwm = extractHighWaterMark(strat, 1);
+      setUpReadableControllerFromSource(rs, underlyingSource, start, pull, cancel, hwm, size);
     }
-    setUpReadableControllerFromSource(rs, underlyingSource, start, pull, cancel, hwm, size);
   }
 
   static from(asyncIterable) {
@@ -953,13 +1776,7 @@ class ReadableStream {
       }
     }
     if (mode === undefined) return acquireReader(rs, where).api;
-    if (rs.reader !== undefined) {
-      throw new $TypeError(`${where}: ReadableStreamBYOBReader constructor can only accept readable streams that are not yet locked to a reader`);
-    }
-    if (!rs.isBytes) {
-      throw new $TypeError(`${where}: Cannot use a BYOB reader with a non-byte stream`);
-    }
-    throw new $TypeError(`${where}: BYOB readers are not supported; read byte streams with a default reader`);
+    return acquireBYOBReader(rs, where).api;
   }
 
   pipeThrough(transform, options = undefined) {
@@ -1101,6 +1918,89 @@ class ReadableStreamDefaultReader {
   }
 }
 
+let byobReaderOf; // (v) => the record of a ReadableStreamBYOBReader, or undefined
+
+class ReadableStreamBYOBReader {
+  #reader;
+
+  constructor(stream, rec = undefined) {
+    if (stream === kStreamInternal) {
+      this.#reader = rec;
+      rec.api = this;
+      return;
+    }
+    const where = "Failed to construct 'ReadableStreamBYOBReader'";
+    if (arguments.length < 1) throw argumentsRequired(where, 1, 0);
+    const rs = readableOf(stream);
+    if (rs === undefined) throw new $TypeError(`${where}: parameter 1 is not of type 'ReadableStream'.`);
+    const reader = newBYOBReaderRecord();
+    setUpBYOBReader(reader, rs, where);
+    this.#reader = reader;
+    reader.api = this;
+  }
+
+  get closed() {
+    const reader = byobReaderOf(this);
+    if (reader === undefined) return promiseRejectedWith(illegalInvocation());
+    return reader.closed.promise;
+  }
+
+  read(view, options = undefined) {
+    const reader = byobReaderOf(this);
+    if (reader === undefined) return promiseRejectedWith(illegalInvocation());
+    const where = "Failed to execute 'read' on 'ReadableStreamBYOBReader'";
+    if (arguments.length < 1) return promiseRejectedWith(argumentsRequired(where, 1, 0));
+    let v;
+    let min = 1;
+    try {
+      v = arrayBufferViewArg(where, 1, view);
+      const d = dictionaryArg(where, "ReadableStreamBYOBReaderReadOptions", options);
+      if (d !== undefined && d.min !== undefined) min = enforceRangeMember(where, "ReadableStreamBYOBReaderReadOptions", "min", d.min);
+    } catch (e) {
+      return promiseRejectedWith(e);
+    }
+    if (v.byteLength === 0) return promiseRejectedWith(new $TypeError(`${where}: This readable stream reader cannot be used to read as the view has byte length equal to 0`));
+    if ($arrayBufferByteLength(v.buffer) === 0) {
+      return promiseRejectedWith(new $TypeError(`${where}: This readable stream reader cannot be used to read as the viewed array buffer has 0 byte length`));
+    }
+    if (isDetachedBuffer(v.buffer)) return promiseRejectedWith(new $TypeError(`${where}: This readable stream reader cannot be used to read as the viewed array buffer is detached`));
+    if (min === 0) return promiseRejectedWith(new $TypeError(`${where}: Options "min" must be greater than zero`));
+    if (min > v.length) {
+      return promiseRejectedWith(new $RangeError(`${where}: Options "min" must be less than or equal to the view's ${v.isTypedArray ? "length" : "byteLength"}`));
+    }
+    if (reader.stream === undefined) {
+      return promiseRejectedWith(new $TypeError(`${where}: This readable stream reader has been released and cannot be used to read from its previous owner stream`));
+    }
+    const d = newDeferred();
+    byobReaderRead(reader, view, min, {
+      chunk: (chunk) => resolveDeferred(d, { value: chunk, done: false }),
+      close: (chunk) => resolveDeferred(d, { value: chunk, done: true }),
+      error: (e) => rejectDeferred(d, e),
+    });
+    return d.promise;
+  }
+
+  releaseLock() {
+    const reader = byobReaderOf(this);
+    if (reader === undefined) throw illegalInvocation();
+    if (reader.stream === undefined) return;
+    byobReaderRelease(reader);
+  }
+
+  cancel(reason = undefined) {
+    const reader = byobReaderOf(this);
+    if (reader === undefined) return promiseRejectedWith(illegalInvocation());
+    if (reader.stream === undefined) {
+      return promiseRejectedWith(new $TypeError("Failed to execute 'cancel' on 'ReadableStreamBYOBReader': This readable stream reader has been released and cannot be used to cancel its previous owner stream"));
+    }
+    return readableStreamCancel(reader.stream, reason);
+  }
+
+  static {
+    byobReaderOf = (v) => (isObjectLike(v) && #reader in v ? v.#reader : undefined);
+  }
+}
+
 let readableControllerOf; // (v) => the record of a ReadableStreamDefaultController, or undefined
 
 class ReadableStreamDefaultController {
@@ -1155,7 +2055,7 @@ class ReadableStreamDefaultController {
 
 let byteControllerOf; // (v) => the record of a ReadableByteStreamController, or undefined
 
-// The controller of a `type: "bytes"` stream (see the top of this file).
+// The controller of a readable byte stream (`type: "bytes"`).
 class ReadableByteStreamController {
   #c;
 
@@ -1166,8 +2066,10 @@ class ReadableByteStreamController {
   }
 
   get byobRequest() {
-    if (byteControllerOf(this) === undefined) throw illegalInvocation();
-    return null;
+    const c = byteControllerOf(this);
+    if (c === undefined) throw illegalInvocation();
+    const request = byteControllerGetBYOBRequest(c);
+    return request === null ? null : request.api;
   }
 
   get desiredSize() {
@@ -1185,7 +2087,7 @@ class ReadableByteStreamController {
     if (c.stream.state !== "readable") {
       throw new $TypeError(`Failed to execute 'close' on 'ReadableByteStreamController': The stream (in ${c.stream.state} state) is not in the readable state and cannot be closed`);
     }
-    readableControllerClose(c);
+    byteControllerClose(c);
   }
 
   enqueue(chunk) {
@@ -1193,24 +2095,71 @@ class ReadableByteStreamController {
     if (c === undefined) throw illegalInvocation();
     const where = "Failed to execute 'enqueue' on 'ReadableByteStreamController'";
     if (arguments.length < 1) throw argumentsRequired(where, 1, 0);
-    if (!$isView(chunk)) throw new $TypeError(`${where}: parameter 1 is not of type 'ArrayBufferView'.`);
-    if (chunk.byteLength === 0) throw new $TypeError(`${where}: chunk must have non-zero byteLength`);
-    if (chunk.buffer.byteLength === 0) throw new $TypeError(`${where}: chunk's buffer must have non-zero byteLength`);
+    const v = arrayBufferViewArg(where, 1, chunk);
+    if (v.byteLength === 0) throw new $TypeError(`${where}: chunk must have non-zero byteLength`);
+    if ($arrayBufferByteLength(v.buffer) === 0) throw new $TypeError(`${where}: chunk's buffer must have non-zero byteLength`);
     if (c.closeRequested) throw new $TypeError(`${where}: stream is closed or draining`);
     if (c.stream.state !== "readable") {
       throw new $TypeError(`${where}: The stream (in ${c.stream.state} state) is not in the readable state and cannot be enqueued to`);
     }
-    readableControllerEnqueue(c, transferredBytes(chunk));
+    byteControllerEnqueue(c, chunk);
   }
 
   error(e = undefined) {
     const c = byteControllerOf(this);
     if (c === undefined) throw illegalInvocation();
-    readableControllerError(c, e);
+    byteControllerError(c, e);
   }
 
   static {
     byteControllerOf = (v) => (isObjectLike(v) && #c in v ? v.#c : undefined);
+  }
+}
+
+let byobRequestOf; // (v) => the record of a ReadableStreamBYOBRequest, or undefined
+
+// A byte stream's pending BYOB read, as its source sees it (controller.byobRequest).
+class ReadableStreamBYOBRequest {
+  #request;
+
+  constructor(key = undefined, rec = undefined) {
+    if (key !== kStreamInternal) throw new $TypeError("Illegal constructor");
+    this.#request = rec;
+    rec.api = this;
+  }
+
+  get view() {
+    const request = byobRequestOf(this);
+    if (request === undefined) throw illegalInvocation();
+    return request.view;
+  }
+
+  respond(bytesWritten) {
+    const request = byobRequestOf(this);
+    if (request === undefined) throw illegalInvocation();
+    const where = "Failed to execute 'respond' on 'ReadableStreamBYOBRequest'";
+    if (arguments.length < 1) throw argumentsRequired(where, 1, 0);
+    const n = enforceRangeArg(where, bytesWritten);
+    if (request.controller === undefined) throw new $TypeError(`${where}: This BYOB request has been invalidated`);
+    if (isDetachedBuffer($typedArrayBuffer(request.view))) {
+      throw new $TypeError(`${where}: The BYOB request's buffer has been detached and so cannot be used as a response`);
+    }
+    byteControllerRespond(request.controller, n);
+  }
+
+  respondWithNewView(view) {
+    const request = byobRequestOf(this);
+    if (request === undefined) throw illegalInvocation();
+    const where = "Failed to execute 'respondWithNewView' on 'ReadableStreamBYOBRequest'";
+    if (arguments.length < 1) throw argumentsRequired(where, 1, 0);
+    const v = arrayBufferViewArg(where, 1, view);
+    if (request.controller === undefined) throw new $TypeError(`${where}: This BYOB request has been invalidated`);
+    if (isDetachedBuffer(v.buffer)) throw new $TypeError(`${where}: The given view's buffer has been detached and so cannot be used as a response`);
+    byteControllerRespondWithNewView(request.controller, view);
+  }
+
+  static {
+    byobRequestOf = (v) => (isObjectLike(v) && #request in v ? v.#request : undefined);
   }
 }
 
@@ -2392,8 +3341,9 @@ class TextDecoderStream {
 // ---------------------------------------------------------------------------------------
 // Helpers for the Fetch objects (82_fetch.js).
 
-// A byte stream of `bytes` (a Uint8Array, handed out as the one chunk, not copied): the
-// chunk is enqueued on the first read, and an empty array gives an empty stream.
+// A byte stream of `bytes` (a Uint8Array, handed out as the one chunk to a default read,
+// neither copied nor transferred: the stream owns it): the chunk is enqueued on the first
+// pull, and an empty array gives an empty stream. BYOB reads get the bytes copied in.
 function streamFromBytes(bytes) {
   let pending = bytes;
   let rs;
@@ -2401,15 +3351,23 @@ function streamFromBytes(bytes) {
     const c = rs.controller;
     const chunk = pending;
     pending = undefined;
-    if (chunk !== undefined && chunk.byteLength > 0) readableControllerEnqueue(c, chunk);
-    readableControllerClose(c);
+    try {
+      if (chunk !== undefined && chunk.byteLength > 0) {
+        byteControllerEnqueueBuffer(c, chunk.buffer, chunk.byteOffset, chunk.byteLength, chunk);
+      }
+      // "Close" a byte stream: a BYOB read still waiting gets its bytes so far.
+      byteControllerClose(c);
+      if (c.pendingPullIntos.length > 0) byteControllerRespond(c, 0);
+    } catch (e) {
+      return promiseRejectedWith(e);
+    }
     return promiseResolvedWith(undefined);
   };
   const cancelAlgorithm = () => {
     pending = undefined;
     return promiseResolvedWith(undefined);
   };
-  rs = createReadableStream(streamsNoop, pullAlgorithm, cancelAlgorithm, 0, sizeOfBytes, true);
+  rs = createReadableByteStream(streamsNoop, pullAlgorithm, cancelAlgorithm);
   return rs.api;
 }
 
@@ -2490,7 +3448,9 @@ for (const [C, tag] of [
   [ReadableStream, "ReadableStream"],
   [ReadableStreamDefaultReader, "ReadableStreamDefaultReader"],
   [ReadableStreamDefaultController, "ReadableStreamDefaultController"],
+  [ReadableStreamBYOBReader, "ReadableStreamBYOBReader"],
   [ReadableByteStreamController, "ReadableByteStreamController"],
+  [ReadableStreamBYOBRequest, "ReadableStreamBYOBRequest"],
   [WritableStream, "WritableStream"],
   [WritableStreamDefaultWriter, "WritableStreamDefaultWriter"],
   [WritableStreamDefaultController, "WritableStreamDefaultController"],

@@ -235,3 +235,55 @@ async fn a_decompression_bomb_ends_only_its_execution() {
     let w = waiting.result.expect("the waiting execution finishes");
     assert_eq!(String::from_utf8_lossy(w.body.as_bytes()), "waited");
 }
+
+#[tokio::test]
+async fn byte_streams_fill_the_readers_buffers() {
+    let v = js(r#"
+        // A source that writes into the reader's own buffer through byobRequest.
+        let n = 0;
+        const source = new ReadableStream({
+          type: "bytes",
+          pull(c) {
+            const req = c.byobRequest;
+            const view = req.view;
+            view[0] = ++n; view[1] = n * 10;
+            req.respond(2);
+            if (n === 3) c.close();
+          },
+        });
+        const reader = source.getReader({ mode: "byob" });
+        const got = [];
+        let buf = new ArrayBuffer(8);
+        for (;;) {
+          const { value, done } = await reader.read(new Uint8Array(buf), { min: 2 });
+          if (done) break;
+          got.push([...value]);
+          buf = value.buffer;
+        }
+        // A body read with a BYOB reader, into a view larger than it.
+        const body = new Response("hello").body.getReader({ mode: "byob" });
+        const first = await body.read(new Uint8Array(16));
+        let detached;
+        const view = new Uint8Array(4);
+        const s2 = new ReadableStream({ type: "bytes", start(c) { c.enqueue(new Uint8Array([1, 2])); c.close(); } });
+        const r2 = s2.getReader({ mode: "byob" });
+        await r2.read(view);
+        detached = view.buffer.detached;
+        return {
+          got,
+          body: new TextDecoder().decode(first.value),
+          detached,
+          globals: [typeof ReadableStreamBYOBReader, typeof ReadableStreamBYOBRequest, typeof ReadableByteStreamController],
+        };
+    "#)
+    .await;
+    assert_eq!(
+        v,
+        json!({
+            "got": [[1, 10], [2, 20], [3, 30]],
+            "body": "hello",
+            "detached": true,
+            "globals": ["function", "function", "function"],
+        })
+    );
+}
