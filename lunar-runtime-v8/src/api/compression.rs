@@ -3,20 +3,17 @@
 //! by what the isolate's buffer budget has left, so a small bomb cannot grow the process.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::sync::Arc;
 
 use flate2::write::{DeflateEncoder, GzDecoder, GzEncoder, ZlibEncoder};
 use flate2::{Compression, Decompress, FlushDecompress, Status};
 
+use super::slots::Slots;
 use super::{
     arg_bytes, arg_i64, new_uint8_array, throw_error, throw_range_error, throw_type_error,
 };
 use crate::buffers::BufferBudget;
-
-/// Open codecs per worker thread; the oldest is dropped past this many.
-const MAX_OPEN: usize = 256;
 
 /// Input is fed to the gzip decoder in slices this large, so its output (deflate expands
 /// at most ~1032:1) is checked against the bound often enough.
@@ -98,6 +95,9 @@ impl Codec {
             Codec::Gunzip(w) => {
                 for slice in input.chunks(GZIP_SLICE) {
                     w.write_all(slice).map_err(corrupt)?;
+                    // The decoder holds output back until flushed: without this a chunk
+                    // whose output fits its buffer would give nothing until the end.
+                    w.flush().map_err(corrupt)?;
                     if w.get_ref().len() > cap {
                         return Err(Failure::Memory);
                     }
@@ -145,13 +145,9 @@ impl Codec {
     }
 }
 
-struct Open {
-    next: u64,
-    codecs: BTreeMap<u64, Codec>,
-}
-
 thread_local! {
-    static OPEN: RefCell<Open> = const { RefCell::new(Open { next: 0, codecs: BTreeMap::new() }) };
+    /// Open codecs on this worker; the oldest go past 256 (abandoned streams).
+    static OPEN: RefCell<Slots<Codec>> = const { RefCell::new(Slots::new(256)) };
 }
 
 /// `ops.compressOpen(format, decompress)` → the id of a new codec; throws a `TypeError`
@@ -169,14 +165,7 @@ pub(super) fn open<'s>(
             &format!("Unsupported compression format: '{format}'"),
         );
     };
-    let id = OPEN.with_borrow_mut(|o| {
-        while o.codecs.len() >= MAX_OPEN {
-            o.codecs.pop_first();
-        }
-        o.next += 1;
-        o.codecs.insert(o.next, codec);
-        o.next
-    });
+    let id = OPEN.with_borrow_mut(|o| o.insert(codec));
     #[allow(clippy::cast_precision_loss)] // ids stay far below 2^53
     rv.set_double(id as f64);
 }
@@ -194,12 +183,12 @@ pub(super) fn push<'s>(
     let last = args.get(2).boolean_value(scope);
     let budget = scope.get_slot::<Arc<BufferBudget>>().cloned();
     let cap = budget.as_ref().map_or(usize::MAX, |b| b.remaining());
-    let Some(mut codec) = OPEN.with_borrow_mut(|o| o.codecs.remove(&id)) else {
+    let Some(mut codec) = OPEN.with_borrow_mut(|o| o.take(id)) else {
         return throw_error(scope, "the compression stream is gone");
     };
     let out = codec.push(&input, last, cap);
     if out.is_ok() && !last {
-        OPEN.with_borrow_mut(|o| o.codecs.insert(id, codec));
+        OPEN.with_borrow_mut(|o| o.put(id, codec));
     }
     match out {
         Ok(bytes) => {
@@ -250,6 +239,20 @@ mod tests {
             let (a, b) = packed.split_at(packed.len() / 2);
             let back = run(format, true, &[a, b, b""], usize::MAX).unwrap();
             assert_eq!(back, text, "{format}");
+        }
+    }
+
+    #[test]
+    fn each_chunk_gives_its_output_at_once() {
+        let text = b"expected output";
+        for format in ["gzip", "deflate", "deflate-raw"] {
+            let packed = run(format, false, &[text, b""], usize::MAX).unwrap();
+            let mut c = Codec::open(format, true).unwrap();
+            assert_eq!(
+                c.push(&packed, false, usize::MAX).unwrap(),
+                text,
+                "{format}"
+            );
         }
     }
 

@@ -1,14 +1,14 @@
-//! `http.*` and `fetch`: one async op sending through the host's
+//! `http.*` and `fetch` through the host's
 //! [`HttpClient`](lunar_core::http_client::HttpClient). The prelude builds the request
-//! (argument checks, body encoding); the op merges the `query` option into the URL, sends,
-//! and resolves the response as JSON text for the prelude to unpack.
+//! (argument checks, body encoding). `httpSend` merges the `query` option into the URL,
+//! sends, and resolves the whole response as JSON text; `fetchOpen` resolves the head and
+//! registers the body, which `fetchRead` streams a chunk at a time.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
-use lunar_core::http_client::{OutboundError, OutboundRequest, OutboundResponse};
+use lunar_core::http_client::{HttpClient, OutboundError, OutboundRequest, OutboundResponse};
 use lunar_core::usage::CallKind;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -22,8 +22,6 @@ use super::{HTTP_FAILED, arg_data, arg_i64, arg_string, exec_state, return_op, t
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Spec {
-    /// `http` (Error messages, first header values, text body) or `fetch`.
-    mode: String,
     method: String,
     url: String,
     #[serde(default)]
@@ -41,47 +39,36 @@ fn yes() -> bool {
     true
 }
 
-/// `ops.httpSend(specJson, body)` → `Promise<string>` (the response as JSON); rejects with
-/// the full message (`HTTP request failed: ...`, or `fetch failed: ...` in fetch mode).
-pub(super) fn send<'s>(
+/// Starts an outbound call of op `name`: counts it, and runs `call` with the host's client
+/// and the request of argument 0 (the spec JSON) and 1 (the body) on the host runtime.
+/// Failures reject with `failure(fetch, ..)`'s message.
+fn start_call<'s, F, Fut>(
     scope: &mut v8::PinScope<'s, '_>,
-    args: v8::FunctionCallbackArguments<'s>,
-    mut rv: v8::ReturnValue<'s, v8::Value>,
-) {
+    args: &v8::FunctionCallbackArguments<'s>,
+    rv: &mut v8::ReturnValue<'s, v8::Value>,
+    fetch: bool,
+    call: F,
+) where
+    F: FnOnce(Arc<dyn HttpClient>, OutboundRequest) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<OpValue, OutboundError>> + Send,
+{
     let Some(st) = exec_state(scope) else { return };
-    let spec = arg_string(scope, &args, 0);
-    let body = arg_data(scope, &args, 1);
+    let spec = arg_string(scope, args, 0);
+    let body = arg_data(scope, args, 1);
     st.host.usage.count(CallKind::Http);
     let client = st.host.http.clone();
     let rt = st.host_rt.clone();
-    return_op(scope, &st, &mut rv, async move {
-        let spec: Spec = serde_json::from_str(&spec).map_err(|e| format!("{HTTP_FAILED}{e}"))?;
-        let fetch = spec.mode == "fetch";
+    return_op(scope, &st, rv, async move {
         let fail = move |e: OutboundError| failure(fetch, &e);
+        let spec: Spec = serde_json::from_str(&spec).map_err(|e| format!("{HTTP_FAILED}{e}"))?;
         let Some(client) = client else {
             return Err(fail(OutboundError::Request(
                 "outbound HTTP is not configured".into(),
             )));
         };
-        let url = match &spec.query {
-            Some(pairs) => merge_query(&spec.url, pairs).map_err(fail)?,
-            None => spec.url.clone(),
-        };
-        let mut req = OutboundRequest::new(spec.method.clone(), url);
-        req.headers = spec.headers;
-        req.body = body;
-        req.timeout = spec
-            .timeout_ms
-            .filter(|&ms| ms > 0)
-            .map(Duration::from_millis);
-        req.follow_redirects = spec.follow;
-        match on_host(rt.as_ref(), async move { client.send(req).await }).await {
-            Some(Ok(resp)) => Ok(OpValue::Str(if fetch {
-                fetch_json(resp)
-            } else {
-                http_json(resp)
-            })),
-            Some(Err(e)) => Err(fail(e)),
+        let req = request(spec, body).map_err(fail)?;
+        match on_host(rt.as_ref(), async move { call(client, req).await }).await {
+            Some(r) => r.map_err(fail),
             None => Err(fail(OutboundError::Request(
                 "the host task was dropped".into(),
             ))),
@@ -89,44 +76,47 @@ pub(super) fn send<'s>(
     });
 }
 
+/// The request `spec` asks for, its `query` merged into the URL.
+fn request(spec: Spec, body: Vec<u8>) -> Result<OutboundRequest, OutboundError> {
+    let url = match &spec.query {
+        Some(pairs) => merge_query(&spec.url, pairs)?,
+        None => spec.url,
+    };
+    let mut req = OutboundRequest::new(spec.method, url);
+    req.headers = spec.headers;
+    req.body = body;
+    req.timeout = spec
+        .timeout_ms
+        .filter(|&ms| ms > 0)
+        .map(Duration::from_millis);
+    req.follow_redirects = spec.follow;
+    Ok(req)
+}
+
+/// `ops.httpSend(specJson, body)` → `Promise<string>` (the response as JSON, for `http.*`);
+/// rejects with the full message (`HTTP request failed: ...`).
+pub(super) fn send<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    args: v8::FunctionCallbackArguments<'s>,
+    mut rv: v8::ReturnValue<'s, v8::Value>,
+) {
+    start_call(scope, &args, &mut rv, false, |client, req| async move {
+        Ok(OpValue::Str(http_json(client.send(req).await?)))
+    });
+}
+
 /// `ops.fetchOpen(specJson, body)` → `Promise<[headJson, bodyId]>`: `fetch` sends and
-/// resolves once the response's head arrived; its body is read with `fetchRead`.
+/// resolves once the response's head arrived; its body is read with `fetchRead`. Rejects
+/// with `fetch failed: ...`.
 pub(super) fn fetch_open<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     args: v8::FunctionCallbackArguments<'s>,
     mut rv: v8::ReturnValue<'s, v8::Value>,
 ) {
-    let Some(st) = exec_state(scope) else { return };
-    let spec = arg_string(scope, &args, 0);
-    let body = arg_data(scope, &args, 1);
-    st.host.usage.count(CallKind::Http);
-    let client = st.host.http.clone();
-    let rt = st.host_rt.clone();
-    return_op(scope, &st, &mut rv, async move {
-        let fail = |e: OutboundError| failure(true, &e);
-        let spec: Spec = serde_json::from_str(&spec).map_err(|e| format!("{HTTP_FAILED}{e}"))?;
-        let Some(client) = client else {
-            return Err(fail(OutboundError::Request(
-                "outbound HTTP is not configured".into(),
-            )));
-        };
-        let mut req = OutboundRequest::new(spec.method.clone(), spec.url.clone());
-        req.headers = spec.headers;
-        req.body = body;
-        req.follow_redirects = spec.follow;
-        match on_host(rt.as_ref(), async move { client.send_streamed(req).await }).await {
-            Some(Ok(r)) => {
-                let head = fetch_json(r.head);
-                Ok(OpValue::Stream(
-                    head,
-                    Arc::new(tokio::sync::Mutex::new(r.body)),
-                ))
-            }
-            Some(Err(e)) => Err(fail(e)),
-            None => Err(fail(OutboundError::Request(
-                "the host task was dropped".into(),
-            ))),
-        }
+    start_call(scope, &args, &mut rv, true, |client, req| async move {
+        let r = client.send_streamed(req).await?;
+        let body = Arc::new(tokio::sync::Mutex::new(r.body));
+        Ok(OpValue::Stream(fetch_head_json(r.head), body))
     });
 }
 
@@ -201,23 +191,14 @@ fn http_json(resp: OutboundResponse) -> String {
     .to_string()
 }
 
-/// Everything `Response` needs; a body that is not UTF-8 travels as base64.
-fn fetch_json(resp: OutboundResponse) -> String {
-    let (text, b64) = match String::from_utf8(resp.body) {
-        Ok(s) => (Value::String(s), Value::Null),
-        Err(e) => (
-            Value::Null,
-            Value::String(base64::engine::general_purpose::STANDARD.encode(e.as_bytes())),
-        ),
-    };
+/// Everything `Response` needs but the body (which `fetchRead` streams).
+fn fetch_head_json(resp: OutboundResponse) -> String {
     json!({
         "status": resp.status,
         "statusText": resp.status_text,
         "url": resp.url,
         "redirected": resp.redirected,
         "headers": resp.headers,
-        "body": text,
-        "bodyB64": b64,
     })
     .to_string()
 }

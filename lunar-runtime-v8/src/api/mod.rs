@@ -25,6 +25,7 @@ mod kv;
 mod log;
 mod random;
 mod router;
+mod slots;
 mod store;
 mod strings;
 mod subtle;

@@ -2,10 +2,10 @@
 //! standard, through `encoding_rs`: labels, `fatal`, `ignoreBOM` and streaming).
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 
 use encoding_rs::{CoderResult, Decoder, DecoderResult, Encoding};
 
+use super::slots::Slots;
 use super::{arg_bytes, arg_i64, new_uint8_array, return_string, throw_error, throw_range_error};
 
 /// `ops.utf8Encode(string)` → `Uint8Array`.
@@ -87,21 +87,11 @@ pub(super) fn decode<'s>(
     }
 }
 
-/// Decoders of streams in progress (`decode(chunk, {stream: true})`), by id, on this
-/// worker. A stream's decoder goes at its last chunk or its first error; the oldest are
-/// dropped past [`MAX_STREAMS`] (abandoned streams).
-struct Streams {
-    next: u64,
-    open: BTreeMap<u64, Decoder>,
-}
-
-/// Streams a worker keeps decoders for.
-const MAX_STREAMS: usize = 4096;
-
 thread_local! {
-    static STREAMS: RefCell<Streams> = const {
-        RefCell::new(Streams { next: 0, open: BTreeMap::new() })
-    };
+    /// Decoders of streams in progress (`decode(chunk, {stream: true})`) on this worker. A
+    /// stream's decoder goes at its last chunk or its first error; the oldest go past 4096
+    /// (abandoned streams).
+    static STREAMS: RefCell<Slots<Decoder>> = const { RefCell::new(Slots::new(4096)) };
 }
 
 /// `ops.textStreamOpen(name, ignoreBOM)` → the id of a new stream decoder.
@@ -115,14 +105,7 @@ pub(super) fn stream_open<'s>(
     let Some(d) = decoder(&name, ignore_bom) else {
         return throw_range_error(scope, &format!("unknown encoding {name}"));
     };
-    let id = STREAMS.with_borrow_mut(|s| {
-        while s.open.len() >= MAX_STREAMS {
-            s.open.pop_first();
-        }
-        s.next += 1;
-        s.open.insert(s.next, d);
-        s.next
-    });
+    let id = STREAMS.with_borrow_mut(|s| s.insert(d));
     #[allow(clippy::cast_precision_loss)] // ids stay far below 2^53
     rv.set_double(id as f64);
 }
@@ -139,12 +122,12 @@ pub(super) fn stream_decode<'s>(
     let bytes = arg_bytes(args.get(1)).unwrap_or_default();
     let fatal = args.get(2).boolean_value(scope);
     let last = args.get(3).boolean_value(scope);
-    let Some(mut d) = STREAMS.with_borrow_mut(|s| s.open.remove(&id)) else {
+    let Some(mut d) = STREAMS.with_borrow_mut(|s| s.take(id)) else {
         return throw_error(scope, "the decoder's stream is gone");
     };
     let out = decode_with(&mut d, &bytes, fatal, last);
     if out.is_some() && !last {
-        STREAMS.with_borrow_mut(|s| s.open.insert(id, d));
+        STREAMS.with_borrow_mut(|s| s.put(id, d));
     }
     match out {
         Some(text) => return_string(scope, &mut rv, &text),

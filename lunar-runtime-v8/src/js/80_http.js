@@ -62,7 +62,7 @@ function httpRequest(api, n, method, url, o, withBody) {
     timeoutMs = argInteger(api, n, "options.timeoutMs", o.timeoutMs);
     if (timeoutMs <= 0) timeoutMs = null;
   }
-  const spec = { mode: "http", method, url, headers, query, timeoutMs, follow: true };
+  const spec = { method, url, headers, query, timeoutMs, follow: true };
   return [$jsonStringify(spec), body];
 }
 

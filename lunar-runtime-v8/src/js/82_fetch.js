@@ -1,5 +1,5 @@
-// `fetch`, `Headers`, `Request`, `Response` (SPEC §5.5): a WHATWG subset with buffered
-// bodies, sent by `ops.httpSend` in fetch mode.
+// `fetch`, `Headers`, `Request`, `Response` (Fetch standard): bodies are streams; a request
+// is sent by `ops.fetchOpen` and its response body streams in through `ops.fetchRead`.
 const FETCH_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FETCH_BAD_VALUE = /[\0\r\n]|[^\0-\xff]/;
 const FORBIDDEN_METHODS = ["CONNECT", "TRACE", "TRACK"];
@@ -489,7 +489,6 @@ async function fetch(input, init = undefined) {
   const headers = [];
   for (const [n, v] of headersList(req.headers)) $push(headers, [n, v]);
   const spec = {
-    mode: "fetch",
     method: req.method,
     url: req.url,
     headers,
