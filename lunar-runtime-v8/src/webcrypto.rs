@@ -5,8 +5,8 @@
 //! Key material travels as bytes in one canonical form per key type, so a `CryptoKey`
 //! needs no native handle:
 //! - secret keys (HMAC, AES, HKDF, PBKDF2): the raw secret;
-//! - ECDSA/ECDH (P-256, P-384) and RSA: PKCS #8 DER (private), SPKI DER (public);
-//! - Ed25519: the 32-byte seed (private), the 32-byte point (public).
+//! - ECDSA/ECDH (P-256, P-384, P-521) and RSA: PKCS #8 DER (private), SPKI DER (public);
+//! - Ed25519 and X25519: the 32-byte private key, the 32-byte public key.
 
 use aes::cipher::{BlockEncrypt, KeyInit as _, generic_array::GenericArray};
 use base64::Engine as _;
@@ -60,7 +60,7 @@ pub(crate) struct Params {
     pub(crate) name: String,
     /// Canonical hash name (`SHA-256`), for HMAC, RSA, ECDSA, HKDF, PBKDF2.
     pub(crate) hash: Option<String>,
-    /// `P-256` or `P-384`.
+    /// `P-256`, `P-384` or `P-521`.
     pub(crate) named_curve: Option<String>,
     /// Key length (AES, HMAC), counter length (AES-CTR) or derived length, in bits.
     pub(crate) length: Option<u32>,
@@ -100,6 +100,7 @@ impl Params {
         match self.named_curve.as_deref() {
             Some("P-256") => Ok(Curve::P256),
             Some("P-384") => Ok(Curve::P384),
+            Some("P-521") => Ok(Curve::P521),
             Some(c) => not_supported(format!("the named curve {c} is not supported")),
             None => fail(
                 "TypeError",
@@ -184,6 +185,7 @@ macro_rules! with_hash {
 enum Curve {
     P256,
     P384,
+    P521,
 }
 
 /// Runs `$body` with `$m` naming the curve's crate (`p256` or `p384`).
@@ -196,6 +198,10 @@ macro_rules! with_curve {
             }
             Curve::P384 => {
                 use p384 as $m;
+                $body
+            }
+            Curve::P521 => {
+                use p521 as $m;
                 $body
             }
         }
@@ -224,7 +230,8 @@ pub(crate) fn sign(p: &Params, key: &[u8], data: &[u8]) -> Result<Vec<u8>> {
             with_curve!(p.curve()?, m => {
                 use m::ecdsa::signature::hazmat::PrehashSigner as _;
                 let secret = m::SecretKey::from_pkcs8_der(key).or_else(|_| data_err_key())?;
-                let signer = m::ecdsa::SigningKey::from(secret);
+                let signer = m::ecdsa::SigningKey::from_bytes(&secret.to_bytes())
+                    .or_else(|_| data_err_key())?;
                 let sig: m::ecdsa::Signature = signer
                     .sign_prehash(&digest)
                     .or_else(|e| operation(e.to_string()))?;
@@ -269,7 +276,8 @@ pub(crate) fn verify(p: &Params, key: &[u8], signature: &[u8], data: &[u8]) -> R
                 use m::ecdsa::signature::hazmat::PrehashVerifier as _;
                 use m::pkcs8::DecodePublicKey as _;
                 let public = m::PublicKey::from_public_key_der(key).or_else(|_| data_err_key())?;
-                let verifier = m::ecdsa::VerifyingKey::from(public);
+                let verifier = m::ecdsa::VerifyingKey::from_affine(*public.as_affine())
+                    .or_else(|_| data_err_key())?;
                 let Ok(sig) = m::ecdsa::Signature::from_slice(signature) else {
                     return Ok(false);
                 };
@@ -313,6 +321,7 @@ pub(crate) fn cipher(p: &Params, key: &[u8], data: &[u8], encrypt: bool) -> Resu
         "AES-GCM" => aes_gcm(p, key, data, encrypt),
         "AES-CBC" => aes_cbc(p, key, data, encrypt),
         "AES-CTR" => aes_ctr(p, key, data),
+        "AES-KW" => aes_kw(key, data, encrypt),
         "RSA-OAEP" => {
             let hash = p.hash()?;
             let label = match &p.label {
@@ -418,6 +427,31 @@ fn aes_cbc(p: &Params, key: &[u8], data_in: &[u8], encrypt: bool) -> Result<Vec<
     })
 }
 
+/// AES-KW (RFC 3394): wraps a key (a multiple of 8 bytes, at least 16).
+fn aes_kw(key: &[u8], data_in: &[u8], wrap: bool) -> Result<Vec<u8>> {
+    macro_rules! run {
+        ($kek:ty) => {{
+            let kek = <$kek>::try_from(key).or_else(|_| data_err_key())?;
+            if wrap {
+                if data_in.len() < 16 || data_in.len() % 8 != 0 {
+                    return operation("AES-KW wraps data of 16 bytes or more, a multiple of 8");
+                }
+                kek.wrap_vec(data_in).or_else(|e| operation(e.to_string()))
+            } else {
+                kek.unwrap_vec(data_in).or_else(|_| {
+                    operation("the data could not be unwrapped (integrity check failed)")
+                })
+            }
+        }};
+    }
+    match key.len() {
+        16 => run!(aes_kw::KekAes128),
+        24 => run!(aes_kw::KekAes192),
+        32 => run!(aes_kw::KekAes256),
+        n => data(format!("AES keys are 128, 192 or 256 bits, not {}", n * 8)),
+    }
+}
+
 /// AES-CTR: the rightmost `length` bits of the counter block count blocks, wrapping
 /// modulo 2^length; the other bits stay as given.
 fn aes_ctr(p: &Params, key: &[u8], data_in: &[u8]) -> Result<Vec<u8>> {
@@ -497,6 +531,18 @@ pub(crate) fn derive_bits(
             });
             truncate_bits(secret, length)
         }
+        "X25519" => {
+            let (Ok(secret), Ok(peer)) = (<[u8; 32]>::try_from(key), <[u8; 32]>::try_from(public))
+            else {
+                return data_err_key();
+            };
+            let shared = x25519_dalek::StaticSecret::from(secret)
+                .diffie_hellman(&x25519_dalek::PublicKey::from(peer));
+            if !shared.was_contributory() {
+                return operation("the shared secret is all zeros (a small-order public key)");
+            }
+            truncate_bits(shared.as_bytes().to_vec(), length)
+        }
         other => fail("InvalidAccessError", format!("{other} cannot derive bits")),
     }
 }
@@ -567,6 +613,14 @@ pub(crate) fn generate(p: &Params) -> Result<Vec<KeyData>> {
             Ok(vec![
                 KeyData::new("private", signer.to_bytes().to_vec()),
                 KeyData::new("public", signer.verifying_key().to_bytes().to_vec()),
+            ])
+        }
+        "X25519" => {
+            let secret = x25519_dalek::StaticSecret::random_from_rng(OsRng);
+            let public = x25519_dalek::PublicKey::from(&secret);
+            Ok(vec![
+                KeyData::new("private", secret.to_bytes().to_vec()),
+                KeyData::new("public", public.as_bytes().to_vec()),
             ])
         }
         "RSASSA-PKCS1-v1_5" | "RSA-PSS" | "RSA-OAEP" => {
@@ -658,6 +712,7 @@ pub(crate) fn import(p: &Params, format: &str, input: &[u8]) -> Result<KeyData> 
         }
         "ECDSA" | "ECDH" => import_ec(p, format, input, jwk.as_ref()),
         "Ed25519" => import_ed25519(format, input, jwk.as_ref()),
+        "X25519" => import_x25519(format, input, jwk.as_ref()),
         "RSASSA-PKCS1-v1_5" | "RSA-PSS" | "RSA-OAEP" => import_rsa(format, input, jwk.as_ref()),
         other => not_supported(format!("{other} keys cannot be imported")),
     }
@@ -774,6 +829,55 @@ fn import_ed25519(format: &str, input: &[u8], jwk: Option<&Value>) -> Result<Key
             }
         }
         _ => not_supported(format!("Ed25519 keys cannot be imported as {format}")),
+    }
+}
+
+/// The DER prefixes of X25519 keys (RFC 8410): SPKI and PKCS #8 v1 around the 32 bytes.
+const X25519_SPKI: [u8; 12] = [
+    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00,
+];
+const X25519_PKCS8: [u8; 16] = [
+    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
+];
+
+fn strip_prefix_32(input: &[u8], prefix: &[u8]) -> Result<Vec<u8>> {
+    match input.strip_prefix(prefix) {
+        Some(rest) if rest.len() == 32 => Ok(rest.to_vec()),
+        _ => data_err_key(),
+    }
+}
+
+fn import_x25519(format: &str, input: &[u8], jwk: Option<&Value>) -> Result<KeyData> {
+    match (format, jwk) {
+        ("raw", _) if input.len() == 32 => Ok(KeyData::new("public", input.to_vec())),
+        ("raw", _) => data("X25519 raw public keys are 32 bytes"),
+        ("spki", _) => Ok(KeyData::new(
+            "public",
+            strip_prefix_32(input, &X25519_SPKI)?,
+        )),
+        ("pkcs8", _) => Ok(KeyData::new(
+            "private",
+            strip_prefix_32(input, &X25519_PKCS8)?,
+        )),
+        ("jwk", Some(j)) => {
+            jwk_kty(j, "OKP")?;
+            if j.get("crv").and_then(Value::as_str) != Some("X25519") {
+                return data("the JWK's crv must be \"X25519\"");
+            }
+            let x = jwk_bytes(j, "x")?;
+            if j.get("d").is_none() {
+                return import_x25519("raw", &x, None);
+            }
+            let Ok(d) = <[u8; 32]>::try_from(jwk_bytes(j, "d")?.as_slice()) else {
+                return data_err_key();
+            };
+            let public = x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(d));
+            if public.as_bytes().as_slice() != x.as_slice() {
+                return data("the JWK's x does not match d");
+            }
+            Ok(KeyData::new("private", d.to_vec()))
+        }
+        _ => not_supported(format!("X25519 keys cannot be imported as {format}")),
     }
 }
 
@@ -930,6 +1034,29 @@ pub(crate) fn export(p: &Params, format: &str, kind: &str, material: &[u8]) -> R
                     let signer = ed25519_signing(material)?;
                     Ok(jwk(signer.verifying_key().as_bytes(), Some(material)))
                 }
+                _ => unsupported(),
+            }
+        }
+        "X25519" => {
+            let okp = |x: &[u8], d: Option<&[u8]>| {
+                let mut j = json!({ "kty": "OKP", "crv": "X25519", "x": b64url(x) });
+                if let Some(d) = d {
+                    j["d"] = Value::String(b64url(d));
+                }
+                Exported::Jwk(j)
+            };
+            let public_of = |d: &[u8]| -> Result<[u8; 32]> {
+                let Ok(d) = <[u8; 32]>::try_from(d) else {
+                    return data_err_key();
+                };
+                Ok(x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(d)).to_bytes())
+            };
+            match (format, kind) {
+                ("raw", "public") => Ok(Exported::Bytes(material.to_vec())),
+                ("spki", "public") => Ok(Exported::Bytes([&X25519_SPKI[..], material].concat())),
+                ("pkcs8", "private") => Ok(Exported::Bytes([&X25519_PKCS8[..], material].concat())),
+                ("jwk", "public") => Ok(okp(material, None)),
+                ("jwk", "private") => Ok(okp(&public_of(material)?, Some(material))),
                 _ => unsupported(),
             }
         }

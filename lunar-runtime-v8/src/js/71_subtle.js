@@ -48,18 +48,21 @@ define(globalThis, "CryptoKey", CryptoKey);
 // Algorithm names by operation ("get key length" is deriveKey's derived key type).
 const HASHES = ["SHA-1", "SHA-256", "SHA-384", "SHA-512"];
 const RSA = ["RSASSA-PKCS1-v1_5", "RSA-PSS", "RSA-OAEP"];
-const AES = ["AES-CTR", "AES-CBC", "AES-GCM"];
+const AES = ["AES-CTR", "AES-CBC", "AES-GCM", "AES-KW"];
+const AES_CIPHERS = ["AES-CTR", "AES-CBC", "AES-GCM"];
 const ALGORITHMS = {
   digest: HASHES,
   sign: ["RSASSA-PKCS1-v1_5", "RSA-PSS", "ECDSA", "Ed25519", "HMAC"],
-  encrypt: ["RSA-OAEP", ...AES],
-  generateKey: [...RSA, "ECDSA", "ECDH", "Ed25519", ...AES, "HMAC"],
-  importKey: [...RSA, "ECDSA", "ECDH", "Ed25519", ...AES, "HMAC", "HKDF", "PBKDF2"],
-  deriveBits: ["ECDH", "HKDF", "PBKDF2"],
+  encrypt: ["RSA-OAEP", ...AES_CIPHERS],
+  wrapKey: ["RSA-OAEP", ...AES],
+  generateKey: [...RSA, "ECDSA", "ECDH", "Ed25519", "X25519", ...AES, "HMAC"],
+  importKey: [...RSA, "ECDSA", "ECDH", "Ed25519", "X25519", ...AES, "HMAC", "HKDF", "PBKDF2"],
+  deriveBits: ["ECDH", "X25519", "HKDF", "PBKDF2"],
   keyLength: [...AES, "HMAC", "HKDF", "PBKDF2"],
 };
 ALGORITHMS.verify = ALGORITHMS.sign;
 ALGORITHMS.decrypt = ALGORITHMS.encrypt;
+ALGORITHMS.unwrapKey = ALGORITHMS.wrapKey;
 
 // Usages a key of each algorithm may have: [secret or private, public].
 const SIGN_USAGES = [["sign"], ["verify"]];
@@ -70,6 +73,8 @@ const USAGES = {
   Ed25519: SIGN_USAGES,
   "RSA-OAEP": [["decrypt", "unwrapKey"], ["encrypt", "wrapKey"]],
   ECDH: [["deriveKey", "deriveBits"], []],
+  X25519: [["deriveKey", "deriveBits"], []],
+  "AES-KW": [["wrapKey", "unwrapKey"]],
   "AES-CTR": [["encrypt", "decrypt", "wrapKey", "unwrapKey"]],
   "AES-CBC": [["encrypt", "decrypt", "wrapKey", "unwrapKey"]],
   "AES-GCM": [["encrypt", "decrypt", "wrapKey", "unwrapKey"]],
@@ -126,6 +131,7 @@ const PARAMS = {
   "EC/importKey": [["namedCurve", "string", true]],
   "HMAC/importKey": [["hash", "hash", true], ["length", "int", false]],
   "ECDH/deriveBits": [["public", "key", true]],
+  "X25519/deriveBits": [["public", "key", true]],
   "HKDF/deriveBits": [["hash", "hash", true], ["salt", "bytes", true], ["info", "bytes", true]],
   "PBKDF2/deriveBits": [["hash", "hash", true], ["salt", "bytes", true], ["iterations", "int", true]],
   "AES/keyLength": [["length", "int", true]],
@@ -143,7 +149,7 @@ function normalizeAlgorithm(method, op, alg) {
   else if (typeof alg !== "object" || alg === null) throw subtleError(method, "The provided value is not of type '(object or DOMString)'.");
   if (alg.name === undefined) throw subtleError(method, "Failed to read the 'name' property from 'Algorithm': Required member is undefined.");
   const wanted = $String(alg.name).toUpperCase();
-  const opName = op === "verify" ? "sign" : op === "decrypt" ? "encrypt" : op;
+  const opName = op === "verify" ? "sign" : op === "decrypt" || op === "wrapKey" || op === "unwrapKey" ? "encrypt" : op;
   const name = ALGORITHMS[op].find((n) => n.toUpperCase() === wanted);
   if (name === undefined) throw new DOMException("Unrecognized algorithm name", "NotSupportedError");
   const out = { name };
@@ -231,7 +237,7 @@ function makeKey(normalized, [type, material, metaJson], extractable, usages, al
     algorithm.publicExponent = ops.b64Decode(meta.publicExponent);
     algorithm.hash = { name: normalized.hash.name };
   }
-  return new CryptoKey(kCryptoKeyToken, type, type === "public" ? true : extractable, algorithm, usages, material);
+  return new CryptoKey(kCryptoKeyToken, type, extractable, algorithm, usages, material);
 }
 
 function allowedUsages(name, type) {
@@ -248,6 +254,7 @@ function jwkAlg(a) {
     case "AES-GCM":
     case "AES-CBC":
     case "AES-CTR":
+    case "AES-KW":
       return `A${a.length}${$slice(a.name, 4)}`;
     case "RSASSA-PKCS1-v1_5":
       return `RS${bits(a.hash)}`;
@@ -321,10 +328,10 @@ function deriveBitsSync(method, algorithm, baseKey, length, usage) {
   const normalized = normalizeAlgorithm(method, "deriveBits", algorithm);
   checkKey(method, baseKey, normalized.name, usage);
   let peer;
-  if (normalized.name === "ECDH") {
+  if (normalized.name === "ECDH" || normalized.name === "X25519") {
     const pub = normalized.public;
     if (pub.type !== "public") throw new DOMException("The algorithm's public key is not a public key", "InvalidAccessError");
-    if (pub.algorithm.name !== "ECDH" || pub.algorithm.namedCurve !== baseKey.algorithm.namedCurve) {
+    if (pub.algorithm.name !== normalized.name || pub.algorithm.namedCurve !== baseKey.algorithm.namedCurve) {
       throw new DOMException("The public key's algorithm does not match the base key's", "InvalidAccessError");
     }
     peer = keyMaterial(pub);
@@ -446,7 +453,7 @@ class SubtleCrypto {
   wrapKey(format, key, wrappingKey, wrapAlgorithm) {
     return promised(() => {
       requireArgs("wrapKey", arguments, 4);
-      const normalized = normalizeAlgorithm("wrapKey", "encrypt", wrapAlgorithm);
+      const normalized = normalizeAlgorithm("wrapKey", "wrapKey", wrapAlgorithm);
       checkKey("wrapKey", wrappingKey, normalized.name, "wrapKey");
       const exported = exportKeySync(format, key);
       const bytes = format === "jwk" ? ops.utf8Encode($jsonStringify(exported)) : new $Uint8Array(exported);
@@ -456,7 +463,7 @@ class SubtleCrypto {
   unwrapKey(format, wrappedKey, unwrappingKey, unwrapAlgorithm, unwrappedKeyAlgorithm, extractable, keyUsages) {
     return promised(() => {
       requireArgs("unwrapKey", arguments, 7);
-      const normalized = normalizeAlgorithm("unwrapKey", "decrypt", unwrapAlgorithm);
+      const normalized = normalizeAlgorithm("unwrapKey", "unwrapKey", unwrapAlgorithm);
       checkKey("unwrapKey", unwrappingKey, normalized.name, "unwrapKey");
       const wrapped = bufferSourceCopy("unwrapKey", "parameter 2", wrappedKey);
       const bytes = subtleOp("decrypt", opParams(normalized, unwrappingKey), keyMaterial(unwrappingKey), wrapped);

@@ -299,3 +299,63 @@ async fn keys_wrap_generate_and_refuse_misuse() {
         })
     );
 }
+
+#[tokio::test]
+async fn aes_kw_x25519_and_p521() {
+    let v = js(r#"
+        const s = crypto.subtle;
+        // RFC 3394 4.1: 128-bit key data wrapped with a 128-bit KEK.
+        const kek = await s.importKey("raw", unhex("000102030405060708090A0B0C0D0E0F"), "AES-KW", false, ["wrapKey", "unwrapKey"]);
+        const data = await s.importKey("raw", unhex("00112233445566778899AABBCCDDEEFF"), "AES-GCM", true, ["encrypt"]);
+        const wrapped = await s.wrapKey("raw", data, kek, "AES-KW");
+        const back = await s.unwrapKey("raw", wrapped, kek, "AES-KW", "AES-GCM", true, ["encrypt"]);
+        const bad = new Uint8Array(wrapped).slice(); bad[0] ^= 1;
+        // RFC 7748 6.1: Alice's private key with Bob's public key.
+        const b64u = (b) => btoa(String.fromCharCode(...b)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+        const alicePriv = unhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+        const alicePub = unhex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
+        const alice = await s.importKey("jwk", { kty: "OKP", crv: "X25519", d: b64u(alicePriv), x: b64u(alicePub) }, "X25519", true, ["deriveBits"]);
+        const bob = await s.importKey("raw", unhex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f"), "X25519", true, []);
+        const pair = await s.generateKey("X25519", true, ["deriveBits"]);
+        const p8 = await s.exportKey("pkcs8", alice);
+        const again = await s.importKey("pkcs8", p8, "X25519", false, ["deriveBits"]);
+        // P-521 ECDSA with SHA-512, through JWK.
+        const ec = await s.generateKey({ name: "ECDSA", namedCurve: "P-521" }, true, ["sign", "verify"]);
+        const msg = utf8("p521");
+        const sig = await s.sign({ name: "ECDSA", hash: "SHA-512" }, ec.privateKey, msg);
+        const pubJwk = await s.exportKey("jwk", ec.publicKey);
+        const pub = await s.importKey("jwk", pubJwk, { name: "ECDSA", namedCurve: "P-521" }, false, ["verify"]);
+        const dh = await s.generateKey({ name: "ECDH", namedCurve: "P-521" }, false, ["deriveBits"]);
+        return {
+          wrapped: hex(wrapped),
+          unwrapped: hex(await s.exportKey("raw", back)),
+          tampered: await fails(s.unwrapKey("raw", bad, kek, "AES-KW", "AES-GCM", true, ["encrypt"])),
+          kwEncrypt: await fails(s.encrypt("AES-KW", kek, new Uint8Array(16))),
+          kwBadUsage: await fails(s.generateKey({ name: "AES-KW", length: 128 }, true, ["encrypt"])),
+          shared: hex(await s.deriveBits({ name: "X25519", public: bob }, alice, 256)),
+          sharedAgain: hex(await s.deriveBits({ name: "X25519", public: bob }, again, 256)),
+          generated: (await s.deriveBits({ name: "X25519", public: pair.publicKey }, pair.privateKey, 256)).byteLength,
+          p521: [sig.byteLength, pubJwk.crv, await s.verify({ name: "ECDSA", hash: "SHA-512" }, pub, sig, msg),
+                 await s.verify({ name: "ECDSA", hash: "SHA-512" }, pub, sig, utf8("other"))],
+          p521dh: (await s.deriveBits({ name: "ECDH", public: dh.publicKey }, dh.privateKey, 528)).byteLength,
+          publicNotExtractable: [pub.extractable, bob.extractable],
+        };
+    "#)
+    .await;
+    assert_eq!(
+        v,
+        json!({
+            "wrapped": "1fa68b0a8112b447aef34bd8fb5a7b829d3e862371d2cfe5",
+            "unwrapped": "00112233445566778899aabbccddeeff",
+            "tampered": "OperationError",
+            "kwEncrypt": "NotSupportedError",
+            "kwBadUsage": "SyntaxError",
+            "shared": "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742",
+            "sharedAgain": "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742",
+            "generated": 32,
+            "p521": [132, "P-521", true, false],
+            "p521dh": 66,
+            "publicNotExtractable": [false, true],
+        })
+    );
+}
