@@ -31,10 +31,11 @@ function reportUncaught(e) {
 
 // Timers belong to the execution that set them: the host keeps the callback with that
 // execution and drops it when the execution ends.
+// The delay as HTML's `long` timeout: ToInt32 (2 ** 32 wraps to 0), negative as 0.
 function timerDelay(ms) {
   if (ms === undefined) return 0;
-  const n = $Number(ms);
-  return $isFinite(n) && n > 0 ? $trunc(n) : 0;
+  const n = $Number(ms) | 0;
+  return n > 0 ? n : 0;
 }
 
 function timerCallback(fn, args) {

@@ -7,6 +7,9 @@ class TextEncoder {
     return ops.utf8Encode($String(input));
   }
   encodeInto(source, destination) {
+    if (!(destination instanceof $Uint8Array)) {
+      throw new $TypeError("Failed to execute 'encodeInto' on 'TextEncoder': parameter 2 is not of type 'Uint8Array'.");
+    }
     const bytes = ops.utf8Encode($String(source));
     // Only whole characters are written.
     let read = 0;

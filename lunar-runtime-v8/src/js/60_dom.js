@@ -43,10 +43,18 @@ class DOMException {
 const isDOMException = DOMException.is;
 delete DOMException.is;
 $Object.setPrototypeOf(DOMException.prototype, $Error.prototype);
+// WebIDL attributes are enumerable accessors.
+for (const k of ["name", "message", "code"]) {
+  $defineProperty(DOMException.prototype, k, { enumerable: true });
+}
 $defineProperty(DOMException.prototype, $Symbol.toStringTag, { value: "DOMException", configurable: true });
+// The legacy code constants, including the three whose names no longer exist.
+const DOM_CONSTANTS = { DOMSTRING_SIZE_ERR: 2, NO_DATA_ALLOWED_ERR: 6, VALIDATION_ERR: 16 };
 for (const k of $keys(DOM_CODES)) {
-  const constName = k.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase().replace(/_ERROR$/, "_ERR");
-  const desc = { value: DOM_CODES[k], enumerable: true, writable: false, configurable: false };
+  DOM_CONSTANTS[k.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase().replace(/_ERROR$/, "_ERR")] = DOM_CODES[k];
+}
+for (const constName of $keys(DOM_CONSTANTS)) {
+  const desc = { value: DOM_CONSTANTS[constName], enumerable: true, writable: false, configurable: false };
   $defineProperty(DOMException, constName, desc);
   $defineProperty(DOMException.prototype, constName, desc);
 }

@@ -73,9 +73,16 @@ class Blob {
   }
   slice(start = undefined, end = undefined, contentType = undefined) {
     const size = this.#bytes.length;
+    // WebIDL [Clamp] long long: rounded half to even.
     const rel = (v, dflt) => {
       if (v === undefined) return dflt;
-      const n = $trunc($Number(v)) || 0;
+      const x = $Number(v);
+      let n = 0;
+      if (!$isNaN(x)) {
+        const f = $Math.floor(x);
+        const diff = x - f;
+        n = diff < 0.5 ? f : diff > 0.5 ? f + 1 : f % 2 === 0 ? f : f + 1;
+      }
       return n < 0 ? $Math.max(size + n, 0) : $Math.min(n, size);
     };
     const from = rel(start, 0);

@@ -1745,6 +1745,9 @@ class ReadableStream {
 
   static from(asyncIterable) {
     if (arguments.length < 1) throw argumentsRequired("Failed to execute 'from' on 'ReadableStream'", 1, 0);
+    if (!isObjectLike(asyncIterable)) {
+      throw new $TypeError("Failed to execute 'from' on 'ReadableStream': The provided value is not an async iterable object.");
+    }
     return readableStreamFromIterable(asyncIterable).api;
   }
 

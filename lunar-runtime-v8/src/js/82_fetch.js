@@ -25,7 +25,8 @@ let headersList; // (headers) => its [[lower-case name, value]] list
 class Headers {
   #list = [];
   constructor(init = undefined) {
-    if (init === undefined || init === null) return;
+    if (init === undefined) return;
+    if (init === null) throw new $TypeError("Failed to construct 'Headers': The provided value is not of type '(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'.");
     if (init instanceof Headers) {
       for (const [n, v] of init.#list) $push(this.#list, [n, v]);
       return;

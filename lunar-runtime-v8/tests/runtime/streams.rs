@@ -287,3 +287,25 @@ async fn byte_streams_fill_the_readers_buffers() {
         })
     );
 }
+
+#[tokio::test]
+async fn decompression_gives_each_chunks_output_before_the_end() {
+    // The writer stays open: each format's output must come from the one chunk written.
+    let v = js(r#"
+        const out = {};
+        for (const fmt of ["gzip", "deflate", "deflate-raw"]) {
+          const packed = new Uint8Array(await new Response(ReadableStream.from([utf8("expected output")]).pipeThrough(new CompressionStream(fmt))).arrayBuffer());
+          const ds = new DecompressionStream(fmt);
+          const reader = ds.readable.getReader();
+          ds.writable.getWriter().write(packed);
+          const { value } = await reader.read();
+          out[fmt] = new TextDecoder().decode(value);
+        }
+        return out;
+    "#)
+    .await;
+    assert_eq!(
+        v,
+        json!({"gzip": "expected output", "deflate": "expected output", "deflate-raw": "expected output"})
+    );
+}

@@ -526,3 +526,67 @@ async fn url_pattern_matches_like_the_standard() {
         })
     );
 }
+
+/// What the Web Platform Tests found, each fixed: timer delays as WebIDL `long`,
+/// `Blob.slice` rounding, the rest of `console`, `DOMException`'s enumerable attributes and
+/// legacy constants, and argument checks of `Headers`, `encodeInto` and `ReadableStream.from`.
+#[tokio::test]
+async fn details_the_web_platform_tests_check() {
+    let (v, lines) = js(r#"
+        const wrapped = await new Promise((resolve) => setTimeout(() => resolve("fired"), 2 ** 32));
+        const b = new Blob(["abcd"]);
+        const slices = await Promise.all([[1.5], [2.5], [0, 1.5], [1.5, 3.5]].map((a) => b.slice(...a).text()));
+        console.count(); console.count(); console.count("x"); console.countReset(); console.count();
+        console.group("g"); console.log("inside"); console.groupEnd(); console.log("outside");
+        console.assert(1 === 2, "math");
+        console.time("t"); console.timeEnd("t");
+        const throws = (f) => { try { f(); return "none"; } catch (e) { return e.name; } };
+        const enumerable = ["name", "message", "code"].map((k) => Object.getOwnPropertyDescriptor(DOMException.prototype, k).enumerable);
+        return {
+          wrapped, slices,
+          tag: Object.prototype.toString.call(console),
+          enumerable,
+          legacy: [DOMException.DOMSTRING_SIZE_ERR, DOMException.VALIDATION_ERR, new DOMException().VALIDATION_ERR],
+          headersNull: throws(() => new Headers(null)),
+          encodeIntoView: throws(() => new TextEncoder().encodeInto("a", new DataView(new ArrayBuffer(4)))),
+          fromString: throws(() => ReadableStream.from("abc")),
+        };
+    "#)
+    .await;
+    assert_eq!(
+        v,
+        json!({
+            "wrapped": "fired",
+            "slices": ["cd", "cd", "ab", "cd"],
+            "tag": "[object console]",
+            "enumerable": [true, true, true],
+            "legacy": [2, 16, 16],
+            "headersNull": "TypeError",
+            "encodeIntoView": "TypeError",
+            "fromString": "TypeError",
+        })
+    );
+    let shown: Vec<&str> = lines
+        .iter()
+        .map(|l| l.split_once(' ').map_or(l.as_str(), |(_, m)| m))
+        .filter(|m| !m.starts_with("t: "))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "default: 1",
+            "default: 2",
+            "x: 1",
+            "default: 1",
+            "g",
+            "  inside",
+            "outside",
+            "Assertion failed: math"
+        ],
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("t: ") && l.ends_with("ms")),
+        "{lines:?}"
+    );
+}
