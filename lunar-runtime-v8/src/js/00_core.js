@@ -93,6 +93,26 @@ function asBytes(v) {
   return null;
 }
 
+// The iterator of a WebIDL pair iterable (`Headers`, `URLSearchParams`): `list()` is read
+// again at every step, so entries added or removed while iterating count as the
+// standards say. It inherits from %IteratorPrototype%.
+class PairIterator {
+  #list;
+  #kind;
+  #index = 0;
+  constructor(list, kind) {
+    this.#list = list;
+    this.#kind = kind;
+  }
+  next() {
+    const entries = this.#list();
+    if (this.#index >= entries.length) return { value: undefined, done: true };
+    const [k, v] = entries[this.#index++];
+    return { value: this.#kind === "keys" ? k : this.#kind === "values" ? v : [k, v], done: false };
+  }
+}
+$Object.setPrototypeOf(PairIterator.prototype, $Object.getPrototypeOf($Object.getPrototypeOf([][$Symbol.iterator]())));
+
 function define(target, name, value) {
   $defineProperty(target, name, { value, writable: true, configurable: true, enumerable: false });
 }

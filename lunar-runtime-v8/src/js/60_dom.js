@@ -1,7 +1,7 @@
 // `DOMException`, `structuredClone` (SPEC §5.7), `atob`/`btoa` (SPEC §5.3).
 const DOM_CODES = {
   IndexSizeError: 1, HierarchyRequestError: 3, WrongDocumentError: 4, InvalidCharacterError: 5,
-  NoModificationAllowedError: 7, NotFoundError: 8, NotSupportedError: 9, InvalidStateError: 11,
+  NoModificationAllowedError: 7, NotFoundError: 8, NotSupportedError: 9, InUseAttributeError: 10, InvalidStateError: 11,
   SyntaxError: 12, InvalidModificationError: 13, NamespaceError: 14, InvalidAccessError: 15,
   TypeMismatchError: 17, SecurityError: 18, NetworkError: 19, AbortError: 20, URLMismatchError: 21,
   QuotaExceededError: 22, TimeoutError: 23, InvalidNodeTypeError: 24, DataCloneError: 25,
@@ -48,17 +48,42 @@ for (const k of ["name", "message", "code"]) {
   $defineProperty(DOMException.prototype, k, { enumerable: true });
 }
 $defineProperty(DOMException.prototype, $Symbol.toStringTag, { value: "DOMException", configurable: true });
-// The legacy code constants, including the three whose names no longer exist.
-const DOM_CONSTANTS = { DOMSTRING_SIZE_ERR: 2, NO_DATA_ALLOWED_ERR: 6, VALIDATION_ERR: 16 };
-for (const k of $keys(DOM_CODES)) {
-  DOM_CONSTANTS[k.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase().replace(/_ERROR$/, "_ERR")] = DOM_CODES[k];
-}
+// The legacy code constants, as WebIDL lists them.
+const DOM_CONSTANTS = {
+  INDEX_SIZE_ERR: 1, DOMSTRING_SIZE_ERR: 2, HIERARCHY_REQUEST_ERR: 3, WRONG_DOCUMENT_ERR: 4,
+  INVALID_CHARACTER_ERR: 5, NO_DATA_ALLOWED_ERR: 6, NO_MODIFICATION_ALLOWED_ERR: 7, NOT_FOUND_ERR: 8,
+  NOT_SUPPORTED_ERR: 9, INUSE_ATTRIBUTE_ERR: 10, INVALID_STATE_ERR: 11, SYNTAX_ERR: 12,
+  INVALID_MODIFICATION_ERR: 13, NAMESPACE_ERR: 14, INVALID_ACCESS_ERR: 15, VALIDATION_ERR: 16,
+  TYPE_MISMATCH_ERR: 17, SECURITY_ERR: 18, NETWORK_ERR: 19, ABORT_ERR: 20, URL_MISMATCH_ERR: 21,
+  QUOTA_EXCEEDED_ERR: 22, TIMEOUT_ERR: 23, INVALID_NODE_TYPE_ERR: 24, DATA_CLONE_ERR: 25,
+};
 for (const constName of $keys(DOM_CONSTANTS)) {
   const desc = { value: DOM_CONSTANTS[constName], enumerable: true, writable: false, configurable: false };
   $defineProperty(DOMException, constName, desc);
   $defineProperty(DOMException.prototype, constName, desc);
 }
 define(globalThis, "DOMException", DOMException);
+
+class QuotaExceededError extends DOMException {
+  #quota;
+  #requested;
+  constructor(message = "", options = undefined) {
+    super(message, "QuotaExceededError");
+    const o = options ?? {};
+    this.#quota = o.quota === undefined ? null : $Number(o.quota);
+    this.#requested = o.requested === undefined ? null : $Number(o.requested);
+    if ((this.#quota !== null && !(this.#quota >= 0)) || (this.#requested !== null && !(this.#requested >= 0))) {
+      throw new $RangeError("Failed to construct 'QuotaExceededError': quota and requested must be non-negative numbers");
+    }
+  }
+  get quota() {
+    return this.#quota;
+  }
+  get requested() {
+    return this.#requested;
+  }
+}
+define(globalThis, "QuotaExceededError", QuotaExceededError);
 
 function cloneError(v) {
   let what;
@@ -108,7 +133,10 @@ function structuredClone(value, options = undefined) {
     else if (v instanceof Boolean || v instanceof Number || v instanceof String || v instanceof BigInt) out = $Object(v.valueOf());
     else if (v instanceof $ArrayBuffer) {
       if (v.detached) throw new DOMException("An ArrayBuffer is detached and could not be cloned.", "DataCloneError");
-      out = v.slice(0);
+      if (v.resizable) {
+        out = new $ArrayBuffer(v.byteLength, { maxByteLength: v.maxByteLength });
+        new $Uint8Array(out).set(new $Uint8Array(v));
+      } else out = v.slice(0);
     } else if (isDOMException(v)) {
       out = new DOMException(v.message, v.name);
     } else if (v instanceof File) out = new File([v], v.name, { type: v.type, lastModified: v.lastModified });

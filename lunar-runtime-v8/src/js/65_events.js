@@ -367,6 +367,9 @@ for (const [name, value] of [
   ["AbortController", AbortController],
 ]) {
   define(globalThis, name, value);
+  if (!$Object.getOwnPropertyDescriptor(value.prototype, $Symbol.toStringTag)) {
+    $defineProperty(value.prototype, $Symbol.toStringTag, { value: name, configurable: true });
+  }
 }
 
 // The global scope is `self`, and `navigator` says what runs the code.

@@ -96,6 +96,9 @@ class Blob {
   stream() {
     return streamFromBytes(this.#bytes.slice(0));
   }
+  textStream() {
+    return this.stream().pipeThrough(new TextDecoderStream());
+  }
   async arrayBuffer() {
     return this.#bytes.slice(0).buffer;
   }

@@ -90,8 +90,9 @@ function subtleError(method, message) {
 
 // A copy of a BufferSource's bytes.
 function bufferSourceCopy(method, what, v) {
-  if (v instanceof $ArrayBuffer) return new $Uint8Array(v.slice(0));
-  if ($isView(v)) return new $Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+  // A detached buffer has no bytes.
+  if (v instanceof $ArrayBuffer) return v.detached ? new $Uint8Array(0) : new $Uint8Array(v.slice(0));
+  if ($isView(v)) return v.buffer.detached ? new $Uint8Array(0) : new $Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
   throw subtleError(method, `${what} is not of type '(ArrayBuffer or ArrayBufferView)'.`);
 }
 

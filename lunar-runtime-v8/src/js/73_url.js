@@ -103,16 +103,16 @@ class URLSearchParams {
     this.#update();
   }
   forEach(callback, thisArg = undefined) {
-    for (const [k, v] of this.#list) $apply(callback, thisArg, [v, k, this]);
+    for (const [k, v] of this.entries()) $apply(callback, thisArg, [v, k, this]);
   }
-  *entries() {
-    for (const [k, v] of this.#list) yield [k, v];
+  entries() {
+    return new PairIterator(() => this.#list, "entries");
   }
-  *keys() {
-    for (const [k] of this.#list) yield k;
+  keys() {
+    return new PairIterator(() => this.#list, "keys");
   }
-  *values() {
-    for (const [, v] of this.#list) yield v;
+  values() {
+    return new PairIterator(() => this.#list, "values");
   }
   [$Symbol.iterator]() {
     return this.entries();

@@ -41,7 +41,13 @@ class Headers {
         this.append(p[0], p[1]);
       }
     } else {
-      for (const k of $keys(init)) this.append(k, init[k]);
+      // A record: each own key's descriptor, then its value, in key order.
+      for (const k of $Reflect.ownKeys(init)) {
+        const desc = $Reflect.getOwnPropertyDescriptor(init, k);
+        if (desc === undefined || !desc.enumerable) continue;
+        if (typeof k === "symbol") throw new $TypeError("Headers constructor: a record key must be a string");
+        this.append(k, init[k]);
+      }
     }
   }
   append(name, value) {
@@ -85,21 +91,26 @@ class Headers {
     this.#list = out;
   }
   // Sorted by name, values combined (set-cookie kept apart), as the standard iterates.
-  *entries() {
+  #sortedAndCombined() {
     const names = [];
     for (const e of this.#list) if (!$includes(names, e[0])) $push(names, e[0]);
     names.sort();
+    const out = [];
     for (const n of names) {
       if (n === "set-cookie") {
-        for (const v of this.getSetCookie()) yield [n, v];
-      } else yield [n, this.get(n)];
+        for (const v of this.getSetCookie()) $push(out, [n, v]);
+      } else $push(out, [n, this.get(n)]);
     }
+    return out;
   }
-  *keys() {
-    for (const [n] of this.entries()) yield n;
+  entries() {
+    return new PairIterator(() => this.#sortedAndCombined(), "entries");
   }
-  *values() {
-    for (const [, v] of this.entries()) yield v;
+  keys() {
+    return new PairIterator(() => this.#sortedAndCombined(), "keys");
+  }
+  values() {
+    return new PairIterator(() => this.#sortedAndCombined(), "values");
   }
   forEach(callback, thisArg = undefined) {
     argFunction("Headers.forEach", 1, "callback", callback);

@@ -590,3 +590,50 @@ async fn details_the_web_platform_tests_check() {
         "{lines:?}"
     );
 }
+
+#[tokio::test]
+async fn more_details_the_web_platform_tests_check() {
+    let (v, _) = js(r#"
+        const h = new Headers([["a", "1"], ["b", "2"], ["c", "3"]]);
+        const seen = [];
+        for (const [k] of h) { seen.push(k); if (k === "a") { h.delete("b"); h.append("d", "4"); } }
+        const p = new URLSearchParams("x=1&y=2&z=3");
+        const params = [];
+        for (const [k] of p) { params.push(k); if (k === "x") p.delete("y"); }
+        let quota;
+        try { crypto.getRandomValues(new Uint8Array(70000)); } catch (e) { quota = [e.name, e instanceof QuotaExceededError, e instanceof DOMException, e.quota, e.requested, e.code]; }
+        const rab = structuredClone(new ArrayBuffer(8, { maxByteLength: 64 }));
+        const detached = new ArrayBuffer(3); detached.transfer();
+        const hex = (b) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, "0")).join("");
+        let symbolKey;
+        try { new Headers({ [Symbol("s")]: "x" }); symbolKey = "none"; } catch (e) { symbolKey = e.name; }
+        return {
+          seen, params, quota,
+          iteratorTag: Object.prototype.toString.call(h.keys()),
+          iterable: typeof h.entries()[Symbol.iterator],
+          constants: [DOMException.INUSE_ATTRIBUTE_ERR, DOMException.URL_MISMATCH_ERR, DOMException.prototype.INVALID_NODE_TYPE_ERR],
+          resizable: [rab.resizable, rab.maxByteLength, rab.byteLength],
+          textStream: await new Response(new Blob(["hé"]).textStream().pipeThrough(new TextEncoderStream())).text(),
+          signalTag: Object.prototype.toString.call(AbortSignal.abort()),
+          emptyDigest: hex(await crypto.subtle.digest("SHA-256", detached)) === hex(await crypto.subtle.digest("SHA-256", new Uint8Array(0))),
+          symbolKey,
+        };
+    "#)
+    .await;
+    assert_eq!(
+        v,
+        json!({
+            "seen": ["a", "c", "d"],
+            "params": ["x", "z"],
+            "quota": ["QuotaExceededError", true, true, 65536, 70000, 22],
+            "iteratorTag": "[object Iterator]",
+            "iterable": "function",
+            "constants": [10, 21, 24],
+            "resizable": [true, 64, 8],
+            "textStream": "hé",
+            "signalTag": "[object AbortSignal]",
+            "emptyDigest": true,
+            "symbolKey": "TypeError",
+        })
+    );
+}
