@@ -1,5 +1,5 @@
-// `CompressionStream` and `DecompressionStream` (Compression standard): gzip, deflate and
-// deflate-raw, each a TransformStream over a native codec (`ops.compressOpen/Push`).
+// `CompressionStream` and `DecompressionStream` (Compression standard): gzip, deflate,
+// deflate-raw and brotli, each a TransformStream over a native codec (`ops.compressOpen/Push`).
 // Decompressed output counts against the memory limit, so a small bomb cannot grow the
 // process.
 
@@ -12,7 +12,7 @@ function compressionChunk(where, chunk) {
 function compressionFormat(where, format) {
   if (format === undefined) throw new $TypeError(`${where}: 1 argument required, but only 0 present.`);
   const f = $String(format);
-  if (f !== "gzip" && f !== "deflate" && f !== "deflate-raw") {
+  if (f !== "gzip" && f !== "deflate" && f !== "deflate-raw" && f !== "brotli") {
     throw new $TypeError(`${where}: Unsupported compression format: '${f}'`);
   }
   return f;

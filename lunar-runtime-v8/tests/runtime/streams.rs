@@ -153,13 +153,13 @@ async fn a_handler_may_return_a_streamed_response() {
 
 #[tokio::test]
 async fn compression_streams_round_trip_and_read_what_node_wrote() {
-    // gzip, deflate-raw and deflate of "Lunar streams " × 50, made by Node's zlib.
+    // gzip, deflate-raw, deflate and brotli of "Lunar streams " × 50, made by Node's zlib.
     let v = js(r#"
         const text = "Lunar streams ".repeat(50);
         const squeeze = async (fmt, data) => new Uint8Array(await new Response(ReadableStream.from([data]).pipeThrough(new CompressionStream(fmt))).arrayBuffer());
         const unsqueeze = async (fmt, data) => await new Response(ReadableStream.from([data]).pipeThrough(new DecompressionStream(fmt))).text();
         const out = {};
-        for (const fmt of ["gzip", "deflate", "deflate-raw"]) {
+        for (const fmt of ["gzip", "deflate", "deflate-raw", "brotli"]) {
           const packed = await squeeze(fmt, utf8(text));
           out[fmt] = [packed.length < 100, (await unsqueeze(fmt, packed)) === text];
         }
@@ -167,13 +167,14 @@ async fn compression_streams_round_trip_and_read_what_node_wrote() {
           gzip: "H4sIAAAAAAAAA/MpzUssUiguKUpNzC1W8BnljfKGDA8AFLqnMbwCAAA=",
           "deflate-raw": "8ynNSyxSKC4pSk3MLVbwGeWN8oYMDwA=",
           deflate: "eJzzKc1LLFIoLilKTcwtVvAZ5Y3yhgwPAOuXBsI=",
+          brotli: "G7sC+I1Utb9mcpOrE2HVSmH1AD/YXkYD",
         };
         for (const fmt of Object.keys(node)) out["node " + fmt] = (await unsqueeze(fmt, b64(node[fmt]))) === text;
         const fails = async (f) => { try { await f(); return "ok"; } catch (e) { return e.name; } };
         const gz = b64(node.gzip);
         out.truncated = await fails(() => unsqueeze("gzip", gz.slice(0, gz.length - 6)));
         out.corrupt = await fails(() => unsqueeze("deflate", utf8("not deflate at all")));
-        out.unknown = await fails(() => new CompressionStream("brotli"));
+        out.unknown = await fails(() => new CompressionStream("zstd"));
         out.notBytes = await fails(() => squeeze("gzip", "a string"));
         return out;
     "#)
@@ -182,7 +183,8 @@ async fn compression_streams_round_trip_and_read_what_node_wrote() {
         v,
         json!({
             "gzip": [true, true], "deflate": [true, true], "deflate-raw": [true, true],
-            "node gzip": true, "node deflate-raw": true, "node deflate": true,
+            "brotli": [true, true],
+            "node gzip": true, "node deflate-raw": true, "node deflate": true, "node brotli": true,
             "truncated": "TypeError", "corrupt": "TypeError", "unknown": "TypeError",
             "notBytes": "TypeError",
         })
@@ -293,7 +295,7 @@ async fn decompression_gives_each_chunks_output_before_the_end() {
     // The writer stays open: each format's output must come from the one chunk written.
     let v = js(r#"
         const out = {};
-        for (const fmt of ["gzip", "deflate", "deflate-raw"]) {
+        for (const fmt of ["gzip", "deflate", "deflate-raw", "brotli"]) {
           const packed = new Uint8Array(await new Response(ReadableStream.from([utf8("expected output")]).pipeThrough(new CompressionStream(fmt))).arrayBuffer());
           const ds = new DecompressionStream(fmt);
           const reader = ds.readable.getReader();
@@ -306,6 +308,7 @@ async fn decompression_gives_each_chunks_output_before_the_end() {
     .await;
     assert_eq!(
         v,
-        json!({"gzip": "expected output", "deflate": "expected output", "deflate-raw": "expected output"})
+        json!({"gzip": "expected output", "deflate": "expected output",
+               "deflate-raw": "expected output", "brotli": "expected output"})
     );
 }
