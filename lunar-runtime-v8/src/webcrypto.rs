@@ -368,43 +368,83 @@ macro_rules! with_aes {
     };
 }
 
+/// AES-GCM (NIST SP 800-38D) with any IV length and the tag lengths Web Crypto allows
+/// (32, 64, 96 to 128 bits): the output is the ciphertext followed by the tag.
 fn aes_gcm(p: &Params, key: &[u8], data_in: &[u8], encrypt: bool) -> Result<Vec<u8>> {
-    use aes_gcm::aead::consts::{U12, U13, U14, U15, U16};
-    use aes_gcm::aead::{Aead as _, KeyInit as _, Payload};
     let iv = bytes_of("iv", p.iv.as_ref())?;
-    if iv.len() != 12 {
-        return not_supported("AES-GCM supports 96-bit (12-byte) IVs only");
+    if iv.is_empty() {
+        return operation("AES-GCM iv must not be empty");
     }
     let aad = match &p.additional_data {
         Some(_) => bytes_of("additionalData", p.additional_data.as_ref())?,
         None => Vec::new(),
     };
-    let payload = Payload {
-        msg: data_in,
-        aad: &aad,
-    };
-    let nonce = GenericArray::from_slice(&iv);
-    macro_rules! run {
-        ($a:ty, $t:ty) => {{
-            let c =
-                aes_gcm::AesGcm::<$a, U12, $t>::new_from_slice(key).or_else(|_| data_err_key())?;
-            let out = if encrypt {
-                c.encrypt(nonce, payload)
-            } else {
-                c.decrypt(nonce, payload)
-            };
-            out.or_else(|_| operation("the data could not be decrypted (authentication failed)"))
-        }};
+    let tag_bits = p.tag_length.unwrap_or(128);
+    if ![32, 64, 96, 104, 112, 120, 128].contains(&tag_bits) {
+        return operation(format!("AES-GCM tagLength {tag_bits} is not valid"));
     }
-    let tag = p.tag_length.unwrap_or(128);
-    with_aes!(key.len(), A => match tag {
-        128 => run!(A, U16),
-        120 => run!(A, U15),
-        112 => run!(A, U14),
-        104 => run!(A, U13),
-        96 => run!(A, U12),
-        32 | 64 => not_supported(format!("AES-GCM tag length {tag} is not supported")),
-        _ => operation(format!("AES-GCM tagLength {tag} is not valid")),
+    let tag_len = (tag_bits / 8) as usize;
+    with_aes!(key.len(), A => {
+        let cipher = A::new_from_slice(key).or_else(|_| data_err_key())?;
+        let block = |b: [u8; 16]| {
+            let mut out = GenericArray::from(b);
+            cipher.encrypt_block(&mut out);
+            out
+        };
+        let h = block([0; 16]);
+        // The pre-counter block J0.
+        let j0: [u8; 16] = if iv.len() == 12 {
+            let mut j = [0u8; 16];
+            j[..12].copy_from_slice(&iv);
+            j[15] = 1;
+            j
+        } else {
+            let mut g = ghash::GHash::new(&h);
+            ghash::universal_hash::UniversalHash::update_padded(&mut g, &iv);
+            let mut lens = [0u8; 16];
+            lens[8..].copy_from_slice(&((iv.len() as u64) * 8).to_be_bytes());
+            ghash::universal_hash::UniversalHash::update(&mut g, &[lens.into()]);
+            ghash::universal_hash::UniversalHash::finalize(g).into()
+        };
+        // GCTR from inc32(J0): the low 32 bits count, wrapping.
+        let gctr = |input: &[u8]| -> Vec<u8> {
+            let mut out = Vec::with_capacity(input.len());
+            let mut counter = j0;
+            for chunk in input.chunks(16) {
+                let c = u32::from_be_bytes([counter[12], counter[13], counter[14], counter[15]]).wrapping_add(1);
+                counter[12..].copy_from_slice(&c.to_be_bytes());
+                let k = block(counter);
+                out.extend(chunk.iter().zip(k.iter()).map(|(d, k)| d ^ k));
+            }
+            out
+        };
+        let tag = |ciphertext: &[u8]| -> Vec<u8> {
+            let mut g = ghash::GHash::new(&h);
+            ghash::universal_hash::UniversalHash::update_padded(&mut g, &aad);
+            ghash::universal_hash::UniversalHash::update_padded(&mut g, ciphertext);
+            let mut lens = [0u8; 16];
+            lens[..8].copy_from_slice(&((aad.len() as u64) * 8).to_be_bytes());
+            lens[8..].copy_from_slice(&((ciphertext.len() as u64) * 8).to_be_bytes());
+            ghash::universal_hash::UniversalHash::update(&mut g, &[lens.into()]);
+            let s = ghash::universal_hash::UniversalHash::finalize(g);
+            let e = block(j0);
+            s.iter().zip(e.iter()).map(|(a, b)| a ^ b).take(tag_len).collect()
+        };
+        if encrypt {
+            let mut out = gctr(data_in);
+            let t = tag(&out);
+            out.extend(t);
+            Ok(out)
+        } else {
+            let Some(split) = data_in.len().checked_sub(tag_len) else {
+                return operation("the data is shorter than the tag");
+            };
+            let (ciphertext, given) = data_in.split_at(split);
+            if !bool::from(subtle::ConstantTimeEq::ct_eq(tag(ciphertext).as_slice(), given)) {
+                return operation("the data could not be decrypted (authentication failed)");
+            }
+            Ok(gctr(ciphertext))
+        }
     })
 }
 

@@ -359,3 +359,35 @@ async fn aes_kw_x25519_and_p521() {
         })
     );
 }
+
+#[tokio::test]
+async fn aes_gcm_takes_any_iv_length_and_the_shorter_tags() {
+    // Vectors made with Node's and Deno's Web Crypto (each takes only some of the lengths;
+    // where both do, they agree).
+    let v = js(r#"
+        const s = crypto.subtle;
+        const key = await s.importKey("raw", Uint8Array.from({ length: 32 }, (_, i) => i * 3), "AES-GCM", false, ["encrypt", "decrypt"]);
+        const msg = utf8("GCM with other IV and tag lengths, not a multiple of 16");
+        const out = {};
+        for (const [name, expected] of Object.entries(V.gcmLengths)) {
+          const [ivLen, tagLength] = name.split("/").map(Number);
+          const p = { name: "AES-GCM", iv: Uint8Array.from({ length: ivLen }, (_, i) => 0x40 + i), tagLength, additionalData: utf8("ad") };
+          const sealed = await s.encrypt(p, key, msg);
+          const back = new TextDecoder().decode(await s.decrypt(p, key, sealed));
+          const bad = new Uint8Array(sealed).slice(); bad[bad.length - 1] ^= 1;
+          out[name] = [hex(sealed) === expected, back === new TextDecoder().decode(msg), await fails(s.decrypt(p, key, bad))];
+        }
+        out.badTag = await fails(s.encrypt({ name: "AES-GCM", iv: new Uint8Array(12), tagLength: 100 }, key, msg));
+        out.emptyIv = await fails(s.encrypt({ name: "AES-GCM", iv: new Uint8Array(0) }, key, msg));
+        return out;
+    "#)
+    .await;
+    let ok = json!([true, true, "OperationError"]);
+    for name in [
+        "16/128", "60/128", "12/32", "12/64", "12/96", "12/104", "12/120", "32/112",
+    ] {
+        assert_eq!(v[name], ok, "{name}: {v}");
+    }
+    assert_eq!(v["badTag"], "OperationError");
+    assert_eq!(v["emptyIv"], "OperationError");
+}
