@@ -6,7 +6,7 @@
 //! needs no native handle:
 //! - secret keys (HMAC, AES, HKDF, PBKDF2): the raw secret;
 //! - ECDSA/ECDH (P-256, P-384, P-521) and RSA: PKCS #8 DER (private), SPKI DER (public);
-//! - Ed25519 and X25519: the 32-byte private key, the 32-byte public key.
+//! - Ed25519, X25519 and X448: the raw private key, the raw public key.
 
 use aes::cipher::{BlockEncrypt, KeyInit as _, generic_array::GenericArray};
 use base64::Engine as _;
@@ -571,17 +571,15 @@ pub(crate) fn derive_bits(
             });
             truncate_bits(secret, length)
         }
-        "X25519" => {
-            let (Ok(secret), Ok(peer)) = (<[u8; 32]>::try_from(key), <[u8; 32]>::try_from(public))
-            else {
+        "X25519" | "X448" => {
+            let m = Montgomery::of(&p.name)?;
+            if key.len() != m.len || public.len() != m.len {
                 return data_err_key();
-            };
-            let shared = x25519_dalek::StaticSecret::from(secret)
-                .diffie_hellman(&x25519_dalek::PublicKey::from(peer));
-            if !shared.was_contributory() {
-                return operation("the shared secret is all zeros (a small-order public key)");
             }
-            truncate_bits(shared.as_bytes().to_vec(), length)
+            match (m.shared)(key, public) {
+                Some(shared) if shared.iter().any(|&b| b != 0) => truncate_bits(shared, length),
+                _ => operation("the shared secret is all zeros (a small-order public key)"),
+            }
         }
         other => fail("InvalidAccessError", format!("{other} cannot derive bits")),
     }
@@ -655,12 +653,14 @@ pub(crate) fn generate(p: &Params) -> Result<Vec<KeyData>> {
                 KeyData::new("public", signer.verifying_key().to_bytes().to_vec()),
             ])
         }
-        "X25519" => {
-            let secret = x25519_dalek::StaticSecret::random_from_rng(OsRng);
-            let public = x25519_dalek::PublicKey::from(&secret);
+        "X25519" | "X448" => {
+            let m = Montgomery::of(&p.name)?;
+            let mut private = vec![0u8; m.len];
+            lunar_core::compat::codec::fill_os_random(&mut private).or_else(operation)?;
+            let public = (m.public_of)(&private);
             Ok(vec![
-                KeyData::new("private", secret.to_bytes().to_vec()),
-                KeyData::new("public", public.as_bytes().to_vec()),
+                KeyData::new("private", private),
+                KeyData::new("public", public),
             ])
         }
         "RSASSA-PKCS1-v1_5" | "RSA-PSS" | "RSA-OAEP" => {
@@ -752,7 +752,9 @@ pub(crate) fn import(p: &Params, format: &str, input: &[u8]) -> Result<KeyData> 
         }
         "ECDSA" | "ECDH" => import_ec(p, format, input, jwk.as_ref()),
         "Ed25519" => import_ed25519(format, input, jwk.as_ref()),
-        "X25519" => import_x25519(format, input, jwk.as_ref()),
+        "X25519" | "X448" => {
+            import_montgomery(Montgomery::of(&p.name)?, format, input, jwk.as_ref())
+        }
         "RSASSA-PKCS1-v1_5" | "RSA-PSS" | "RSA-OAEP" => import_rsa(format, input, jwk.as_ref()),
         other => not_supported(format!("{other} keys cannot be imported")),
     }
@@ -872,52 +874,121 @@ fn import_ed25519(format: &str, input: &[u8], jwk: Option<&Value>) -> Result<Key
     }
 }
 
-/// The DER prefixes of X25519 keys (RFC 8410): SPKI and PKCS #8 v1 around the 32 bytes.
-const X25519_SPKI: [u8; 12] = [
-    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00,
-];
-const X25519_PKCS8: [u8; 16] = [
-    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
-];
+/// An ECDH curve in Montgomery form (RFC 7748): its key length, the DER prefixes of its
+/// SPKI and PKCS #8 v1 keys (RFC 8410), the public key of a private key, and the shared
+/// secret of a private and a public key (`None` for a small-order public key).
+struct Montgomery {
+    name: &'static str,
+    len: usize,
+    spki: &'static [u8],
+    pkcs8: &'static [u8],
+    public_of: fn(&[u8]) -> Vec<u8>,
+    shared: fn(&[u8], &[u8]) -> Option<Vec<u8>>,
+}
 
-fn strip_prefix_32(input: &[u8], prefix: &[u8]) -> Result<Vec<u8>> {
-    match input.strip_prefix(prefix) {
-        Some(rest) if rest.len() == 32 => Ok(rest.to_vec()),
-        _ => data_err_key(),
+const X25519: Montgomery = Montgomery {
+    name: "X25519",
+    len: 32,
+    spki: &[
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00,
+    ],
+    pkcs8: &[
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04,
+        0x20,
+    ],
+    public_of: |d| {
+        let d: [u8; 32] = d.try_into().unwrap_or([0; 32]);
+        x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(d))
+            .to_bytes()
+            .to_vec()
+    },
+    shared: |d, p| {
+        let (Ok(d), Ok(p)) = (<[u8; 32]>::try_from(d), <[u8; 32]>::try_from(p)) else {
+            return None;
+        };
+        let s =
+            x25519_dalek::StaticSecret::from(d).diffie_hellman(&x25519_dalek::PublicKey::from(p));
+        Some(s.as_bytes().to_vec())
+    },
+};
+
+const X448: Montgomery = Montgomery {
+    name: "X448",
+    len: 56,
+    spki: &[
+        0x30, 0x42, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6f, 0x03, 0x39, 0x00,
+    ],
+    pkcs8: &[
+        0x30, 0x46, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6f, 0x04, 0x3a, 0x04,
+        0x38,
+    ],
+    public_of: |d| {
+        let d: [u8; 56] = d.try_into().unwrap_or([0; 56]);
+        x448::x448_unchecked(d, x448::X448_BASEPOINT_BYTES).to_vec()
+    },
+    shared: |d, p| {
+        let (Ok(d), Ok(p)) = (<[u8; 56]>::try_from(d), <[u8; 56]>::try_from(p)) else {
+            return None;
+        };
+        x448::x448(d, p).map(|s| s.to_vec())
+    },
+};
+
+impl Montgomery {
+    fn of(name: &str) -> Result<&'static Montgomery> {
+        match name {
+            "X25519" => Ok(&X25519),
+            "X448" => Ok(&X448),
+            other => not_supported(format!("{other} is not a Montgomery curve")),
+        }
+    }
+
+    fn strip(&self, input: &[u8], prefix: &[u8]) -> Result<Vec<u8>> {
+        match input.strip_prefix(prefix) {
+            Some(rest) if rest.len() == self.len => Ok(rest.to_vec()),
+            _ => data_err_key(),
+        }
+    }
+
+    fn jwk(&self, x: &[u8], d: Option<&[u8]>) -> Exported {
+        let mut j = json!({ "kty": "OKP", "crv": self.name, "x": b64url(x) });
+        if let Some(d) = d {
+            j["d"] = Value::String(b64url(d));
+        }
+        Exported::Jwk(j)
     }
 }
 
-fn import_x25519(format: &str, input: &[u8], jwk: Option<&Value>) -> Result<KeyData> {
+fn import_montgomery(
+    m: &Montgomery,
+    format: &str,
+    input: &[u8],
+    jwk: Option<&Value>,
+) -> Result<KeyData> {
     match (format, jwk) {
-        ("raw", _) if input.len() == 32 => Ok(KeyData::new("public", input.to_vec())),
-        ("raw", _) => data("X25519 raw public keys are 32 bytes"),
-        ("spki", _) => Ok(KeyData::new(
-            "public",
-            strip_prefix_32(input, &X25519_SPKI)?,
-        )),
-        ("pkcs8", _) => Ok(KeyData::new(
-            "private",
-            strip_prefix_32(input, &X25519_PKCS8)?,
-        )),
+        ("raw", _) if input.len() == m.len => Ok(KeyData::new("public", input.to_vec())),
+        ("raw", _) => data(format!("{} raw public keys are {} bytes", m.name, m.len)),
+        ("spki", _) => Ok(KeyData::new("public", m.strip(input, m.spki)?)),
+        ("pkcs8", _) => Ok(KeyData::new("private", m.strip(input, m.pkcs8)?)),
         ("jwk", Some(j)) => {
             jwk_kty(j, "OKP")?;
-            if j.get("crv").and_then(Value::as_str) != Some("X25519") {
-                return data("the JWK's crv must be \"X25519\"");
+            if j.get("crv").and_then(Value::as_str) != Some(m.name) {
+                return data(format!("the JWK's crv must be \"{}\"", m.name));
             }
             let x = jwk_bytes(j, "x")?;
             if j.get("d").is_none() {
-                return import_x25519("raw", &x, None);
+                return import_montgomery(m, "raw", &x, None);
             }
-            let Ok(d) = <[u8; 32]>::try_from(jwk_bytes(j, "d")?.as_slice()) else {
+            let d = jwk_bytes(j, "d")?;
+            if d.len() != m.len {
                 return data_err_key();
-            };
-            let public = x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(d));
-            if public.as_bytes().as_slice() != x.as_slice() {
+            }
+            if (m.public_of)(&d) != x {
                 return data("the JWK's x does not match d");
             }
-            Ok(KeyData::new("private", d.to_vec()))
+            Ok(KeyData::new("private", d))
         }
-        _ => not_supported(format!("X25519 keys cannot be imported as {format}")),
+        _ => not_supported(format!("{} keys cannot be imported as {format}", m.name)),
     }
 }
 
@@ -1077,26 +1148,17 @@ pub(crate) fn export(p: &Params, format: &str, kind: &str, material: &[u8]) -> R
                 _ => unsupported(),
             }
         }
-        "X25519" => {
-            let okp = |x: &[u8], d: Option<&[u8]>| {
-                let mut j = json!({ "kty": "OKP", "crv": "X25519", "x": b64url(x) });
-                if let Some(d) = d {
-                    j["d"] = Value::String(b64url(d));
-                }
-                Exported::Jwk(j)
-            };
-            let public_of = |d: &[u8]| -> Result<[u8; 32]> {
-                let Ok(d) = <[u8; 32]>::try_from(d) else {
-                    return data_err_key();
-                };
-                Ok(x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(d)).to_bytes())
-            };
+        "X25519" | "X448" => {
+            let m = Montgomery::of(&p.name)?;
+            if material.len() != m.len {
+                return data_err_key();
+            }
             match (format, kind) {
                 ("raw", "public") => Ok(Exported::Bytes(material.to_vec())),
-                ("spki", "public") => Ok(Exported::Bytes([&X25519_SPKI[..], material].concat())),
-                ("pkcs8", "private") => Ok(Exported::Bytes([&X25519_PKCS8[..], material].concat())),
-                ("jwk", "public") => Ok(okp(material, None)),
-                ("jwk", "private") => Ok(okp(&public_of(material)?, Some(material))),
+                ("spki", "public") => Ok(Exported::Bytes([m.spki, material].concat())),
+                ("pkcs8", "private") => Ok(Exported::Bytes([m.pkcs8, material].concat())),
+                ("jwk", "public") => Ok(m.jwk(material, None)),
+                ("jwk", "private") => Ok(m.jwk(&(m.public_of)(material), Some(material))),
                 _ => unsupported(),
             }
         }

@@ -55,9 +55,9 @@ const ALGORITHMS = {
   sign: ["RSASSA-PKCS1-v1_5", "RSA-PSS", "ECDSA", "Ed25519", "HMAC"],
   encrypt: ["RSA-OAEP", ...AES_CIPHERS],
   wrapKey: ["RSA-OAEP", ...AES],
-  generateKey: [...RSA, "ECDSA", "ECDH", "Ed25519", "X25519", ...AES, "HMAC"],
-  importKey: [...RSA, "ECDSA", "ECDH", "Ed25519", "X25519", ...AES, "HMAC", "HKDF", "PBKDF2"],
-  deriveBits: ["ECDH", "X25519", "HKDF", "PBKDF2"],
+  generateKey: [...RSA, "ECDSA", "ECDH", "Ed25519", "X25519", "X448", ...AES, "HMAC"],
+  importKey: [...RSA, "ECDSA", "ECDH", "Ed25519", "X25519", "X448", ...AES, "HMAC", "HKDF", "PBKDF2"],
+  deriveBits: ["ECDH", "X25519", "X448", "HKDF", "PBKDF2"],
   keyLength: [...AES, "HMAC", "HKDF", "PBKDF2"],
 };
 ALGORITHMS.verify = ALGORITHMS.sign;
@@ -74,6 +74,7 @@ const USAGES = {
   "RSA-OAEP": [["decrypt", "unwrapKey"], ["encrypt", "wrapKey"]],
   ECDH: [["deriveKey", "deriveBits"], []],
   X25519: [["deriveKey", "deriveBits"], []],
+  X448: [["deriveKey", "deriveBits"], []],
   "AES-KW": [["wrapKey", "unwrapKey"]],
   "AES-CTR": [["encrypt", "decrypt", "wrapKey", "unwrapKey"]],
   "AES-CBC": [["encrypt", "decrypt", "wrapKey", "unwrapKey"]],
@@ -133,6 +134,7 @@ const PARAMS = {
   "HMAC/importKey": [["hash", "hash", true], ["length", "int", false]],
   "ECDH/deriveBits": [["public", "key", true]],
   "X25519/deriveBits": [["public", "key", true]],
+  "X448/deriveBits": [["public", "key", true]],
   "HKDF/deriveBits": [["hash", "hash", true], ["salt", "bytes", true], ["info", "bytes", true]],
   "PBKDF2/deriveBits": [["hash", "hash", true], ["salt", "bytes", true], ["iterations", "int", true]],
   "AES/keyLength": [["length", "int", true]],
@@ -329,7 +331,7 @@ function deriveBitsSync(method, algorithm, baseKey, length, usage) {
   const normalized = normalizeAlgorithm(method, "deriveBits", algorithm);
   checkKey(method, baseKey, normalized.name, usage);
   let peer;
-  if (normalized.name === "ECDH" || normalized.name === "X25519") {
+  if (normalized.name === "ECDH" || normalized.name === "X25519" || normalized.name === "X448") {
     const pub = normalized.public;
     if (pub.type !== "public") throw new DOMException("The algorithm's public key is not a public key", "InvalidAccessError");
     if (pub.algorithm.name !== normalized.name || pub.algorithm.namedCurve !== baseKey.algorithm.namedCurve) {

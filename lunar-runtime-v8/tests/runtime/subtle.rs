@@ -391,3 +391,36 @@ async fn aes_gcm_takes_any_iv_length_and_the_shorter_tags() {
     assert_eq!(v["badTag"], "OperationError");
     assert_eq!(v["emptyIv"], "OperationError");
 }
+
+#[tokio::test]
+async fn x448_matches_rfc_7748() {
+    let v = js(r#"
+        const s = crypto.subtle;
+        const b64u = (b) => btoa(String.fromCharCode(...b)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+        const d = unhex("9a8f4925d1519f5775cf46b04b5800d4ee9ee8bae8bc5565d498c28dd9c9baf574a9419744897391006382a6f127ab1d9ac2d8c0a598726b");
+        const x = unhex("9b08f7cc31b7e3e67d22d5aea121074a273bd2b83de09c63faa73d2c22c5d9bbc836647241d953d40c5b12da88120d53177f80e532c41fa0");
+        const alice = await s.importKey("jwk", { kty: "OKP", crv: "X448", d: b64u(d), x: b64u(x) }, "X448", true, ["deriveBits"]);
+        const bob = await s.importKey("raw", unhex("3eb7a829b0cd20f5bcfc0b599b6feccf6da4627107bdb0d4f345b43027d8b972fc3e34fb4232a13ca706dcb57aec3dae07bdc1c67bf33609"), "X448", true, []);
+        const pair = await s.generateKey("X448", true, ["deriveBits"]);
+        const spki = await s.exportKey("spki", pair.publicKey);
+        const pub = await s.importKey("spki", spki, "X448", true, []);
+        const wrongX = { kty: "OKP", crv: "X448", d: b64u(d), x: b64u(unhex("00".repeat(56))) };
+        return {
+          shared: hex(await s.deriveBits({ name: "X448", public: bob }, alice, 448)),
+          generated: (await s.deriveBits({ name: "X448", public: pub }, pair.privateKey, 448)).byteLength,
+          spki: spki.byteLength,
+          jwk: (await s.exportKey("jwk", alice)).x === b64u(x),
+          mismatch: await fails(s.importKey("jwk", wrongX, "X448", true, ["deriveBits"])),
+          smallOrder: await fails(s.deriveBits({ name: "X448", public: await s.importKey("raw", new Uint8Array(56), "X448", true, []) }, alice, 448)),
+        };
+    "#)
+    .await;
+    assert_eq!(
+        v,
+        json!({
+            "shared": "07fff4181ac6cc95ec1c16a94a0f74d12da232ce40a77552281d282bb60c0b56fd2464c335543936521c24403085d59a449a5037514a879d",
+            "generated": 56, "spki": 68, "jwk": true,
+            "mismatch": "DataError", "smallOrder": "OperationError",
+        })
+    );
+}
