@@ -188,6 +188,24 @@ enum Curve {
     P521,
 }
 
+impl Curve {
+    /// The ECDSA input for `digest`: a digest shorter than the curve's field is padded with
+    /// leading zeros (the same integer; the curve crates refuse short prehashes).
+    fn prehash(self, mut digest: Vec<u8>) -> Vec<u8> {
+        let field = match self {
+            Curve::P256 => 32,
+            Curve::P384 => 48,
+            Curve::P521 => 66,
+        };
+        if digest.len() < field {
+            let mut padded = vec![0u8; field - digest.len()];
+            padded.append(&mut digest);
+            return padded;
+        }
+        digest
+    }
+}
+
 /// Runs `$body` with `$m` naming the curve's crate (`p256` or `p384`).
 macro_rules! with_curve {
     ($curve:expr, $m:ident => $body:expr) => {
@@ -226,8 +244,9 @@ pub(crate) fn sign(p: &Params, key: &[u8], data: &[u8]) -> Result<Vec<u8>> {
             })
         }
         "ECDSA" => {
-            let digest = p.hash()?.digest(data);
-            with_curve!(p.curve()?, m => {
+            let curve = p.curve()?;
+            let digest = curve.prehash(p.hash()?.digest(data));
+            with_curve!(curve, m => {
                 use m::ecdsa::signature::hazmat::PrehashSigner as _;
                 let secret = m::SecretKey::from_pkcs8_der(key).or_else(|_| data_err_key())?;
                 let signer = m::ecdsa::SigningKey::from_bytes(&secret.to_bytes())
@@ -271,8 +290,9 @@ pub(crate) fn verify(p: &Params, key: &[u8], signature: &[u8], data: &[u8]) -> R
             })
         }
         "ECDSA" => {
-            let digest = p.hash()?.digest(data);
-            with_curve!(p.curve()?, m => {
+            let curve = p.curve()?;
+            let digest = curve.prehash(p.hash()?.digest(data));
+            with_curve!(curve, m => {
                 use m::ecdsa::signature::hazmat::PrehashVerifier as _;
                 use m::pkcs8::DecodePublicKey as _;
                 let public = m::PublicKey::from_public_key_der(key).or_else(|_| data_err_key())?;

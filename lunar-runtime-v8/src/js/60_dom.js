@@ -97,6 +97,16 @@ function cloneError(v) {
 
 const ERROR_TYPES = { Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError };
 
+// Objects of the web API classes that are not serializable (only Blob, File and
+// DOMException are, among those Lunar has).
+function isPlatformObject(v) {
+  for (const C of [Headers, Request, Response, FormData, URL, URLSearchParams, ReadableStream, WritableStream,
+    TransformStream, EventTarget, Event, AbortController, TextEncoder, TextDecoder, CryptoKey, SubtleCrypto, Crypto, URLPattern]) {
+    if (v instanceof C) return true;
+  }
+  return false;
+}
+
 function structuredClone(value, options = undefined) {
   const memory = new $Map();
   // Transferred buffers: the clone gets their contents, the originals are detached once
@@ -156,14 +166,14 @@ function structuredClone(value, options = undefined) {
       return out;
     } else if (v instanceof $Error) {
       const Ctor = ERROR_TYPES[v.name] || $Error;
-      out = new Ctor(v.message);
+      out = $Object.hasOwn(v, "message") ? new Ctor(v.message) : new Ctor();
       $mapSet(memory, v, out);
       const stack = $errorStackDescriptor(v);
       if (stack !== undefined) out.stack = stack;
       if ("cause" in v) out.cause = clone(v.cause);
       return out;
     } else {
-      if (v instanceof $Promise || v instanceof WeakMap || v instanceof WeakSet || v instanceof WeakRef) {
+      if (v instanceof $Promise || v instanceof WeakMap || v instanceof WeakSet || v instanceof WeakRef || isPlatformObject(v)) {
         throw cloneError(v);
       }
       out = {};

@@ -170,7 +170,7 @@ function listenerOptions(options) {
   if (typeof options === "boolean") return { capture: options, once: false, passive: false, signal: null };
   if (options === undefined || options === null) return { capture: false, once: false, passive: false, signal: null };
   const signal = options.signal === undefined ? null : options.signal;
-  if (signal !== null && !(signal instanceof AbortSignal)) {
+  if (!(signal instanceof AbortSignal) && (signal !== null || "signal" in options)) {
     throw new $TypeError("Failed to execute 'addEventListener' on 'EventTarget': member signal is not of type 'AbortSignal'.");
   }
   return { capture: !!options.capture, once: !!options.once, passive: !!options.passive, signal };

@@ -43,7 +43,7 @@ const cryptoNs = namespace({
       throw new DOMException("The data provided for getRandomValues is not an integer typed array", "TypeMismatchError");
     }
     if (array.byteLength > 65536) {
-      throw new QuotaExceededError(`The ArrayBufferView's byte length (${array.byteLength}) exceeds the number of bytes of entropy available via this API (65536)`, { quota: 65536, requested: array.byteLength });
+      throw new QuotaExceededError(`The ArrayBufferView's byte length (${array.byteLength}) exceeds the number of bytes of entropy available via this API (65536)`);
     }
     new $Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(ops.randomBytes(array.byteLength));
     return array;

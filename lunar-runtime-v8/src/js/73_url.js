@@ -16,6 +16,9 @@ define(globalThis, "url", namespace({
 let paramsReplace = null; // (params, queryWithoutQuestionMark) => void
 let urlSetSearch = null; // (url, search) => void
 
+// A USVString: lone surrogates become U+FFFD.
+const usvString = (v) => $String(v).toWellFormed();
+
 class URLSearchParams {
   #list = [];
   #url = null;
@@ -29,13 +32,13 @@ class URLSearchParams {
         for (const pair of init) {
           const p = [...pair];
           if (p.length !== 2) throw new $TypeError("Failed to construct 'URLSearchParams': Each query pair must be an iterable [name, value] tuple");
-          $push(this.#list, [$String(p[0]), $String(p[1])]);
+          $push(this.#list, [usvString(p[0]), usvString(p[1])]);
         }
       } else {
-        for (const k of $keys(init)) $push(this.#list, [k, $String(init[k])]);
+        for (const k of $keys(init)) $push(this.#list, [k, usvString(init[k])]);
       }
     } else {
-      let s = $String(init);
+      let s = usvString(init);
       if (s[0] === "?") s = $slice(s, 1);
       this.#list = ops.formParse(s);
     }
@@ -59,30 +62,30 @@ class URLSearchParams {
     return this.#list.length;
   }
   append(name, value) {
-    $push(this.#list, [$String(name), $String(value)]);
+    $push(this.#list, [usvString(name), usvString(value)]);
     this.#update();
   }
   delete(name, value = undefined) {
-    name = $String(name);
-    this.#list = this.#list.filter(([k, v]) => !(k === name && (value === undefined || v === $String(value))));
+    name = usvString(name);
+    this.#list = this.#list.filter(([k, v]) => !(k === name && (value === undefined || v === usvString(value))));
     this.#update();
   }
   get(name) {
-    name = $String(name);
+    name = usvString(name);
     for (const [k, v] of this.#list) if (k === name) return v;
     return null;
   }
   getAll(name) {
-    name = $String(name);
+    name = usvString(name);
     return this.#list.filter(([k]) => k === name).map(([, v]) => v);
   }
   has(name, value = undefined) {
-    name = $String(name);
-    return this.#list.some(([k, v]) => k === name && (value === undefined || v === $String(value)));
+    name = usvString(name);
+    return this.#list.some(([k, v]) => k === name && (value === undefined || v === usvString(value)));
   }
   set(name, value) {
-    name = $String(name);
-    value = $String(value);
+    name = usvString(name);
+    value = usvString(value);
     const out = [];
     let done = false;
     for (const pair of this.#list) {

@@ -22,15 +22,15 @@ function headerValue(api, value) {
 
 let headersList; // (headers) => its [[lower-case name, value]] list
 
+let headersFreeze; // (headers) => the headers become immutable (a Response.error(), a fetched response)
+let headersImmutable; // (headers) => whether they are
+
 class Headers {
   #list = [];
+  #immutable = false;
   constructor(init = undefined) {
     if (init === undefined) return;
     if (init === null) throw new $TypeError("Failed to construct 'Headers': The provided value is not of type '(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'.");
-    if (init instanceof Headers) {
-      for (const [n, v] of init.#list) $push(this.#list, [n, v]);
-      return;
-    }
     if (typeof init !== "object" && typeof init !== "function") {
       throw new $TypeError("Headers constructor: init must be an object, an array of pairs or a Headers");
     }
@@ -51,9 +51,11 @@ class Headers {
     }
   }
   append(name, value) {
+    if (this.#immutable) throw new $TypeError("Failed to execute 'append' on 'Headers': Headers are immutable");
     $push(this.#list, [headerName("Headers.append", name), headerValue("Headers.append", value)]);
   }
   set(name, value) {
+    if (this.#immutable) throw new $TypeError("Failed to execute 'set' on 'Headers': Headers are immutable");
     const n = headerName("Headers.set", name);
     const v = headerValue("Headers.set", value);
     const out = [];
@@ -85,6 +87,7 @@ class Headers {
     return false;
   }
   delete(name) {
+    if (this.#immutable) throw new $TypeError("Failed to execute 'delete' on 'Headers': Headers are immutable");
     const n = headerName("Headers.delete", name);
     const out = [];
     for (const e of this.#list) if (e[0] !== n) $push(out, e);
@@ -124,6 +127,18 @@ class Headers {
   }
   static {
     headersList = (h) => h.#list;
+    headersFreeze = (h) => {
+      h.#immutable = true;
+    };
+    headersImmutable = (h) => h.#immutable;
+  }
+}
+// WebIDL operations are enumerable.
+for (const C of [Headers]) {
+  for (const k of $Object.getOwnPropertyNames(C.prototype)) {
+    if (k !== "constructor" && typeof $Object.getOwnPropertyDescriptor(C.prototype, k).value === "function") {
+      $defineProperty(C.prototype, k, { enumerable: true });
+    }
   }
 }
 
@@ -157,6 +172,11 @@ let bodyClone; // (body) => data for a copy: the data, or one branch of the stre
 let bodyTake; // (body) => the body's data or stream, marking it used (a Request made from a Request)
 let bodyReplace; // (body, data) => sets the data (or stream) of a new body
 
+// Leaves `stream` as a body read to its end leaves it: disturbed and locked.
+function consumedStream(stream) {
+  $promiseThen(stream.getReader().cancel(), undefined, () => {});
+}
+
 function streamDisturbed(stream) {
   return readableOf(stream)?.disturbed === true;
 }
@@ -179,7 +199,7 @@ class Body {
     if (this.#stream === null && this.#data !== null) {
       const d = this.#data;
       this.#stream = streamFromBytes(typeof d === "string" ? ops.utf8Encode(d) : d.slice(0));
-      if (this.#used) this.#stream.cancel();
+      if (this.#used) consumedStream(this.#stream);
     }
     return this.#stream;
   }
@@ -194,7 +214,7 @@ class Body {
     if (this.#data !== null) {
       this.#used = true;
       // A stream made for `body` and never read goes with it.
-      if (this.#stream !== null) this.#stream.cancel();
+      if (this.#stream !== null) consumedStream(this.#stream);
       return this.#data;
     }
     if (this.#stream !== null) {
@@ -426,12 +446,14 @@ class Response extends Body {
     if (!$includes(REDIRECT_STATUS, status)) throw new $RangeError(`Failed to execute 'redirect' on 'Response': Invalid status code`);
     const r = new Response(null, { status });
     r.#headers.set("location", new URL($String(url)).href);
+    headersFreeze(r.#headers);
     return r;
   }
   static error() {
     const r = new Response(null, { status: 200 });
     r.#status = 0;
     r.#type = "error";
+    headersFreeze(r.#headers);
     return r;
   }
   get status() {
@@ -493,6 +515,7 @@ function responseCopy(from) {
   });
   const data = bodyClone(from);
   bodyReplace(r, data !== null && $isView(data) ? data.slice(0) : data);
+  if (headersImmutable(from.headers)) headersFreeze(r.headers);
   return r;
 }
 
@@ -530,6 +553,7 @@ async function fetch(input, init = undefined) {
   meta.body = null;
   meta.bodyB64 = null;
   const response = responseFromNetwork(meta);
+  headersFreeze(response.headers);
   if (req.method === "HEAD" || $includes(NULL_BODY_STATUS, meta.status)) ops.fetchClose(id);
   else bodyReplace(response, networkBody(id, signal));
   return response;

@@ -1444,3 +1444,26 @@ async fn fetch_bodies_stream_as_they_arrive() {
                "cancelledUsed": true})
     );
 }
+
+#[tokio::test]
+async fn fetched_headers_are_immutable_and_a_copy_is_not() {
+    let up = upstream().await;
+    let v = js(
+        r#"const r = await fetch(B + "/echo");
+           let fetched;
+           try { r.headers.set("x-new", "1"); fetched = "changed"; } catch (e) { fetched = e.name; }
+           const twin = r.clone();
+           let clone;
+           try { twin.headers.append("a", "b"); clone = "changed"; } catch (e) { clone = e.message; }
+           const copy = new Response(r.body, r);
+           copy.headers.set("x-new", "1");
+           return { fetched, copied: copy.headers.get("x-new"), clone };"#,
+        up.opts(),
+    )
+    .await;
+    assert_eq!(
+        v["ok"],
+        json!({"fetched": "TypeError", "copied": "1",
+               "clone": "Failed to execute 'append' on 'Headers': Headers are immutable"})
+    );
+}

@@ -424,3 +424,19 @@ async fn x448_matches_rfc_7748() {
         })
     );
 }
+
+/// ECDSA with a digest shorter than the curve's field (P-384 with SHA-1, P-521 with SHA-256).
+#[tokio::test]
+async fn ecdsa_takes_short_digests() {
+    let v = js(r#"
+        const out = [];
+        for (const [namedCurve, hash] of [["P-384", "SHA-1"], ["P-521", "SHA-1"], ["P-521", "SHA-256"]]) {
+          const k = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve }, false, ["sign", "verify"]);
+          const sig = await crypto.subtle.sign({ name: "ECDSA", hash }, k.privateKey, utf8("m"));
+          out.push(await crypto.subtle.verify({ name: "ECDSA", hash }, k.publicKey, sig, utf8("m")));
+        }
+        return out;
+    "#)
+    .await;
+    assert_eq!(v, json!([true, true, true]));
+}
