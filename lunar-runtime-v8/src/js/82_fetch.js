@@ -401,7 +401,7 @@ class Request extends Body {
   }
 }
 
-let responseFromNetwork; // (meta) => Response
+let responseFromNetwork; // (meta, body) => a Response with meta's status, headers, URL and type, and `body`
 
 class Response extends Body {
   #status = 200;
@@ -485,9 +485,9 @@ class Response extends Body {
     return "Response";
   }
   static {
-    responseFromNetwork = (m) => {
-      const data = m.body !== null ? m.body : m.bodyB64 !== null ? ops.b64Decode(m.bodyB64) : null;
-      const r = new Response(data);
+    responseFromNetwork = (m, body) => {
+      const r = new Response(null);
+      bodyReplace(r, body);
       r.#status = m.status;
       r.#statusText = m.statusText;
       r.#headers = new Headers();
@@ -496,7 +496,7 @@ class Response extends Body {
       for (const [n, v] of m.headers) $push(list, [n.toLowerCase(), v]);
       r.#url = m.url;
       r.#redirected = m.redirected;
-      r.#type = "basic";
+      r.#type = m.type ?? "basic";
       return r;
     };
   }
@@ -504,17 +504,16 @@ class Response extends Body {
 
 // A copy of a response's status, headers and body.
 function responseCopy(from) {
-  const r = responseFromNetwork({
+  const data = bodyClone(from);
+  const meta = {
     status: from.status,
     statusText: from.statusText,
     headers: headersList(from.headers),
     url: from.url,
     redirected: from.redirected,
-    body: null,
-    bodyB64: null,
-  });
-  const data = bodyClone(from);
-  bodyReplace(r, data !== null && $isView(data) ? data.slice(0) : data);
+    type: from.type,
+  };
+  const r = responseFromNetwork(meta, data !== null && $isView(data) ? data.slice(0) : data);
   if (headersImmutable(from.headers)) headersFreeze(r.headers);
   return r;
 }
@@ -550,12 +549,10 @@ async function fetch(input, init = undefined) {
     ops.fetchClose(id);
     throw new $TypeError("fetch failed: unexpected redirect");
   }
-  meta.body = null;
-  meta.bodyB64 = null;
-  const response = responseFromNetwork(meta);
+  const bodyless = req.method === "HEAD" || $includes(NULL_BODY_STATUS, meta.status);
+  if (bodyless) ops.fetchClose(id);
+  const response = responseFromNetwork(meta, bodyless ? null : networkBody(id, signal));
   headersFreeze(response.headers);
-  if (req.method === "HEAD" || $includes(NULL_BODY_STATUS, meta.status)) ops.fetchClose(id);
-  else bodyReplace(response, networkBody(id, signal));
   return response;
 }
 

@@ -658,6 +658,7 @@ async fn guards_consumed_bodies_and_clone_refusals() {
           nullSignal: throws(() => et.addEventListener("e", () => {}, { signal: null })),
           customIterator: [...new Headers(custom)],
           enumerable: Object.keys(Headers.prototype).includes("entries"),
+          cloneType: [new Response("a").clone().type, Response.error().clone().type],
         };
     "#)
     .await;
@@ -667,7 +668,7 @@ async fn guards_consumed_bodies_and_clone_refusals() {
             "errorHeaders": "TypeError", "redirectHeaders": "TypeError", "ownHeaders": "none",
             "readerAfterText": "TypeError", "cloneHeaders": "DataCloneError", "emptyError": false,
             "surrogate": "%EF%BF%BDx=1", "nullSignal": "TypeError",
-            "customIterator": [["b", "2"]], "enumerable": true,
+            "customIterator": [["b", "2"]], "enumerable": true, "cloneType": ["default", "error"],
         })
     );
 }
