@@ -105,9 +105,27 @@ pub trait HttpClient: Debug + Send + Sync + 'static {
         let body = std::mem::take(&mut head.body);
         Ok(StreamedResponse::new(head, Box::new(WholeBody(Some(body)))))
     }
+
+    /// Like [`send_streamed`](Self::send_streamed), with the request body sent as `body`
+    /// produces it (`fetch` with a `ReadableStream` body); `request.body` is ignored. An
+    /// error from `body` fails the request. A redirect that would send the body again
+    /// fails too, since a stream cannot be replayed. Provided: reads `body` whole, then
+    /// `send_streamed`.
+    async fn send_upload(
+        &self,
+        mut request: OutboundRequest,
+        mut body: Box<dyn BodyStream>,
+    ) -> Result<StreamedResponse, OutboundError> {
+        request.body.clear();
+        while let Some(chunk) = body.next_chunk().await {
+            request.body.extend_from_slice(&chunk?);
+        }
+        self.send_streamed(request).await
+    }
 }
 
-/// The body of a [`StreamedResponse`], read a chunk at a time.
+/// A body read a chunk at a time: a [`StreamedResponse`]'s, or a request's in
+/// [`HttpClient::send_upload`].
 #[async_trait]
 pub trait BodyStream: Debug + Send + 'static {
     /// The next chunk (never empty), an error, or `None` at the end.
@@ -139,5 +157,59 @@ struct WholeBody(Option<Vec<u8>>);
 impl BodyStream for WholeBody {
     async fn next_chunk(&mut self) -> Option<Result<Vec<u8>, OutboundError>> {
         self.0.take().filter(|b| !b.is_empty()).map(Ok)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// Answers every request with its own body, and keeps the requests.
+    #[derive(Debug, Default)]
+    struct Echo(Mutex<Vec<OutboundRequest>>);
+
+    #[async_trait]
+    impl HttpClient for Echo {
+        async fn send(&self, r: OutboundRequest) -> Result<OutboundResponse, OutboundError> {
+            let mut resp = OutboundResponse::default();
+            resp.status = 200;
+            resp.body.clone_from(&r.body);
+            self.0.lock().expect("lock").push(r);
+            Ok(resp)
+        }
+    }
+
+    /// Chunks, then maybe an error.
+    #[derive(Debug)]
+    struct Chunks(Vec<Result<Vec<u8>, OutboundError>>);
+
+    #[async_trait]
+    impl BodyStream for Chunks {
+        async fn next_chunk(&mut self) -> Option<Result<Vec<u8>, OutboundError>> {
+            (!self.0.is_empty()).then(|| self.0.remove(0))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_client_with_only_send_takes_uploads_whole() {
+        let echo = Echo::default();
+        let mut req = OutboundRequest::new("POST", "http://example.test/");
+        req.body = b"ignored".to_vec();
+        let body = Chunks(vec![Ok(b"ab".to_vec()), Ok(b"cd".to_vec())]);
+        let mut r = echo.send_upload(req, Box::new(body)).await.expect("sent");
+        assert_eq!(r.body.next_chunk().await, Some(Ok(b"abcd".to_vec())));
+        assert_eq!(r.body.next_chunk().await, None);
+
+        // A body that fails fails the call before anything is sent.
+        let failed = Chunks(vec![
+            Ok(b"ab".to_vec()),
+            Err(OutboundError::Body("source gone".into())),
+        ]);
+        let req = OutboundRequest::new("POST", "http://example.test/");
+        let e = echo.send_upload(req, Box::new(failed)).await.unwrap_err();
+        assert_eq!(e, OutboundError::Body("source gone".into()));
+        assert_eq!(echo.0.lock().expect("lock").len(), 1);
     }
 }

@@ -266,29 +266,55 @@ impl HttpClient for MeteredHttp {
         request: OutboundRequest,
     ) -> Result<StreamedResponse, OutboundError> {
         self.meter.add_outbound(request.body.len(), 0);
-        let mut r = self.inner.send_streamed(request).await?;
+        let r = self.inner.send_streamed(request).await?;
+        Ok(self.metered(r))
+    }
+
+    async fn send_upload(
+        &self,
+        request: OutboundRequest,
+        body: Box<dyn BodyStream>,
+    ) -> Result<StreamedResponse, OutboundError> {
+        let body = Box::new(MeteredBody {
+            inner: body,
+            meter: self.meter.clone(),
+            sent: true,
+        });
+        let r = self.inner.send_upload(request, body).await?;
+        Ok(self.metered(r))
+    }
+}
+
+impl MeteredHttp {
+    /// `r` with its body's chunks counted as received.
+    fn metered(&self, mut r: StreamedResponse) -> StreamedResponse {
         let body = std::mem::replace(&mut r.body, Box::new(NoBody));
         r.body = Box::new(MeteredBody {
             inner: body,
             meter: self.meter.clone(),
+            sent: false,
         });
-        Ok(r)
+        r
     }
 }
 
-/// A streamed body whose chunks count as received bytes as they arrive.
+/// A streamed body whose chunks count as they pass: as sent bytes for an upload, as
+/// received bytes for a response.
 #[derive(Debug)]
 struct MeteredBody {
     inner: Box<dyn BodyStream>,
     meter: Arc<UsageMeter>,
+    sent: bool,
 }
 
 #[async_trait]
 impl BodyStream for MeteredBody {
     async fn next_chunk(&mut self) -> Option<Result<Vec<u8>, OutboundError>> {
         let chunk = self.inner.next_chunk().await;
-        if let Some(Ok(c)) = &chunk {
-            self.meter.add_outbound(0, c.len());
+        match &chunk {
+            Some(Ok(c)) if self.sent => self.meter.add_outbound(c.len(), 0),
+            Some(Ok(c)) => self.meter.add_outbound(0, c.len()),
+            _ => {}
         }
         chunk
     }

@@ -35,6 +35,60 @@ pub(crate) enum OpValue {
 pub(crate) type SharedBody =
     std::sync::Arc<tokio::sync::Mutex<Box<dyn lunar_core::http_client::BodyStream>>>;
 
+/// What `fetch` sends down a streamed request body's channel.
+#[derive(Debug)]
+pub(crate) enum UploadMsg {
+    /// The next chunk (never empty).
+    Chunk(Vec<u8>),
+    /// The body is complete.
+    End,
+    /// The body's stream errored with this message: the request fails.
+    Fail(String),
+}
+
+/// A streamed request body as the host client reads it: the chunks `fetch` sends. A
+/// channel closed without [`UploadMsg::End`] (the execution ended) fails the request, so
+/// a cut-off body is never sent as if it were whole.
+#[derive(Debug)]
+pub(crate) struct UploadBody {
+    rx: mpsc::Receiver<UploadMsg>,
+    done: bool,
+}
+
+#[async_trait::async_trait]
+impl lunar_core::http_client::BodyStream for UploadBody {
+    async fn next_chunk(
+        &mut self,
+    ) -> Option<Result<Vec<u8>, lunar_core::http_client::OutboundError>> {
+        use lunar_core::http_client::OutboundError;
+        if self.done {
+            return None;
+        }
+        let fail = match self.rx.recv().await {
+            Some(UploadMsg::Chunk(c)) => return Some(Ok(c)),
+            Some(UploadMsg::End) => {
+                self.done = true;
+                return None;
+            }
+            Some(UploadMsg::Fail(message)) => message,
+            None => "the request body ended before it was complete".to_owned(),
+        };
+        self.done = true;
+        Some(Err(OutboundError::Body(fail)))
+    }
+}
+
+/// Chunks of a streamed request body waiting to be sent, at most.
+const UPLOAD_QUEUE: usize = 4;
+
+/// A streamed request body being written: its sender, and its reader until the request
+/// takes it.
+#[derive(Debug)]
+struct Upload {
+    tx: mpsc::Sender<UploadMsg>,
+    body: Option<UploadBody>,
+}
+
 /// An async op finished: resolve (or reject with the message) promise `op`.
 #[derive(Debug)]
 pub(crate) struct Completion {
@@ -63,6 +117,9 @@ pub(crate) struct ExecState {
     /// Response bodies being streamed, by id; dropped (closing the connection) when read
     /// to the end, cancelled, or when the execution ends.
     bodies: RefCell<HashMap<u64, SharedBody>>,
+    /// Request bodies being streamed, by id; dropped when written to the end or when the
+    /// execution ends (which fails their requests).
+    uploads: RefCell<HashMap<u64, Upload>>,
     /// Rejected promises without a handler, with their reason.
     pub(crate) rejections: RefCell<Vec<(v8::Global<v8::Promise>, v8::Global<v8::Value>)>>,
     ended: Cell<bool>,
@@ -100,6 +157,7 @@ impl ExecState {
             timers: RefCell::new(HashMap::new()),
             tasks: RefCell::new(HashMap::new()),
             bodies: RefCell::new(HashMap::new()),
+            uploads: RefCell::new(HashMap::new()),
             rejections: RefCell::new(Vec::new()),
             ended: Cell::new(false),
         }
@@ -225,10 +283,36 @@ impl ExecState {
         self.bodies.borrow_mut().remove(&id);
     }
 
+    /// Opens a streamed request body; returns its id.
+    pub(crate) fn add_upload(&self) -> u64 {
+        let id = self.next_op();
+        let (tx, rx) = mpsc::channel(UPLOAD_QUEUE);
+        let body = Some(UploadBody { rx, done: false });
+        self.uploads.borrow_mut().insert(id, Upload { tx, body });
+        id
+    }
+
+    /// The reader of streamed request body `id`, for its request (once).
+    pub(crate) fn take_upload_body(&self, id: u64) -> Option<UploadBody> {
+        self.uploads.borrow_mut().get_mut(&id)?.body.take()
+    }
+
+    /// The sender of streamed request body `id`; with `last`, the body is closed for
+    /// further writes (the caller sends the final message).
+    pub(crate) fn upload_sender(&self, id: u64, last: bool) -> Option<mpsc::Sender<UploadMsg>> {
+        let mut uploads = self.uploads.borrow_mut();
+        if last {
+            uploads.remove(&id).map(|u| u.tx)
+        } else {
+            uploads.get(&id).map(|u| u.tx.clone())
+        }
+    }
+
     /// Ends the execution: aborts in-flight ops and timers, drops handles.
     pub(crate) fn end(&self) {
         self.ended.set(true);
         self.bodies.borrow_mut().clear();
+        self.uploads.borrow_mut().clear();
         for (_, t) in self.tasks.borrow_mut().drain() {
             t.abort();
         }

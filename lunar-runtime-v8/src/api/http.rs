@@ -2,7 +2,9 @@
 //! [`HttpClient`](lunar_core::http_client::HttpClient). The prelude builds the request
 //! (argument checks, body encoding). `httpSend` merges the `query` option into the URL,
 //! sends, and resolves the whole response as JSON text; `fetchOpen` resolves the head and
-//! registers the body, which `fetchRead` streams a chunk at a time.
+//! registers the body, which `fetchRead` streams a chunk at a time. A request body given
+//! as a stream is opened with `fetchUpload`, handed to `fetchOpen`, and written with
+//! `fetchWrite` and `fetchWriteEnd` while the request is sent.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::net::{canonical_name, parse_url};
-use crate::state::{OpValue, on_host};
+use crate::state::{OpValue, UploadMsg, on_host};
 
 use super::{HTTP_FAILED, arg_data, arg_i64, arg_string, exec_state, return_op, throw_error};
 
@@ -105,18 +107,87 @@ pub(super) fn send<'s>(
     });
 }
 
-/// `ops.fetchOpen(specJson, body)` → `Promise<[headJson, bodyId]>`: `fetch` sends and
-/// resolves once the response's head arrived; its body is read with `fetchRead`. Rejects
-/// with `fetch failed: ...`.
+/// `ops.fetchOpen(specJson, body, uploadId)` → `Promise<[headJson, bodyId]>`: `fetch`
+/// sends and resolves once the response's head arrived; its body is read with
+/// `fetchRead`. With an `uploadId` (from `fetchUpload`) the request body is that stream's.
+/// Rejects with `fetch failed: ...`.
 pub(super) fn fetch_open<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     args: v8::FunctionCallbackArguments<'s>,
     mut rv: v8::ReturnValue<'s, v8::Value>,
 ) {
+    let Some(st) = exec_state(scope) else { return };
+    let upload = match u64::try_from(arg_i64(scope, &args, 2)) {
+        Ok(id) if id > 0 => match st.take_upload_body(id) {
+            Some(body) => Some(body),
+            None => return throw_error(scope, "the request body stream is closed"),
+        },
+        _ => None,
+    };
     start_call(scope, &args, &mut rv, true, |client, req| async move {
-        let r = client.send_streamed(req).await?;
+        let r = match upload {
+            Some(body) => client.send_upload(req, Box::new(body)).await?,
+            None => client.send_streamed(req).await?,
+        };
         let body = Arc::new(tokio::sync::Mutex::new(r.body));
         Ok(OpValue::Stream(fetch_head_json(r.head), body))
+    });
+}
+
+/// `ops.fetchUpload()` → id of a new streamed request body, for `fetchOpen`.
+pub(super) fn fetch_upload<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    _args: v8::FunctionCallbackArguments<'s>,
+    mut rv: v8::ReturnValue<'s, v8::Value>,
+) {
+    let Some(st) = exec_state(scope) else { return };
+    #[allow(clippy::cast_precision_loss)] // ids stay far below 2^53
+    rv.set_double(st.add_upload() as f64);
+}
+
+/// `ops.fetchWrite(uploadId, bytes)` → `Promise<undefined>`, resolved once the chunk is
+/// queued for sending (so a fast stream waits for the network); rejects when the request
+/// no longer reads its body (it failed or was answered).
+pub(super) fn fetch_write<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    args: v8::FunctionCallbackArguments<'s>,
+    mut rv: v8::ReturnValue<'s, v8::Value>,
+) {
+    let Some(st) = exec_state(scope) else { return };
+    let id = u64::try_from(arg_i64(scope, &args, 0)).unwrap_or(0);
+    let Some(tx) = st.upload_sender(id, false) else {
+        return throw_error(scope, "the request body stream is closed");
+    };
+    let chunk = arg_data(scope, &args, 1);
+    return_op(scope, &st, &mut rv, async move {
+        tx.send(UploadMsg::Chunk(chunk))
+            .await
+            .map(|()| OpValue::Undefined)
+            .map_err(|_| "the request no longer reads its body".to_owned())
+    });
+}
+
+/// `ops.fetchWriteEnd(uploadId, error?)` → `Promise<undefined>`: the body is complete, or,
+/// with an error message, failed (and its request with it).
+pub(super) fn fetch_write_end<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    args: v8::FunctionCallbackArguments<'s>,
+    mut rv: v8::ReturnValue<'s, v8::Value>,
+) {
+    let Some(st) = exec_state(scope) else { return };
+    let id = u64::try_from(arg_i64(scope, &args, 0)).unwrap_or(0);
+    let last = if args.get(1).is_undefined() {
+        UploadMsg::End
+    } else {
+        UploadMsg::Fail(arg_string(scope, &args, 1))
+    };
+    let Some(tx) = st.upload_sender(id, true) else {
+        return;
+    };
+    return_op(scope, &st, &mut rv, async move {
+        // A request that stopped reading has its outcome already; nothing to tell it.
+        let _ = tx.send(last).await;
+        Ok(OpValue::Undefined)
     });
 }
 

@@ -355,6 +355,9 @@ class Request extends Body {
       data = d;
       if (type !== null && !headers.has("content-type")) headers.set("content-type", type);
     }
+    if (o.duplex !== undefined && $String(o.duplex) !== "half") {
+      throw new $TypeError(`Failed to construct 'Request': The provided value '${$String(o.duplex)}' is not a valid enum value of type RequestDuplex.`);
+    }
     if (o.redirect !== undefined) {
       redirect = $String(o.redirect);
       if (!$includes(REDIRECT_MODES, redirect)) {
@@ -389,6 +392,9 @@ class Request extends Body {
   }
   get redirect() {
     return this.#redirect;
+  }
+  get duplex() {
+    return "half";
   }
   clone() {
     if (this.bodyUsed) throw new $TypeError("Failed to execute 'clone' on 'Request': Request body is already used");
@@ -532,12 +538,20 @@ async function fetch(input, init = undefined) {
   };
   const signal = req.signal;
   signal.throwIfAborted();
-  // A stream body is read whole before sending (the host client takes bytes).
+  // A stream body is sent as it is read (see `sendBody`), other bodies as they are.
   const stream = bodyStream(req);
-  const payload = stream !== null ? await req.arrayBuffer() : bodyData(req);
-  const opened = $promiseThen(ops.fetchOpen($jsonStringify(spec), payload ?? undefined), undefined, (message) => {
+  if (stream !== null && isStreamDisturbedOrLocked(stream)) {
+    throw new $TypeError("Failed to fetch: the request body stream is locked or has been read");
+  }
+  const upload = stream !== null ? ops.fetchUpload() : 0;
+  const payload = stream !== null ? undefined : bodyData(req);
+  const opened = $promiseThen(ops.fetchOpen($jsonStringify(spec), payload ?? undefined, upload), undefined, (message) => {
     throw new $TypeError($String(message));
   });
+  if (stream !== null) {
+    bodyTake(req);
+    $promiseThen(sendBody(stream, upload, signal), undefined, () => {});
+  }
   // An abort rejects at once with the signal's reason; the request itself runs on until
   // it completes or the execution ends, its answer dropped.
   const [head, id] = await new $Promise((resolve, reject) => {
@@ -554,6 +568,31 @@ async function fetch(input, init = undefined) {
   const response = responseFromNetwork(meta, bodyless ? null : networkBody(id, signal));
   headersFreeze(response.headers);
   return response;
+}
+
+// Writes a request's body stream to upload `id` while the host sends the request, a chunk
+// at a time (each write waits for room in the host's queue). A stream that errors, gives
+// something other than a Uint8Array, or is aborted by the signal fails the request.
+async function sendBody(stream, id, signal) {
+  const reader = stream.getReader();
+  let failure;
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      signal.throwIfAborted();
+      if (done) break;
+      if (!(value instanceof $Uint8Array)) {
+        throw new $TypeError("a request body stream must give Uint8Array chunks");
+      }
+      if (value.byteLength > 0) await ops.fetchWrite(id, value);
+    }
+  } catch (e) {
+    failure = e;
+  }
+  if (failure === undefined) return ops.fetchWriteEnd(id);
+  $promiseThen(reader.cancel(failure), undefined, () => {});
+  const message = failure !== null && typeof failure === "object" && "message" in failure ? failure.message : failure;
+  return ops.fetchWriteEnd(id, `the request body stream failed: ${$String(message)}`);
 }
 
 // The body of a fetched response: chunks read from the host as the stream is pulled. An

@@ -132,10 +132,12 @@ impl ReqwestClient {
         &self.policy
     }
 
-    /// Sends `req`, following redirects when asked, up to the final response's head.
+    /// Sends `req` (with `upload` as its body when given, else `req.body`), following
+    /// redirects when asked, up to the final response's head.
     async fn open(
         &self,
         req: OutboundRequest,
+        upload: Option<reqwest::Body>,
     ) -> Result<(reqwest::Response, Url, bool), OutboundError> {
         let mut url = parse_url(&req.url)?;
         let mut method = Method::from_bytes(req.method.as_bytes()).map_err(|_| {
@@ -161,7 +163,10 @@ impl ReqwestClient {
                 HeaderValue::from_static(concat!("lunar/", env!("CARGO_PKG_VERSION"))),
             );
         }
-        let mut body = req.body;
+        let mut body = match upload {
+            Some(stream) => Payload::Stream(Some(stream)),
+            None => Payload::Bytes(req.body),
+        };
         let mut redirected = false;
         let mut hops = 0;
         loop {
@@ -170,8 +175,14 @@ impl ReqwestClient {
                 .client
                 .request(method.clone(), url.clone())
                 .headers(headers.clone());
-            if !body.is_empty() {
-                rb = rb.body(body.clone());
+            match &mut body {
+                Payload::Bytes(b) if !b.is_empty() => rb = rb.body(b.clone()),
+                Payload::Bytes(_) => {}
+                Payload::Stream(s) => {
+                    if let Some(s) = s.take() {
+                        rb = rb.body(s);
+                    }
+                }
             }
             let resp = rb.send().await.map_err(|e| request_error(&e))?;
             let status = resp.status();
@@ -193,9 +204,14 @@ impl ReqwestClient {
                         && method == Method::POST;
                 if to_get {
                     method = Method::GET;
-                    body = Vec::new();
+                    body = Payload::Bytes(Vec::new());
                     headers.remove(header::CONTENT_TYPE);
                     headers.remove(header::CONTENT_LENGTH);
+                } else if matches!(body, Payload::Stream(_)) {
+                    return Err(OutboundError::Request(format!(
+                        "cannot follow a {} redirect: the streamed request body cannot be sent again",
+                        status.as_u16()
+                    )));
                 }
                 if next.host_str() != url.host_str() {
                     headers.remove(header::AUTHORIZATION);
@@ -265,7 +281,7 @@ impl ReqwestClient {
 
     /// Sends and reads the whole body.
     async fn send_inner(&self, req: OutboundRequest) -> Result<OutboundResponse, OutboundError> {
-        let (resp, url, redirected) = self.open(req).await?;
+        let (resp, url, redirected) = self.open(req, None).await?;
         let mut out = self.head(&resp, url, redirected)?;
         let mut body = ReqwestBody {
             resp,
@@ -336,9 +352,46 @@ impl HttpClient for ReqwestClient {
         &self,
         request: OutboundRequest,
     ) -> Result<StreamedResponse, OutboundError> {
+        self.streamed(request, None).await
+    }
+
+    /// The body is sent as it comes, at most `max_body_bytes` of it (past that the request
+    /// fails with `request body exceeds <N> bytes`); the timeout covers the upload.
+    async fn send_upload(
+        &self,
+        request: OutboundRequest,
+        body: Box<dyn BodyStream>,
+    ) -> Result<StreamedResponse, OutboundError> {
+        let cap = self.max_body_bytes;
+        let chunks = futures_util::stream::unfold(Some((body, 0u64)), move |state| async move {
+            let (mut body, sent) = state?;
+            match body.next_chunk().await? {
+                Ok(chunk) => {
+                    let sent = sent + chunk.len() as u64;
+                    if sent > cap {
+                        let e = OutboundError::Body(format!("request body exceeds {cap} bytes"));
+                        return Some((Err(e), None));
+                    }
+                    Some((Ok(chunk), Some((body, sent))))
+                }
+                Err(e) => Some((Err(e), None)),
+            }
+        });
+        self.streamed(request, Some(reqwest::Body::wrap_stream(chunks)))
+            .await
+    }
+}
+
+impl ReqwestClient {
+    /// [`HttpClient::send_streamed`], with `upload` as the body when given.
+    async fn streamed(
+        &self,
+        request: OutboundRequest,
+        upload: Option<reqwest::Body>,
+    ) -> Result<StreamedResponse, OutboundError> {
         let timeout = request.timeout.unwrap_or(self.default_timeout);
         let deadline = tokio::time::Instant::now() + timeout;
-        let (resp, url, redirected) = tokio::time::timeout_at(deadline, self.open(request))
+        let (resp, url, redirected) = tokio::time::timeout_at(deadline, self.open(request, upload))
             .await
             .map_err(|_| timed_out(timeout))??;
         let head = self.head(&resp, url, redirected)?;
@@ -350,6 +403,13 @@ impl HttpClient for ReqwestClient {
         };
         Ok(StreamedResponse::new(head, Box::new(body)))
     }
+}
+
+/// A request's body: bytes, sent again on a redirect that keeps the body, or a stream,
+/// sent once.
+enum Payload {
+    Bytes(Vec<u8>),
+    Stream(Option<reqwest::Body>),
 }
 
 fn timed_out(timeout: Duration) -> OutboundError {
@@ -418,6 +478,10 @@ fn request_error(e: &reqwest::Error) -> OutboundError {
     while let Some(s) = src {
         if let Some(denied) = s.downcast_ref::<PolicyDenied>() {
             return OutboundError::Request(denied.0.clone());
+        }
+        // A streamed upload's own failure (its source, or the size cap).
+        if let Some(upload) = s.downcast_ref::<OutboundError>() {
+            return upload.clone();
         }
         src = s.source();
     }

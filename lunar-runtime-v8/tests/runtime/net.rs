@@ -1397,6 +1397,152 @@ async fn fetch_sends_a_stream_body_and_reads_the_response_as_a_stream() {
     );
 }
 
+/// An upstream that answers `/frames` with the body's frames as they arrived:
+/// `{"frames": [[ms since the first, text], ...], "te": <transfer-encoding>}`.
+async fn frame_recorder() -> String {
+    use futures_util::StreamExt;
+    let app = axum::Router::new().fallback(|req: axum::extract::Request| async move {
+        let te = req
+            .headers()
+            .get("transfer-encoding")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let mut data = req.into_body().into_data_stream();
+        let mut first = None;
+        let mut frames = Vec::new();
+        while let Some(Ok(bytes)) = data.next().await {
+            let t0 = *first.get_or_insert_with(Instant::now);
+            frames.push(json!([
+                t0.elapsed().as_millis() as u64,
+                String::from_utf8_lossy(&bytes)
+            ]));
+        }
+        reply_json(200, json!({"frames": frames, "te": te}).to_string())
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn fetch_streams_a_request_body_as_it_is_produced() {
+    let base = frame_recorder().await;
+    // Three chunks 300 ms apart: the upstream gets the first long before the last, so the
+    // body was sent as it was produced, not read whole first.
+    let v = js(
+        r#"let i = 0;
+           const body = new ReadableStream({ async pull(c) {
+             if (i === 3) { c.close(); return; }
+             if (i > 0) await new Promise((r) => setTimeout(r, 300));
+             c.enqueue(new TextEncoder().encode("chunk" + i++));
+           } });
+           const r = await fetch(B + "/frames", { method: "POST", body, duplex: "half" });
+           return await r.json();"#,
+        opts(&base, client()),
+    )
+    .await;
+    let frames = v["ok"]["frames"].as_array().expect("frames");
+    let text: String = frames.iter().map(|f| f[1].as_str().unwrap()).collect();
+    assert_eq!(text, "chunk0chunk1chunk2");
+    assert_eq!(v["ok"]["te"], "chunked", "no length is known up front");
+    let last_ms = frames.last().unwrap()[0].as_u64().unwrap();
+    assert!(
+        last_ms >= 450,
+        "the first chunk arrived {last_ms} ms before the last: {v}"
+    );
+}
+
+#[tokio::test]
+async fn a_streamed_request_body_is_capped_and_fails_cleanly() {
+    let up = upstream().await;
+    let small = client_with(ClientOptions::default().with_max_body_bytes(1000));
+    let v = js(
+        r#"const out = {};
+           const endless = () => new ReadableStream({ pull(c) { c.enqueue(new Uint8Array(400)); } });
+           try { await fetch(B + "/echo", { method: "POST", body: endless() }); out.capped = "sent"; }
+           catch (e) { out.capped = e.name + ": " + e.message; }
+           let n = 0;
+           const failing = new ReadableStream({ pull(c) { if (n++ === 0) c.enqueue(new Uint8Array(10)); else c.error(new Error("disk gone")); } });
+           try { await fetch(B + "/echo", { method: "POST", body: failing }); out.errored = "sent"; }
+           catch (e) { out.errored = e.name + ": " + e.message; }
+           const strings = new ReadableStream({ start(c) { c.enqueue("not bytes"); c.close(); } });
+           try { await fetch(B + "/echo", { method: "POST", body: strings }); out.notBytes = "sent"; }
+           catch (e) { out.notBytes = e.name + ": " + e.message; }
+           const once = () => new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode("once")); c.close(); } });
+           try { await fetch(B + "/temporary", { method: "POST", body: once() }); out.temporary = "followed"; }
+           catch (e) { out.temporary = e.name + ": " + e.message; }
+           const seeOther = await (await fetch(B + "/see-other", { method: "POST", body: once() })).json();
+           out.seeOther = [seeOther.method, seeOther.body];
+           const locked = once();
+           locked.getReader();
+           try { await fetch(B + "/echo", { method: "POST", body: locked }); out.locked = "sent"; }
+           catch (e) { out.locked = e.name; }
+           try { new Request(B, { method: "POST", body: once(), duplex: "full" }); out.duplex = "accepted"; }
+           catch (e) { out.duplex = e.name; }
+           out.duplexHalf = new Request(B).duplex;
+           const ok = await (await fetch(B + "/echo", { method: "PUT", body: once() })).json();
+           out.ok = [ok.method, ok.body];
+           return out;"#,
+        opts(&up.base(), small),
+    )
+    .await;
+    assert_eq!(
+        v["ok"],
+        json!({
+            "capped": "TypeError: fetch failed: request body exceeds 1000 bytes",
+            "errored": "TypeError: fetch failed: the request body stream failed: disk gone",
+            "notBytes": "TypeError: fetch failed: the request body stream failed: a request body stream must give Uint8Array chunks",
+            "temporary": "TypeError: fetch failed: cannot follow a 307 redirect: the streamed request body cannot be sent again",
+            "seeOther": ["GET", ""],
+            "locked": "TypeError",
+            "duplex": "TypeError",
+            "duplexHalf": "half",
+            "ok": ["PUT", "once"],
+        })
+    );
+    // Only whole bodies reached the upstream: the cut-off ones never completed a request
+    // (the redirects' first hops got theirs whole).
+    let sent: Vec<String> = up
+        .seen()
+        .iter()
+        .filter(|s| s.method != "GET")
+        .map(|s| {
+            format!(
+                "{} {} {}",
+                s.method,
+                s.uri,
+                String::from_utf8_lossy(&s.body)
+            )
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            "POST /temporary once",
+            "POST /see-other once",
+            "PUT /echo once"
+        ],
+        "{sent:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_streamed_upload_counts_as_sent_bytes() {
+    let up = upstream().await;
+    let code = r#"async function handler() {
+        let n = 0;
+        const body = new ReadableStream({ pull(c) { if (n++ < 5) c.enqueue(new Uint8Array(700)); else c.close(); } });
+        const r = await fetch(env.get("BASE") + "/echo", { method: "POST", body });
+        return { body: String((await r.json()).body.length) };
+    }"#;
+    let out = run(code, up.opts()).await;
+    assert_eq!(out.result.expect("ran").body.as_bytes(), b"3500");
+    let u = out.execution.usage.expect("usage");
+    assert_eq!(u.outbound_sent_bytes, 3500);
+}
+
 #[tokio::test]
 async fn fetch_bodies_stream_as_they_arrive() {
     let up = upstream().await;
