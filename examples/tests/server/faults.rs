@@ -8,7 +8,9 @@
 //! machine); `.ci/run` runs them alone: `cargo test -p lunar-examples --test server faults
 //! -- --ignored --test-threads=1`. The server is this test binary itself, started again as
 //! `faults::child_server` with `LUNAR_FAULT_CHILD=1` and the server's environment
-//! variables. `LUNAR_FAULT_SECONDS` sets the overload duration (default 60). Without
+//! variables (`.ci/run` builds the suite with `--release`, so both the server and the
+//! load generator are optimised as users run them). `LUNAR_FAULT_SECONDS` sets the
+//! overload duration (default 60). Without
 //! root (the full file system is a tmpfs mount) or without PostgreSQL control
 //! (`LUNAR_TEST_PG_STOP` / `LUNAR_TEST_PG_START`, set by `.ci/run`) those tests skip,
 //! unless `LUNAR_REQUIRE_FAULTS=1`.
@@ -85,8 +87,20 @@ struct Server {
 impl Server {
     /// Starts the server with `env` (plus `API_KEY`) and waits until it listens.
     fn start(env: &[(&str, String)]) -> Self {
+        Self::start_on(env, None)
+    }
+
+    /// [`start`](Self::start), on the CPUs `cpus` (a `taskset` list) when given.
+    fn start_on(env: &[(&str, String)], cpus: Option<&str>) -> Self {
         let exe = std::env::current_exe().expect("the test binary");
-        let mut cmd = Command::new(exe);
+        let mut cmd = match cpus {
+            Some(cpus) => {
+                let mut c = Command::new("taskset");
+                c.args(["-c", cpus]).arg(exe);
+                c
+            }
+            None => Command::new(exe),
+        };
         cmd.args([
             "--exact",
             "faults::child_server",
@@ -586,6 +600,45 @@ async fn sigterm_under_load_drains_in_flight_and_exits_0() {
     assert_eq!(pending, 0);
 }
 
+/// Keeps the load generator (this process) off the server's CPU while it lives: on a
+/// machine of `n` ≥ 2 CPUs the server gets CPU 0 and this process the others, so what is
+/// measured is the server's latency, not the two competing for the same cores.
+struct CpusApart {
+    all: String,
+}
+
+impl CpusApart {
+    /// The server's CPU list and the guard, or `None` on one CPU (nothing to separate).
+    fn new() -> Option<(&'static str, Self)> {
+        let n = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        if n < 2 {
+            return None;
+        }
+        let guard = Self {
+            all: format!("0-{}", n - 1),
+        };
+        guard.pin(&format!("1-{}", n - 1));
+        Some(("0", guard))
+    }
+
+    /// Sets the CPUs of every thread of this process.
+    fn pin(&self, cpus: &str) {
+        let pid = std::process::id().to_string();
+        let ok = Command::new("taskset")
+            .args(["-a", "-p", "-c", cpus, &pid])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "taskset -a -p -c {cpus} {pid} failed");
+    }
+}
+
+impl Drop for CpusApart {
+    fn drop(&mut self) {
+        self.pin(&self.all.clone());
+    }
+}
+
 /// Five times the measured capacity, open loop, for `LUNAR_FAULT_SECONDS` against a hello
 /// function and a 1-second function, with a bound of 64 executions in flight: the excess
 /// gets 503 with `Retry-After` at once (never after waiting for a place), memory stays
@@ -601,7 +654,8 @@ async fn overload_sheds_with_503_and_records_every_2xx() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut env = sqlite_env(dir.path());
     env.push(("LUNAR_MAX_IN_FLIGHT", BOUND.to_string()));
-    let server = Server::start(&env);
+    let apart = CpusApart::new();
+    let server = Server::start_on(&env, apart.as_ref().map(|(cpus, _)| *cpus));
     let addr = server.addr;
     let rss_start = server.rss_kib().unwrap_or(0);
     let mut peak_rss = rss_start;
