@@ -173,9 +173,11 @@ mod tests {
     #[async_trait]
     impl HttpClient for Echo {
         async fn send(&self, r: OutboundRequest) -> Result<OutboundResponse, OutboundError> {
-            let mut resp = OutboundResponse::default();
-            resp.status = 200;
-            resp.body.clone_from(&r.body);
+            let resp = OutboundResponse {
+                status: 200,
+                body: r.body.clone(),
+                ..OutboundResponse::default()
+            };
             self.0.lock().expect("lock").push(r);
             Ok(resp)
         }
