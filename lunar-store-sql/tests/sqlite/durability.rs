@@ -220,3 +220,65 @@ async fn group_commit_batches_are_checkpointed_off_the_write_path() {
         main_file()
     );
 }
+
+/// Under steady writes the write-ahead log stays bounded: the store restarts it once a
+/// checkpoint has copied it (a passive checkpoint alone never catches up with a log that
+/// keeps growing, so the file grew by everything written).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_stays_bounded_under_steady_writes() {
+    use lunar_core::{BatchWriter, ExecutionWrite};
+    let dir = TempDir::new().expect("temp dir");
+    let path = dir.path().join("lunar.db");
+    let wal = dir.path().join("lunar.db-wal");
+    let store = open(&path).await;
+    let fid = ids::new_id();
+    store
+        .create_function(NewFunction {
+            id: fid.clone(),
+            name: "steady".into(),
+            description: None,
+            code: "function handler(){}".into(),
+            isolation: Isolation::Warm,
+            now: T0,
+        })
+        .await
+        .expect("create");
+    let line = "x".repeat(4096);
+    let wal_size = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    let mut peak = 0;
+    // 3000 batches of two executions with a 4 KiB log line each: over 24 MiB of rows.
+    for _ in 0..3000 {
+        let writes: Vec<ExecutionWrite> = (0..2)
+            .map(|_| ExecutionWrite::Record {
+                row: NewExecution {
+                    id: ids::new_id(),
+                    function_id: fid.clone(),
+                    function_version_id: ids::version_id(&fid, 1),
+                    event_json: None,
+                    trigger: Trigger::Http,
+                    created_at: T0,
+                },
+                outcome: Outcome {
+                    status: ExecutionStatus::Success,
+                    duration_ms: 1,
+                    error_message: None,
+                    response_json: None,
+                    usage: None,
+                },
+                logs: vec![LogEntry {
+                    level: LogLevel::Info,
+                    message: line.clone(),
+                    created_at: T0,
+                }],
+            })
+            .collect();
+        store.write_batch(&writes).await.expect("batch");
+        peak = peak.max(wal_size());
+    }
+    let db = std::fs::metadata(&path).map_or(0, |m| m.len());
+    eprintln!("log peak {peak} bytes; database file {db} bytes");
+    assert!(
+        peak < 24 * 1024 * 1024,
+        "the log grew to {peak} bytes (database file {db} bytes)"
+    );
+}
