@@ -838,7 +838,7 @@ async fn postgres_stopped_for_10s_during_load() {
 #[ignore = "fault suite: run by .ci/run with --ignored --test-threads=1"]
 async fn sqlite_on_a_full_file_system() {
     let dir = tempfile::tempdir().expect("temp dir");
-    // The WAL grows by every page a batch touches until the store restarts it (past 8 MiB,
+    // The WAL grows by every page a batch touches until the store restarts it (past 16 MiB,
     // after a checkpoint): the file system must hold that working size once space is back.
     let Some(_mount) = Tmpfs::mount(dir.path(), "64m") else {
         assert!(

@@ -67,8 +67,10 @@ pub struct SqliteStore {
 /// starts the log over only when a writer finds every frame copied, which under steady
 /// writes never happens: the log would grow without bound (1.7 GB in 20 s of load was
 /// seen). So when a passive checkpoint finds the log past [`WAL_RESTART_FRAMES`], the
-/// writer's connection, before its next write, copies what is left and truncates the log
-/// (`wal_checkpoint(TRUNCATE)`): a short pause, as the passive one already copied most.
+/// writer's connection, before its next write, copies what is left and restarts the log
+/// from its beginning (`wal_checkpoint(RESTART)`; the file keeps its size and is written
+/// over): a short pause, as the passive one already copied most. Under `wrk` load on a
+/// hello function this costs about 2 % of throughput and keeps the file near 20 MB.
 #[derive(Debug, Default)]
 struct Checkpoints {
     batches: std::sync::atomic::AtomicU64,
@@ -81,7 +83,7 @@ struct Checkpoints {
 const CHECKPOINT_EVERY: u64 = 256;
 
 /// Log length (frames, a page each) past which the writer restarts the log.
-const WAL_RESTART_FRAMES: i64 = 2048;
+const WAL_RESTART_FRAMES: i64 = 4096;
 
 impl SqliteStore {
     /// Wraps a pool. Its connections must enforce foreign keys (the sqlx default, and what
@@ -257,7 +259,7 @@ impl SqliteStore {
         }
         let restart = async {
             let mut conn = self.writer.acquire().await?;
-            sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)")
+            sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(RESTART)")
                 .fetch_one(&mut *conn)
                 .await
         };

@@ -278,7 +278,7 @@ async fn the_log_stays_bounded_under_steady_writes() {
     let db = std::fs::metadata(&path).map_or(0, |m| m.len());
     eprintln!("log peak {peak} bytes; database file {db} bytes");
     assert!(
-        peak < 24 * 1024 * 1024,
+        peak < 40 * 1024 * 1024,
         "the log grew to {peak} bytes (database file {db} bytes)"
     );
 }
