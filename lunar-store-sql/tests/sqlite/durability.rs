@@ -7,7 +7,8 @@ use lunar_core::model::{
     ExecutionStatus, Isolation, LogEntry, LogLevel, NewExecution, NewFunction, Outcome,
     PageRequest, Trigger,
 };
-use lunar_core::{ExecutionStore, FunctionStore, KvStore, LogStore, ids};
+use lunar_core::{ExecutionStore, ExecutionWrite, FunctionStore, KvStore, LogStore, ids};
+use lunar_store_sql::SqliteStore;
 use tempfile::TempDir;
 
 use crate::support::open;
@@ -18,14 +19,13 @@ const CHILD_DB: &str = "LUNAR_SQLITE_CHILD_DB";
 /// Set for the child process: the function it reads and writes.
 const CHILD_FUNCTION: &str = "LUNAR_SQLITE_CHILD_FUNCTION";
 
-/// Writes a function with one finished execution and its logs; returns (function, execution).
-async fn write_sample(path: &Path) -> (String, String) {
-    let store = open(path).await;
+/// Creates a function named `name`; returns its id.
+async fn new_function(store: &SqliteStore, name: &str) -> String {
     let fid = ids::new_id();
     store
         .create_function(NewFunction {
             id: fid.clone(),
-            name: "durable".into(),
+            name: name.into(),
             description: None,
             code: "function handler(){}".into(),
             isolation: Isolation::Warm,
@@ -33,6 +33,36 @@ async fn write_sample(path: &Path) -> (String, String) {
         })
         .await
         .expect("create");
+    fid
+}
+
+/// One execution of `fid`'s version 1, written finished in one go, with `event_json` and
+/// `logs`.
+fn finished(fid: &str, event_json: Option<String>, logs: Vec<LogEntry>) -> ExecutionWrite {
+    ExecutionWrite::Record {
+        row: NewExecution {
+            id: ids::new_id(),
+            function_id: fid.to_owned(),
+            function_version_id: ids::version_id(fid, 1),
+            event_json,
+            trigger: Trigger::Http,
+            created_at: T0,
+        },
+        outcome: Outcome {
+            status: ExecutionStatus::Success,
+            duration_ms: 1,
+            error_message: None,
+            response_json: None,
+            usage: None,
+        },
+        logs,
+    }
+}
+
+/// Writes a function with one finished execution and its logs; returns (function, execution).
+async fn write_sample(path: &Path) -> (String, String) {
+    let store = open(path).await;
+    let fid = new_function(&store, "durable").await;
     let eid = ids::new_id();
     store
         .insert_execution(NewExecution {
@@ -163,7 +193,7 @@ async fn child_process() {
 /// automatic checkpoint, which would stall the committing batch, is off).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn group_commit_batches_are_checkpointed_off_the_write_path() {
-    use lunar_core::{BatchWriter, ExecutionWrite};
+    use lunar_core::BatchWriter;
     let dir = TempDir::new().expect("temp dir");
     let path = dir.path().join("lunar.db");
     let store = open(&path).await;
@@ -172,40 +202,12 @@ async fn group_commit_batches_are_checkpointed_off_the_write_path() {
         .await
         .expect("pragma");
     assert_eq!(autocheckpoint, 0);
-    let fid = ids::new_id();
-    store
-        .create_function(NewFunction {
-            id: fid.clone(),
-            name: "checkpointed".into(),
-            description: None,
-            code: "function handler(){}".into(),
-            isolation: Isolation::Warm,
-            now: T0,
-        })
-        .await
-        .expect("create");
+    let fid = new_function(&store, "checkpointed").await;
     let main_file = || std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     let before = main_file();
     let event = "x".repeat(2048);
     for _ in 0..600 {
-        let write = ExecutionWrite::Record {
-            row: NewExecution {
-                id: ids::new_id(),
-                function_id: fid.clone(),
-                function_version_id: ids::version_id(&fid, 1),
-                event_json: Some(event.clone()),
-                trigger: Trigger::Http,
-                created_at: T0,
-            },
-            outcome: Outcome {
-                status: ExecutionStatus::Success,
-                duration_ms: 1,
-                error_message: None,
-                response_json: None,
-                usage: None,
-            },
-            logs: Vec::new(),
-        };
+        let write = finished(&fid, Some(event.clone()), Vec::new());
         store.write_batch(&[write]).await.expect("batch");
     }
     // The checkpoints run in the background: wait for the file to take the rows (~1.2 MB).
@@ -226,50 +228,25 @@ async fn group_commit_batches_are_checkpointed_off_the_write_path() {
 /// keeps growing, so the file grew by everything written).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_log_stays_bounded_under_steady_writes() {
-    use lunar_core::{BatchWriter, ExecutionWrite};
+    use lunar_core::BatchWriter;
     let dir = TempDir::new().expect("temp dir");
     let path = dir.path().join("lunar.db");
     let wal = dir.path().join("lunar.db-wal");
     let store = open(&path).await;
-    let fid = ids::new_id();
-    store
-        .create_function(NewFunction {
-            id: fid.clone(),
-            name: "steady".into(),
-            description: None,
-            code: "function handler(){}".into(),
-            isolation: Isolation::Warm,
-            now: T0,
-        })
-        .await
-        .expect("create");
+    let fid = new_function(&store, "steady").await;
     let line = "x".repeat(4096);
     let wal_size = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
     let mut peak = 0;
     // 3000 batches of two executions with a 4 KiB log line each: over 24 MiB of rows.
     for _ in 0..3000 {
         let writes: Vec<ExecutionWrite> = (0..2)
-            .map(|_| ExecutionWrite::Record {
-                row: NewExecution {
-                    id: ids::new_id(),
-                    function_id: fid.clone(),
-                    function_version_id: ids::version_id(&fid, 1),
-                    event_json: None,
-                    trigger: Trigger::Http,
-                    created_at: T0,
-                },
-                outcome: Outcome {
-                    status: ExecutionStatus::Success,
-                    duration_ms: 1,
-                    error_message: None,
-                    response_json: None,
-                    usage: None,
-                },
-                logs: vec![LogEntry {
+            .map(|_| {
+                let log = LogEntry {
                     level: LogLevel::Info,
                     message: line.clone(),
                     created_at: T0,
-                }],
+                };
+                finished(&fid, None, vec![log])
             })
             .collect();
         store.write_batch(&writes).await.expect("batch");
