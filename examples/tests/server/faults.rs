@@ -5,12 +5,12 @@
 //! execution is stored.
 //!
 //! The tests are `#[ignore]`d in the ordinary run (they take minutes and load the whole
-//! machine); `.ci/run` runs them alone: `cargo test -p lunar-examples --test server faults
-//! -- --ignored --test-threads=1`. The server is this test binary itself, started again as
-//! `faults::child_server` with `LUNAR_FAULT_CHILD=1` and the server's environment
-//! variables (`.ci/run` builds the suite with `--release`, so both the server and the
-//! load generator are optimised as users run them). `LUNAR_FAULT_SECONDS` sets the
-//! overload duration (default 60). Without
+//! machine); `.ci/run` runs them alone, optimised (so both the server and the load
+//! generator run as users would build them): `cargo test --release -p lunar-examples
+//! --test server -- --ignored --test-threads=1 faults::`. The server is this test binary
+//! itself, started again as `faults::child_server` with `LUNAR_FAULT_CHILD=1` and the
+//! server's environment variables. `LUNAR_FAULT_SECONDS` sets the overload duration
+//! (default 60). Without
 //! root (the full file system is a tmpfs mount) or without PostgreSQL control
 //! (`LUNAR_TEST_PG_STOP` / `LUNAR_TEST_PG_START`, set by `.ci/run`) those tests skip,
 //! unless `LUNAR_REQUIRE_FAULTS=1`.
@@ -635,7 +635,7 @@ impl CpusApart {
 
 impl Drop for CpusApart {
     fn drop(&mut self) {
-        self.pin(&self.all.clone());
+        self.pin(&self.all);
     }
 }
 
