@@ -158,6 +158,28 @@ fn bench(c: &mut Criterion) {
     }
     write.finish();
 
+    // What a quick execution costs: its finished row (no logs) as one batch of its own.
+    let mut record = c.benchmark_group("record_one_execution");
+    for s in &subjects {
+        let Some(batch) = s.batch.clone() else {
+            continue;
+        };
+        record.bench_function(s.name, |b| {
+            b.to_async(&rt).iter(|| async {
+                let write = ExecutionWrite::Record {
+                    row: new_execution(&s.function_id, 1_700_003_000),
+                    outcome: outcome(),
+                    logs: Vec::new(),
+                };
+                batch
+                    .write_batch(std::slice::from_ref(&write))
+                    .await
+                    .expect("record");
+            });
+        });
+    }
+    record.finish();
+
     let mut group = c.benchmark_group("group_commit_64_executions");
     for s in &subjects {
         let Some(batch) = s.batch.clone() else {

@@ -142,7 +142,7 @@ impl PostgresStore {
 
     /// Starts a write transaction (READ COMMITTED, the server default). Writers of one
     /// function's versions are ordered by [`lock_function`] instead.
-    async fn begin_write(&self) -> SqlResult<Transaction<'static, Postgres>> {
+    async fn begin_write(&self) -> SqlResult<WriteTx> {
         Ok(self.pool.begin().await?)
     }
 
@@ -165,7 +165,7 @@ fn statements(rows: usize) -> usize {
 /// concurrent writers on other nodes queue on that row: `MAX(version) + 1` is computed under
 /// the lock, no execution is added while the function is deleted, and an activation cannot
 /// slip between a version's check and its delete. `false` when there is no such function.
-async fn lock_function(tx: &mut Transaction<'static, Postgres>, function_id: &str) -> Result<bool> {
+async fn lock_function(tx: &mut WriteTx, function_id: &str) -> Result<bool> {
     let locked: Option<String> = sqlx::query_scalar(LOCK_FUNCTION)
         .bind(function_id)
         .fetch_optional(&mut **tx)
@@ -173,5 +173,8 @@ async fn lock_function(tx: &mut Transaction<'static, Postgres>, function_id: &st
         .map_err(db)?;
     Ok(locked.is_some())
 }
+
+/// The transaction every multi-statement write runs in.
+type WriteTx = Transaction<'static, Postgres>;
 
 crate::store::store_impls!(PostgresStore, Postgres);

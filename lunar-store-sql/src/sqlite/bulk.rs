@@ -4,10 +4,9 @@
 
 use lunar_core::Result;
 use lunar_core::model::{LogEntry, Outcome};
-use sqlx::pool::PoolConnection;
 use sqlx::sqlite::SqliteConnection;
-use sqlx::{Sqlite, Transaction};
 
+use super::writer::{WriteTx, WriterConn};
 use super::{SqliteStore, db};
 use crate::error::SqlError;
 use crate::store::batch::ExecutionRow;
@@ -167,11 +166,11 @@ impl SqliteStore {
     }
 }
 
-/// Where a bulk operation runs: a pooled connection for one statement (atomic on its
+/// Where a bulk operation runs: the writer's connection for one statement (atomic on its
 /// own), a write transaction for several.
 enum Batch {
-    Single(PoolConnection<Sqlite>),
-    Many(Transaction<'static, Sqlite>),
+    Single(WriterConn),
+    Many(WriteTx),
 }
 
 impl Batch {
@@ -179,7 +178,7 @@ impl Batch {
     async fn new(store: &SqliteStore, rows: usize) -> Result<Option<Self>> {
         Ok(match sql::chunk_sizes(rows).count() {
             0 => None,
-            1 => Some(Self::Single(store.pool.acquire().await.map_err(db)?)),
+            1 => Some(Self::Single(store.write_connection().await.map_err(db)?)),
             _ => Some(Self::Many(store.begin_write().await.map_err(db)?)),
         })
     }

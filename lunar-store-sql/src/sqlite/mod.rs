@@ -1,17 +1,19 @@
 //! [`SqliteStore`]: every Lunar store trait on one SQLite database.
 
 mod bulk;
+mod writer;
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use lunar_core::Result;
+use sqlx::Sqlite;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Sqlite, Transaction};
 
 use self::bulk::{finish_execution_rows, insert_execution_rows, insert_log_rows};
+use self::writer::{WriteTx, Writer, WriterConn};
 use crate::error::{SqlError, SqlResult};
 
 /// Backend name carried by [`lunar_core::Error::Backend`].
@@ -50,8 +52,9 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// One connection for write transactions (SQLite has one writer at a time anyway):
     /// its page cache stays warm instead of being invalidated by other connections'
-    /// writes. The main pool when the database is in memory.
-    writer: SqlitePool,
+    /// writes, and it is the store's own, not pooled (see [`writer`]). The main pool
+    /// when the database is in memory.
+    writer: Writer,
     /// Write-ahead-log checkpoints, run off the write path.
     checkpoints: std::sync::Arc<Checkpoints>,
 }
@@ -92,22 +95,9 @@ impl SqliteStore {
     /// pool's options, opened when first needed.
     #[must_use]
     pub fn new(pool: SqlitePool) -> Self {
-        let options = pool.connect_options();
-        let name = options.get_filename().to_string_lossy();
-        let in_memory = [":memory:", "sqlx-in-memory", "mode=memory"]
-            .iter()
-            .any(|m| name.contains(m));
-        let writer = if in_memory {
-            pool.clone()
-        } else {
-            SqlitePoolOptions::new()
-                .max_connections(1)
-                .acquire_timeout(Duration::from_secs(30))
-                .connect_lazy_with((*options).clone())
-        };
         Self {
+            writer: Writer::for_pool(&pool),
             pool,
-            writer,
             checkpoints: std::sync::Arc::default(),
         }
     }
@@ -195,26 +185,12 @@ impl SqliteStore {
             .map_err(db)
     }
 
-    /// Starts a write transaction holding the database's write lock from the start
-    /// (`BEGIN IMMEDIATE`), so concurrent writers queue on the busy timeout instead of
-    /// failing to upgrade a read lock.
-    async fn begin_write(&self) -> SqlResult<Transaction<'static, Sqlite>> {
+    /// Starts a write transaction on the writer's connection, holding the database's
+    /// write lock from the start (`BEGIN IMMEDIATE`), so concurrent writers queue on the
+    /// busy timeout instead of failing to upgrade a read lock.
+    async fn begin_write(&self) -> SqlResult<WriteTx> {
         self.restart_log_if_due().await;
-        match self.writer.begin_with("BEGIN IMMEDIATE").await {
-            // A COMMIT that failed after SQLite had already rolled back by itself (it does
-            // on SQLITE_FULL and I/O errors) leaves sqlx counting an open transaction on
-            // the writer's connection, so every later BEGIN fails and the store never
-            // writes again. SQLite holds no transaction then: close that connection and let
-            // the pool open a fresh one.
-            Err(sqlx::Error::InvalidSavePointStatement) => {
-                tracing::warn!("reopening the SQLite write connection after a failed commit");
-                let mut stale = self.writer.acquire().await?;
-                stale.close_on_drop();
-                drop(stale);
-                Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
-            }
-            other => Ok(other?),
-        }
+        self.writer.begin().await
     }
 
     /// Counts a committed batch and, every [`CHECKPOINT_EVERY`], starts a passive
@@ -259,9 +235,11 @@ impl SqliteStore {
         }
         let restart = async {
             let mut conn = self.writer.acquire().await?;
-            sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(RESTART)")
-                .fetch_one(&mut *conn)
-                .await
+            Ok::<_, SqlError>(
+                sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(RESTART)")
+                    .fetch_one(&mut *conn)
+                    .await?,
+            )
         };
         match restart.await {
             Ok((0, _, _)) => {}
@@ -271,9 +249,9 @@ impl SqliteStore {
     }
 
     /// The writer's connection, for a write that is one statement.
-    async fn write_connection(&self) -> SqlResult<sqlx::pool::PoolConnection<Sqlite>> {
+    async fn write_connection(&self) -> SqlResult<WriterConn> {
         self.restart_log_if_due().await;
-        Ok(self.writer.acquire().await?)
+        self.writer.acquire().await
     }
 }
 
@@ -285,7 +263,7 @@ fn statements(rows: usize) -> usize {
 /// Nothing to lock: [`begin_write`](SqliteStore::begin_write) already holds the database's
 /// write lock, which orders every writer. Always `true`; a missing function is found by the
 /// statements that follow.
-async fn lock_function(_tx: &mut Transaction<'static, Sqlite>, _function_id: &str) -> Result<bool> {
+async fn lock_function(_tx: &mut WriteTx, _function_id: &str) -> Result<bool> {
     Ok(true)
 }
 

@@ -14,7 +14,7 @@ macro_rules! function_store {
                 PageRequest, Timestamp,
             };
             use ::lunar_core::{ClaimStore, Error, ExecutionStore, FunctionStore, Result, ids};
-            use ::sqlx::{Database, Encode, Executor, Transaction, Type};
+            use ::sqlx::{Database, Encode, Executor, Type};
 
             use $crate::error::{SqlError, SqlResult};
             use $crate::rows::{self, decode_all, found, page_binds, total};
@@ -116,7 +116,7 @@ macro_rules! function_store {
 
             /// Inserts version `number` of `function_id` as the only active one (inside `tx`).
             async fn insert_active_version(
-                tx: &mut Transaction<'static, $db>,
+                tx: &mut WriteTx,
                 function_id: &str,
                 number: i64,
                 code: &str,
@@ -151,7 +151,7 @@ macro_rules! function_store {
 
             /// The ids of the executions a query selects (inside `tx`).
             async fn execution_ids(
-                tx: &mut Transaction<'static, $db>,
+                tx: &mut WriteTx,
                 query: &'static str,
                 key: &str,
             ) -> Result<Vec<String>> {

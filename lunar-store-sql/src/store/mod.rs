@@ -18,9 +18,10 @@ pub(crate) mod tracking;
 /// The dialect supplies, in scope where the macro is invoked:
 ///
 /// * `db(e: impl Into<SqlError>) -> lunar_core::Error`, converting at the trait boundary;
-/// * `$store::begin_write(&self) -> SqlResult<Transaction<'static, $db>>`, the transaction
-///   every multi-statement write runs in;
-/// * `lock_function(&mut Transaction<'static, $db>, function_id) -> Result<bool>`, run
+/// * `WriteTx`, the transaction every multi-statement write runs in (dereferencing to
+///   the connection, with `commit(self)`; dropped uncommitted, it rolls back), and
+///   `$store::begin_write(&self) -> SqlResult<WriteTx>`, which begins one;
+/// * `lock_function(&mut WriteTx, function_id) -> Result<bool>`, run
 ///   first by transactions that number, (de)activate or delete a function's versions or
 ///   replace its env vars, ordering concurrent writers of that function; `false` when the
 ///   function is known to be missing;

@@ -7,3 +7,4 @@ mod durability;
 mod pool;
 mod schema;
 mod support;
+mod writer;
