@@ -7,7 +7,8 @@
 //! before its `pending` insert was committed turns that insert into one write of the
 //! finished row ([`GroupCommit::upgrade`]). To give fast executions that chance, a queue
 //! holding only `pending` inserts is committed once the oldest has waited
-//! [`GroupCommit::INSERT_DELAY`] (any other write is committed at once, with them).
+//! [`GroupCommit::INSERT_DELAY`] (any other write is committed at once, with the inserts
+//! that have waited that long).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -99,6 +100,8 @@ pub(crate) struct GroupCommit {
     /// Wakes a committer waiting out the insert delay when an urgent write arrives.
     urgent: Notify,
     max_batch: usize,
+    /// [`Self::INSERT_DELAY`], longer in some tests.
+    insert_delay: Duration,
     telemetry: Arc<Telemetry>,
     /// The batch (counted from 0) each ticket was committed in, for the tests.
     #[cfg(test)]
@@ -132,6 +135,7 @@ impl GroupCommit {
             queue: Mutex::new(Queue::default()),
             urgent: Notify::new(),
             max_batch: Self::MAX_BATCH,
+            insert_delay: Self::INSERT_DELAY,
             telemetry,
             #[cfg(test)]
             committed_in: Mutex::default(),
@@ -237,12 +241,27 @@ impl GroupCommit {
             q.committing = false;
             return Next::Done;
         };
-        let due = oldest + Self::INSERT_DELAY;
-        if q.urgent == 0 && Instant::now() < due {
+        let now = Instant::now();
+        let due = oldest + self.insert_delay;
+        if q.urgent == 0 && now < due {
             return Next::WaitUntil(due);
         }
-        let n = q.writes.len().min(self.max_batch);
-        let batch: Vec<Queued> = q.writes.drain(..n).collect();
+        // Urgent writes and inserts that have waited out the delay, in arrival order. The
+        // younger inserts stay queued: most belong to executions about to finish, whose
+        // insert then becomes one write of the finished row instead of two writes (the
+        // insert now, an update later).
+        let mut batch = Vec::with_capacity(q.writes.len().min(self.max_batch));
+        let mut kept = VecDeque::new();
+        while let Some(w) = q.writes.pop_front() {
+            let young_insert = matches!(w.write, Some(ExecutionWrite::Insert(_)))
+                && w.queued_at + self.insert_delay > now;
+            if young_insert || batch.len() == self.max_batch {
+                kept.push_back(w);
+            } else {
+                batch.push(w);
+            }
+        }
+        q.writes = kept;
         let taken = batch
             .iter()
             .filter(|w| !matches!(w.write, Some(ExecutionWrite::Insert(_))))
@@ -377,6 +396,48 @@ mod tests {
         assert!(matches!(&batches[0][..], [ExecutionWrite::Record { row, .. }] if row.id == "a"));
         // Once committed it can no longer be changed.
         assert!(!g.upgrade(&t, |w| w));
+    }
+
+    /// A batch taken for an urgent write leaves a younger `pending` insert queued, so that
+    /// its execution, finishing meanwhile, is written once.
+    #[tokio::test]
+    async fn a_young_insert_waits_out_an_urgent_batch() {
+        let rec = Arc::new(Recorder::default());
+        let g = Arc::new(GroupCommit {
+            insert_delay: Duration::from_secs(60),
+            ..Arc::into_inner(GroupCommit::new(rec.clone())).expect("one owner")
+        });
+        let mut young = g.enqueue(ExecutionWrite::Insert(row("young")));
+        g.submit(ExecutionWrite::Record {
+            row: row("urgent"),
+            outcome: outcome(),
+            logs: Vec::new(),
+        })
+        .await
+        .expect("committed");
+        assert!(g.upgrade(&young, |w| match w {
+            ExecutionWrite::Insert(row) => ExecutionWrite::Record {
+                row,
+                outcome: outcome(),
+                logs: Vec::new(),
+            },
+            other => other,
+        }));
+        young.committed().await.expect("committed");
+        let batches = rec.batches.lock().unwrap().clone();
+        let ids: Vec<Vec<&str>> = batches
+            .iter()
+            .map(|b| {
+                b.iter()
+                    .map(|w| match w {
+                        ExecutionWrite::Record { row, .. } => row.id.as_str(),
+                        ExecutionWrite::Insert(_) => "insert",
+                        ExecutionWrite::Finish { .. } => "finish",
+                    })
+                    .collect()
+            })
+            .collect();
+        assert_eq!(ids, vec![vec!["urgent"], vec!["young"]]);
     }
 
     #[tokio::test]
