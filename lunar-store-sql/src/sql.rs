@@ -245,25 +245,14 @@ pub(crate) fn chunk_sizes(mut n: usize) -> impl Iterator<Item = usize> {
     })
 }
 
-/// `($first, $first+1, ...), (...)`: `rows` tuples of `width` placeholders.
+/// `(?, ?, ...), (...)`: `rows` tuples of `width` anonymous placeholders, bound in order.
+/// Anonymous, because sqlx asks SQLite for each parameter's name to bind it, and SQLite
+/// finds a name by scanning the statement's list of names: numbered placeholders made
+/// that quadratic in a multi-row statement's parameters.
 #[cfg(feature = "sqlite")]
 pub(crate) fn placeholders(rows: usize, width: usize) -> String {
-    let mut out = String::with_capacity(rows * width * 5);
-    for r in 0..rows {
-        if r > 0 {
-            out.push_str(", ");
-        }
-        out.push('(');
-        for c in 0..width {
-            if c > 0 {
-                out.push_str(", ");
-            }
-            out.push('$');
-            out.push_str(&(r * width + c + 1).to_string());
-        }
-        out.push(')');
-    }
-    out
+    let tuple = format!("({})", vec!["?"; width].join(", "));
+    vec![tuple.as_str(); rows].join(", ")
 }
 
 #[cfg(all(test, feature = "sqlite"))]
@@ -287,7 +276,7 @@ mod tests {
 
     #[test]
     fn placeholder_tuples() {
-        assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
-        assert_eq!(placeholders(1, 1), "($1)");
+        assert_eq!(placeholders(2, 3), "(?, ?, ?), (?, ?, ?)");
+        assert_eq!(placeholders(1, 1), "(?)");
     }
 }
