@@ -5,6 +5,12 @@ use std::process::ExitCode;
 use lunar_examples::{KeySource, ServerConfig, build_app, shutdown_signal};
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc rather than the system allocator: every execution allocates on a request
+/// thread and frees on another (V8's workers, the store's writer), which glibc's malloc
+/// handles slowly.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
