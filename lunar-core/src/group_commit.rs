@@ -208,6 +208,9 @@ impl GroupCommit {
     /// Commits batches until the queue is empty.
     async fn commit_all(&self) {
         loop {
+            // Let the tasks that are ready run first: under load some are executions
+            // about to queue their writes, which then join this batch.
+            tokio::task::yield_now().await;
             match self.next_batch() {
                 Next::Done => return,
                 Next::WaitUntil(due) => {
