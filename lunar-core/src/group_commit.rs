@@ -380,19 +380,24 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn an_insert_still_queued_becomes_one_record() {
-        let rec = Arc::new(Recorder::default());
-        let g = GroupCommit::new(rec.clone());
-        let mut t = g.enqueue(ExecutionWrite::Insert(row("a")));
-        assert!(g.upgrade(&t, |w| match w {
+    /// What the engine does to the insert of an execution that finished: one record.
+    fn finished(w: ExecutionWrite) -> ExecutionWrite {
+        match w {
             ExecutionWrite::Insert(row) => ExecutionWrite::Record {
                 row,
                 outcome: outcome(),
                 logs: Vec::new(),
             },
             other => other,
-        }));
+        }
+    }
+
+    #[tokio::test]
+    async fn an_insert_still_queued_becomes_one_record() {
+        let rec = Arc::new(Recorder::default());
+        let g = GroupCommit::new(rec.clone());
+        let mut t = g.enqueue(ExecutionWrite::Insert(row("a")));
+        assert!(g.upgrade(&t, finished));
         t.committed().await.expect("committed");
         let batches = rec.batches.lock().unwrap().clone();
         assert_eq!(batches.len(), 1);
@@ -418,14 +423,7 @@ mod tests {
         })
         .await
         .expect("committed");
-        assert!(g.upgrade(&young, |w| match w {
-            ExecutionWrite::Insert(row) => ExecutionWrite::Record {
-                row,
-                outcome: outcome(),
-                logs: Vec::new(),
-            },
-            other => other,
-        }));
+        assert!(g.upgrade(&young, finished));
         young.committed().await.expect("committed");
         let batches = rec.batches.lock().unwrap().clone();
         let ids: Vec<Vec<&str>> = batches
