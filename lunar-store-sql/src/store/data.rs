@@ -20,7 +20,8 @@ macro_rules! data_stores {
             }
 
             impl $store {
-                /// Runs a statement binding `function_id`, then `key` when there is one.
+                /// Runs a statement binding `function_id`, then `key` when there is one, on
+                /// the writer's connection (as every write of these stores is).
                 async fn execute_keyed(
                     &self,
                     query: &'static str,
@@ -31,7 +32,8 @@ macro_rules! data_stores {
                     if let Some(key) = key {
                         query = query.bind(key);
                     }
-                    query.execute(&self.pool).await.map_err(db)?;
+                    let mut conn = self.write_connection().await.map_err(db)?;
+                    query.execute(&mut *conn).await.map_err(db)?;
                     Ok(())
                 }
 
@@ -42,11 +44,12 @@ macro_rules! data_stores {
                     key: &str,
                     value: &str,
                 ) -> Result<()> {
+                    let mut conn = self.write_connection().await.map_err(db)?;
                     ::sqlx::query(query)
                         .bind(function_id)
                         .bind(key)
                         .bind(value)
-                        .execute(&self.pool)
+                        .execute(&mut *conn)
                         .await
                         .map_err(write_err)?;
                     Ok(())

@@ -24,9 +24,9 @@ async fn create(store: &SqliteStore, id: &str) {
 }
 
 /// Replacing the env vars of a missing function fails inside its transaction, after
-/// `BEGIN IMMEDIATE` took the write lock; then a write on a pooled connection (a KV set),
-/// which waits for that lock, and another write transaction both succeed, and nothing of
-/// the failed one is kept.
+/// `BEGIN IMMEDIATE` took the write lock; then a write on a pooled connection (a host's
+/// own table), which waits for that lock, a KV set and another write transaction all
+/// succeed, and nothing of the failed one is kept.
 async fn failed_transaction_then_writes(store: &SqliteStore) {
     create(store, "f1").await;
     let vars = BTreeMap::from([("K".to_owned(), "v".to_owned())]);
@@ -35,9 +35,11 @@ async fn failed_transaction_then_writes(store: &SqliteStore) {
         matches!(failed, Err(Error::NotFound(_))),
         "env vars of a missing function: {failed:?}"
     );
-    KvStore::set(store, "f1", "k", "v")
+    sqlx::query("CREATE TABLE host_notes (note TEXT)")
+        .execute(store.pool())
         .await
         .expect("a pooled write once the failed transaction is rolled back");
+    KvStore::set(store, "f1", "k", "v").await.expect("kv set");
     create(store, "f2").await;
     EnvStore::replace_all(store, "f2", &vars)
         .await
