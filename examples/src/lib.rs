@@ -102,7 +102,7 @@ pub struct ServerConfig {
     pub deny_private_networks: bool,
     /// The platform's settings ([`LunarConfig::from_vars`]: `EXECUTION_TIMEOUT`,
     /// `BASE_URL` — here `http://localhost:{PORT}` by default —, `LUNAR_TIMEZONE`,
-    /// `LUNAR_MAX_IN_FLIGHT`, `LUNAR_GRANTS`).
+    /// `LUNAR_MAX_IN_FLIGHT`, `LUNAR_MAX_QUEUE_DELAY_MS`, `LUNAR_GRANTS`).
     pub lunar: LunarConfig,
     /// Host capabilities for a host that builds on the server (the server itself registers
     /// none; `LUNAR_GRANTS` decides who may call them).

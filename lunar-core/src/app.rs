@@ -58,6 +58,9 @@ pub struct LunarConfig {
     /// Most executions in flight before `/fn` answers 503 (`None`: the engine's default
     /// from the runtime's parallelism; `Some(0)`: no bound).
     pub max_in_flight: Option<usize>,
+    /// Longest wait for the runtime's workers before `/fn` answers 503 (see
+    /// [`EngineConfig::max_queue_delay`]; zero: no bound).
+    pub max_queue_delay: Duration,
     /// Who may call which host capability (replacing any grant hook the capabilities
     /// carry); `None` leaves the capabilities' own hook.
     pub grants: Option<Grants>,
@@ -71,6 +74,7 @@ impl Default for LunarConfig {
             limits: Limits::default(),
             ceilings: LimitCeilings::default(),
             max_in_flight: None,
+            max_queue_delay: crate::DEFAULT_MAX_QUEUE_DELAY,
             grants: None,
         }
     }
@@ -78,8 +82,8 @@ impl Default for LunarConfig {
 
 impl LunarConfig {
     /// Reads `EXECUTION_TIMEOUT` (seconds, default 30), `BASE_URL`, `LUNAR_TIMEZONE`
-    /// (IANA name, default UTC), `LUNAR_MAX_IN_FLIGHT` and `LUNAR_GRANTS` from the
-    /// process environment.
+    /// (IANA name, default UTC), `LUNAR_MAX_IN_FLIGHT`, `LUNAR_MAX_QUEUE_DELAY_MS` and
+    /// `LUNAR_GRANTS` from the process environment.
     ///
     /// # Errors
     /// The first variable that is set to something invalid, by name.
@@ -117,6 +121,14 @@ impl LunarConfig {
         if let Some(n) = var("LUNAR_MAX_IN_FLIGHT") {
             c.max_in_flight = Some(n.parse().map_err(|_| {
                 err("LUNAR_MAX_IN_FLIGHT must be a whole number (0: no bound)".into())
+            })?);
+        }
+        if let Some(n) = var("LUNAR_MAX_QUEUE_DELAY_MS") {
+            c.max_queue_delay = Duration::from_millis(n.parse().map_err(|_| {
+                err(
+                    "LUNAR_MAX_QUEUE_DELAY_MS must be a whole number of milliseconds (0: no bound)"
+                        .into(),
+                )
             })?);
         }
         if let Some(g) = var("LUNAR_GRANTS") {
@@ -161,6 +173,14 @@ impl LunarConfig {
         self
     }
 
+    /// Sets the longest wait for the runtime's workers before executions are refused
+    /// (zero: no bound).
+    #[must_use]
+    pub fn with_max_queue_delay(mut self, max: Duration) -> Self {
+        self.max_queue_delay = max;
+        self
+    }
+
     /// Sets who may call which host capability.
     #[must_use]
     pub fn with_grants(mut self, grants: Grants) -> Self {
@@ -181,7 +201,7 @@ impl LunarConfig {
         if let Some(n) = self.max_in_flight {
             e = e.with_max_in_flight(n);
         }
-        e
+        e.with_max_queue_delay(self.max_queue_delay)
     }
 }
 
@@ -428,11 +448,13 @@ mod tests {
         assert_eq!(c.base_url, None);
         assert_eq!(c.timezone, chrono_tz::UTC);
         assert_eq!(c.limits.timeout, Duration::from_secs(30));
+        assert_eq!(c.max_queue_delay, Duration::from_millis(20));
         let c = read(&[
             ("EXECUTION_TIMEOUT", "1200"),
             ("BASE_URL", "https://x.io/lunar/"),
             ("LUNAR_TIMEZONE", "Europe/Berlin"),
             ("LUNAR_MAX_IN_FLIGHT", "0"),
+            ("LUNAR_MAX_QUEUE_DELAY_MS", "5"),
             ("LUNAR_GRANTS", "crm-*:users.*"),
         ])
         .expect("valid");
@@ -441,6 +463,12 @@ mod tests {
         assert_eq!(c.base_url.as_deref(), Some("https://x.io/lunar"));
         assert_eq!(c.timezone, chrono_tz::Europe::Berlin);
         assert_eq!(c.max_in_flight, Some(0));
+        assert_eq!(c.max_queue_delay, Duration::from_millis(5));
+        assert_eq!(
+            c.engine_config().max_queue_delay,
+            Duration::from_millis(5),
+            "the engine gets it"
+        );
         assert!(c.grants.is_some_and(|g| g.matches("crm-a", "users.get")));
         let e = read(&[("LUNAR_TIMEZONE", "Asia/Tokyo")])
             .expect("valid")
@@ -461,6 +489,11 @@ mod tests {
                 "LUNAR_MAX_IN_FLIGHT",
                 "-1",
                 "LUNAR_MAX_IN_FLIGHT must be a whole number (0: no bound)",
+            ),
+            (
+                "LUNAR_MAX_QUEUE_DELAY_MS",
+                "1.5",
+                "LUNAR_MAX_QUEUE_DELAY_MS must be a whole number of milliseconds (0: no bound)",
             ),
             (
                 "LUNAR_GRANTS",

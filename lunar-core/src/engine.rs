@@ -75,7 +75,21 @@ pub struct EngineConfig {
     /// [`parallelism`](Runtime::parallelism), at least 1024 (executions waiting on I/O
     /// are cheap); `Some(0)`: no bound.
     pub max_in_flight: Option<usize>,
+    /// Longest an execution may have waited for one of the runtime's workers before new
+    /// executions are refused as [`EngineError::Overloaded`] (see
+    /// [`Runtime::queue_delay`]). A bound on executions in flight cannot tell a thousand
+    /// executions awaiting I/O, which cost nothing, from a thousand waiting for CPU, each
+    /// of which adds to every later one's latency; this bound refuses only while the
+    /// second kind queues, so the executions admitted while CPU-bound work overloads the
+    /// engine wait about this long at most. Zero: no bound. Default
+    /// [`DEFAULT_MAX_QUEUE_DELAY`].
+    pub max_queue_delay: Duration,
 }
+
+/// The default [`EngineConfig::max_queue_delay`]: 20 ms, a queue short enough to keep
+/// latency low under overload and long enough that a burst of executions arriving at
+/// once on an idle engine is queued, not refused.
+pub const DEFAULT_MAX_QUEUE_DELAY: Duration = Duration::from_millis(20);
 
 impl Default for EngineConfig {
     fn default() -> Self {
@@ -87,6 +101,7 @@ impl Default for EngineConfig {
             finish_attempts: 3,
             cache_ttl: Duration::from_secs(1),
             max_in_flight: None,
+            max_queue_delay: DEFAULT_MAX_QUEUE_DELAY,
         }
     }
 }
@@ -131,6 +146,14 @@ impl EngineConfig {
     #[must_use]
     pub fn with_max_in_flight(mut self, max: usize) -> Self {
         self.max_in_flight = Some(max);
+        self
+    }
+
+    /// Sets the longest wait for the runtime's workers before executions are refused
+    /// (zero: no bound).
+    #[must_use]
+    pub fn with_max_queue_delay(mut self, max: Duration) -> Self {
+        self.max_queue_delay = max;
         self
     }
 
@@ -213,8 +236,9 @@ pub enum EngineError {
     /// The function has no active version (HTTP 500).
     #[error("No active version found")]
     NoActiveVersion,
-    /// The engine already has its `max_in_flight` executions (HTTP 503, retry later);
-    /// nothing ran and nothing was recorded.
+    /// The engine already has its `max_in_flight` executions, or the runtime's queue is
+    /// past `max_queue_delay` (HTTP 503, retry later); nothing ran and nothing was
+    /// recorded.
     #[error("Server is overloaded, retry later")]
     Overloaded,
     /// The function already has its `max_concurrency` executions in flight (HTTP 429,
@@ -315,6 +339,12 @@ impl Engine {
         &self.inner.runtime
     }
 
+    /// Whether an execution has waited for the runtime's workers past the configured bound.
+    fn queue_too_long(&self) -> bool {
+        let max = self.inner.config.max_queue_delay;
+        !max.is_zero() && self.inner.runtime.queue_delay().is_some_and(|d| d > max)
+    }
+
     /// Runs one execution. The work happens on a spawned task, so the final write completes
     /// even when the caller's future is dropped; dropping it cancels the run, which is then
     /// recorded with `client disconnected`.
@@ -325,6 +355,10 @@ impl Engine {
             )));
         }
         let telemetry = &self.inner.telemetry;
+        if self.queue_too_long() {
+            telemetry.refused(Refusal::QueueDelay);
+            return Err(EngineError::Overloaded);
+        }
         let Some(permit) = self.inner.admission.enter() else {
             telemetry.refused(Refusal::Overloaded);
             return Err(EngineError::Overloaded);
@@ -466,6 +500,7 @@ impl EngineBuilder {
             .config
             .max_in_flight
             .unwrap_or_else(|| (256 * self.runtime.parallelism()).max(1024));
+
         Engine {
             inner: Arc::new(Inner {
                 stores,

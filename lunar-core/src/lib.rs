@@ -39,7 +39,8 @@ pub use app::{Lunar, LunarConfig, Running};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use cron_scheduler::{CronScheduler, SchedulerConfig};
 pub use engine::{
-    Engine, EngineBuilder, EngineConfig, EngineError, ExecuteRequest, ExecutionReport,
+    DEFAULT_MAX_QUEUE_DELAY, Engine, EngineBuilder, EngineConfig, EngineError, ExecuteRequest,
+    ExecutionReport,
 };
 pub use error::{Error, Result};
 pub use housekeeping::Housekeeper;

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -473,6 +474,15 @@ pub trait Runtime: Debug + Send + Sync + 'static {
 
     /// Heap in use by the runtime, when it can tell (the metrics endpoint's gauge).
     fn heap_used_bytes(&self) -> Option<u64> {
+        None
+    }
+
+    /// How long the execution that has waited longest for a worker has been waiting;
+    /// zero when none is waiting. `None`: the runtime does not measure it. While it
+    /// exceeds [`EngineConfig::max_queue_delay`](crate::EngineConfig::max_queue_delay)
+    /// the engine refuses new executions as [`Overloaded`](crate::EngineError::Overloaded),
+    /// which keeps the queue for CPU to about that bound.
+    fn queue_delay(&self) -> Option<Duration> {
         None
     }
 

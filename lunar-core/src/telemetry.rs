@@ -90,16 +90,25 @@ pub(crate) enum Refusal {
     ConcurrencyLimit,
     /// The store failed.
     Store,
+    /// An execution had waited for the runtime's workers past the engine's
+    /// `max_queue_delay`.
+    QueueDelay,
 }
 
 impl Refusal {
-    const ALL: [Self; 3] = [Self::Overloaded, Self::ConcurrencyLimit, Self::Store];
+    const ALL: [Self; 4] = [
+        Self::Overloaded,
+        Self::ConcurrencyLimit,
+        Self::Store,
+        Self::QueueDelay,
+    ];
 
     fn label(self) -> &'static str {
         match self {
             Self::Overloaded => "overloaded",
             Self::ConcurrencyLimit => "concurrency_limit",
             Self::Store => "store_unavailable",
+            Self::QueueDelay => "queue_delay",
         }
     }
 }
@@ -108,7 +117,7 @@ impl Refusal {
 #[derive(Debug)]
 pub(crate) struct Telemetry {
     functions: Mutex<BTreeMap<String, FunctionStats>>,
-    refused: [AtomicU64; 3],
+    refused: [AtomicU64; 4],
     batches: Mutex<(Histogram, Histogram)>,
 }
 

@@ -309,7 +309,8 @@ const FN_REPLIES: &[Reply] = &[
     error("500", "Function execution failed"),
     error(
         "503",
-        "The server already has its bound of executions in flight; sent at once with \
+        "The server already has its bound of executions in flight, or a new execution \
+         would wait for a V8 worker longer than its bound on that wait; sent at once with \
          `Retry-After: 1`, nothing ran and no execution is recorded",
     ),
 ];

@@ -12,6 +12,7 @@ mod exec;
 pub mod net;
 mod platform;
 mod prelude;
+mod queue;
 mod rejections;
 mod response;
 mod state;
@@ -21,6 +22,7 @@ mod webcrypto;
 mod worker;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use lunar_core::runtime::{RunError, RunErrorKind, RunJob, RunOutcome, Runtime};
@@ -151,18 +153,23 @@ impl V8Runtime {
     }
 }
 
-/// One job counted in a worker's load until it is handed over to the worker, which then
-/// uncounts it when the job ends.
+/// One job counted in a worker's load and queue until it is handed over to the worker,
+/// which then uncounts it from the queue when the job starts and from the load when it
+/// ends.
 struct Counted<'a> {
-    load: &'a AtomicUsize,
+    worker: &'a WorkerHandle,
+    sent: Instant,
     handed_over: bool,
 }
 
 impl<'a> Counted<'a> {
-    fn new(load: &'a AtomicUsize) -> Self {
-        load.fetch_add(1, Ordering::AcqRel);
+    fn new(worker: &'a WorkerHandle) -> Self {
+        let sent = Instant::now();
+        worker.load.fetch_add(1, Ordering::AcqRel);
+        worker.queue.sent(sent);
         Self {
-            load,
+            worker,
+            sent,
             handed_over: false,
         }
     }
@@ -175,7 +182,8 @@ impl<'a> Counted<'a> {
 impl Drop for Counted<'_> {
     fn drop(&mut self) {
         if !self.handed_over {
-            self.load.fetch_sub(1, Ordering::AcqRel);
+            self.worker.load.fetch_sub(1, Ordering::AcqRel);
+            self.worker.queue.abandoned(self.sent);
         }
     }
 }
@@ -199,13 +207,20 @@ impl Runtime for V8Runtime {
         )
     }
 
+    /// The shortest of the workers' waits: the picked worker is the least loaded, so a
+    /// new job waits long only when every worker has a long queue.
+    fn queue_delay(&self) -> Option<Duration> {
+        let now = Instant::now();
+        self.workers.iter().map(|w| w.queue.delay(now)).min()
+    }
+
     async fn run(&self, job: RunJob) -> RunOutcome {
         let worker = self.pick();
         let (reply, rx) = oneshot::channel();
         // Counted before it is queued (the worker may finish it at once); uncounted again
         // if it never gets there (the worker stopped, or this call was dropped while the
         // full queue made it wait).
-        let queued = Counted::new(&worker.load);
+        let queued = Counted::new(worker);
         let task = Task {
             job,
             host_rt: tokio::runtime::Handle::try_current().ok(),

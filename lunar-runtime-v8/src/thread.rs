@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use lunar_core::runtime::{RunJob, RunOutcome};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::queue::QueueGauge;
 use crate::worker::{Sizes, Worker};
 use crate::{exec, platform};
 
@@ -31,6 +32,8 @@ pub(crate) struct WorkerHandle {
     pub(crate) load: Arc<AtomicUsize>,
     /// Heap in use by the worker's isolate at its last check, in bytes.
     pub(crate) heap: Arc<AtomicU64>,
+    /// How long its jobs wait before they start.
+    pub(crate) queue: Arc<QueueGauge>,
 }
 
 impl WorkerHandle {
@@ -39,12 +42,18 @@ impl WorkerHandle {
         let (tx, rx) = mpsc::channel(WORKER_QUEUE);
         let load = Arc::new(AtomicUsize::new(0));
         let heap = Arc::new(AtomicU64::new(0));
-        let (l, h) = (load.clone(), heap.clone());
+        let queue = Arc::new(QueueGauge::default());
+        let (l, h, q) = (load.clone(), heap.clone(), queue.clone());
         std::thread::Builder::new()
             .name(format!("lunar-v8-{index}"))
             .stack_size(platform::THREAD_STACK_BYTES)
-            .spawn(move || worker_main(rx, &l, h, sizes))?;
-        Ok(Self { tx, load, heap })
+            .spawn(move || worker_main(rx, &l, h, &q, sizes))?;
+        Ok(Self {
+            tx,
+            load,
+            heap,
+            queue,
+        })
     }
 }
 
@@ -52,6 +61,7 @@ fn worker_main(
     mut rx: mpsc::Receiver<Task>,
     load: &Arc<AtomicUsize>,
     heap: Arc<AtomicU64>,
+    queue: &Arc<QueueGauge>,
     sizes: Sizes,
 ) {
     let rt = match tokio::runtime::Builder::new_current_thread()
@@ -87,8 +97,9 @@ fn worker_main(
             };
             worker.ready_for(task.job.limits.memory_mb).await;
             let w = worker.clone();
-            let load = load.clone();
+            let (load, queue) = (load.clone(), queue.clone());
             tokio::task::spawn_local(async move {
+                queue.started(std::time::Instant::now());
                 w.in_flight.set(w.in_flight.get() + 1);
                 let out = exec::run(&w, task.job, task.host_rt).await;
                 w.in_flight.set(w.in_flight.get() - 1);

@@ -25,6 +25,8 @@ type RunFn = dyn Fn(RunJob) -> Pin<Box<dyn Future<Output = RunOutcome> + Send>> 
 /// A runtime backed by a Rust closure, standing in for JavaScript in engine tests.
 pub struct FnRuntime {
     f: Box<RunFn>,
+    /// What [`Runtime::queue_delay`] reports.
+    queue_delay: Mutex<Option<Duration>>,
 }
 
 impl std::fmt::Debug for FnRuntime {
@@ -42,7 +44,16 @@ impl FnRuntime {
     {
         Arc::new(Self {
             f: Box::new(move |job| Box::pin(f(job))),
+            queue_delay: Mutex::new(None),
         })
+    }
+
+    /// Sets what [`Runtime::queue_delay`] reports from now on.
+    pub fn set_queue_delay(&self, delay: Option<Duration>) {
+        *self
+            .queue_delay
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = delay;
     }
 }
 
@@ -50,6 +61,13 @@ impl FnRuntime {
 impl Runtime for FnRuntime {
     fn name(&self) -> &str {
         "fn"
+    }
+
+    fn queue_delay(&self) -> Option<Duration> {
+        *self
+            .queue_delay
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     async fn run(&self, job: RunJob) -> RunOutcome {
@@ -915,6 +933,7 @@ pub async fn batch_writer_records_finished_executions(s: Stores) {
 pub struct GatedRuntime {
     /// The runtime to hand to the engine; each execution answers `200 ok` once released.
     pub runtime: Arc<dyn Runtime>,
+    inner: Arc<FnRuntime>,
     gate: Arc<tokio::sync::Semaphore>,
     entered: Arc<AtomicUsize>,
 }
@@ -924,7 +943,7 @@ impl Default for GatedRuntime {
         let gate = Arc::new(tokio::sync::Semaphore::new(0));
         let entered = Arc::new(AtomicUsize::new(0));
         let (g, e) = (gate.clone(), entered.clone());
-        let runtime = FnRuntime::new(move |_job: RunJob| {
+        let inner = FnRuntime::new(move |_job: RunJob| {
             let (gate, entered) = (g.clone(), e.clone());
             async move {
                 entered.fetch_add(1, Ordering::SeqCst);
@@ -933,7 +952,8 @@ impl Default for GatedRuntime {
             }
         });
         Self {
-            runtime,
+            runtime: inner.clone(),
+            inner,
             gate,
             entered,
         }
@@ -944,6 +964,11 @@ impl GatedRuntime {
     /// Lets `n` waiting (or future) executions finish.
     pub fn release(&self, n: usize) {
         self.gate.add_permits(n);
+    }
+
+    /// Sets what the runtime reports as its [`queue_delay`](Runtime::queue_delay).
+    pub fn set_queue_delay(&self, delay: Option<Duration>) {
+        self.inner.set_queue_delay(delay);
     }
 
     /// How many executions have reached the runtime so far.
@@ -1046,9 +1071,46 @@ pub async fn engine_admission_bounds(s: Stores) {
     gated.release(1);
     again.await.expect("task").expect("runs again");
     assert_eq!(
-        rows(fid).await,
+        rows(fid.clone()).await,
         3,
         "three admitted, the two refused left no row"
     );
-    assert_eq!(rows(other).await, 2);
+    assert_eq!(rows(other.clone()).await, 2);
+
+    // A standing queue past `max_queue_delay` refuses as Overloaded, whatever the bound on
+    // executions in flight; a shorter one, or an engine without the bound, admits.
+    let config = EngineConfig::default().with_max_queue_delay(Duration::from_millis(5));
+    let eng = Engine::new(s.clone(), eng.runtime().clone(), config.clone());
+    gated.set_queue_delay(Some(Duration::from_millis(6)));
+    let refused = eng.execute(ExecuteRequest::http(&other, event())).await;
+    assert!(
+        matches!(refused, Err(EngineError::Overloaded)),
+        "{refused:?}"
+    );
+    assert!(
+        eng.prometheus_text()
+            .contains("lunar_executions_refused_total{reason=\"queue_delay\"} 1"),
+        "counted under its own reason"
+    );
+    gated.release(2);
+    gated.set_queue_delay(Some(Duration::from_millis(5)));
+    eng.execute(ExecuteRequest::http(&other, event()))
+        .await
+        .expect("at the bound: admitted");
+    gated.set_queue_delay(Some(Duration::from_secs(1)));
+    let unbounded = Engine::new(
+        s.clone(),
+        eng.runtime().clone(),
+        config.with_max_queue_delay(Duration::ZERO),
+    );
+    unbounded
+        .execute(ExecuteRequest::http(&other, event()))
+        .await
+        .expect("no bound: admitted");
+    assert_eq!(
+        gated.entered(),
+        7,
+        "the refused one never reached the runtime"
+    );
+    assert_eq!(rows(other).await, 4, "the refused one left no row");
 }

@@ -7,6 +7,7 @@ mod host;
 mod hostile;
 mod limits;
 mod net;
+mod queue;
 mod streams;
 mod subtle;
 mod usage;

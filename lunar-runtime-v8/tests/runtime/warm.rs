@@ -84,7 +84,7 @@ async fn two_hundred_interleaved_executions_keep_their_own_state() {
 }
 
 /// Polls all futures concurrently on this task (they share the test thread's store).
-async fn futures_join<F: std::future::Future>(futs: Vec<F>) -> Vec<F::Output> {
+pub(crate) async fn futures_join<F: std::future::Future>(futs: Vec<F>) -> Vec<F::Output> {
     let mut futs: Vec<_> = futs.into_iter().map(Box::pin).collect();
     let mut out: Vec<Option<F::Output>> = futs.iter().map(|_| None).collect();
     std::future::poll_fn(|cx| {
