@@ -40,6 +40,14 @@ const HELLO: &str = r#"function handler(ctx, event) {
            body: JSON.stringify({ message: "Hello, World!" }) };
 }"#;
 
+/// 2 ms of CPU per execution: the work the queue-delay bound sheds.
+const BUSY: &str = r#"function handler(ctx, event) {
+  const end = Date.now() + 2;
+  while (Date.now() < end) {}
+  log.info("busy " + ctx.executionId);
+  return { statusCode: 200, body: "worked" };
+}"#;
+
 const SLEEPY: &str = r#"async function handler(ctx, event) {
   await time.sleep(1000);
   log.info("slept " + ctx.executionId);
@@ -640,7 +648,8 @@ impl Drop for CpusApart {
 }
 
 /// Five times the measured capacity, open loop, for `LUNAR_FAULT_SECONDS` against a hello
-/// function and a 1-second function, with a bound of 64 executions in flight: the excess
+/// function, a function using 2 ms of CPU and a 1-second function, with a bound of 64
+/// executions in flight and the default bound on the wait for a V8 worker: the excess
 /// gets 503 with `Retry-After` at once (never after waiting for a place), memory stays
 /// bounded, and every 2xx is a stored execution.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -660,23 +669,29 @@ async fn overload_sheds_with_503_and_records_every_2xx() {
     let rss_start = server.rss_kib().unwrap_or(0);
     let mut peak_rss = rss_start;
     let mut acked_total = Vec::new();
-    for (name, code) in [("hello", HELLO), ("sleepy", SLEEPY)] {
+    let max_wait_ms = lunar_core::DEFAULT_MAX_QUEUE_DELAY.as_secs_f64() * 1000.0;
+    for (name, code) in [("hello", HELLO), ("busy", BUSY), ("sleepy", SLEEPY)] {
         let id = create(addr, name, code).await;
         let path = format!("/fn/{id}");
         let mut unloaded = load(addr, &path, 1, Duration::from_secs(3)).await;
         let unloaded_p99 = pct_ms(&mut unloaded.ok_latency, 99);
-        // Capacity: what BOUND closed-loop clients get through per second (the bound is
-        // never passed with BOUND clients).
+        // Capacity: what BOUND closed-loop clients get through per second. The bound is
+        // never passed with BOUND clients; the busy function's queue for CPU is (BOUND
+        // waiting 2 ms each is past the wait bound), so some of its calls are refused.
         let cap_secs = 5;
         let at_bound = load(addr, &path, BOUND, Duration::from_secs(cap_secs)).await;
-        assert_eq!(
-            at_bound.count(200),
-            at_bound.sent,
-            "{name}: no refusal at the bound"
-        );
+        if name != "busy" {
+            assert_eq!(
+                at_bound.count(200),
+                at_bound.sent,
+                "{name}: no refusal at the bound"
+            );
+        }
         #[allow(clippy::cast_precision_loss)]
         let capacity = at_bound.count(200) as f64 / cap_secs as f64;
-        let queueing_ms = 1000.0 * BOUND as f64 / capacity;
+        // The longest an admitted execution queues: BOUND executions' worth, or for
+        // CPU-bound work the bound on the wait for a worker, whichever is shorter.
+        let queueing_ms = (1000.0 * BOUND as f64 / capacity).min(max_wait_ms);
         let over = tokio::spawn({
             let path = path.clone();
             let rate = 5.0 * capacity;
@@ -726,6 +741,14 @@ async fn overload_sheds_with_503_and_records_every_2xx() {
             assert!(
                 r99 < 500.0,
                 "refusals are answered at once: p99 {r99:.1} ms"
+            );
+        }
+        if name == "busy" {
+            // The bound on executions in flight alone would let BOUND of them queue for
+            // the one V8 worker, 2 ms each: 128 ms before the first is even started.
+            assert!(
+                p99 < 100.0,
+                "the wait bound keeps CPU-bound executions from queueing: p99 {p99:.1} ms"
             );
         }
         acked_total.extend(unloaded.acked);
