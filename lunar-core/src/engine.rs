@@ -408,6 +408,7 @@ impl Engine {
         self.inner.telemetry.render(Gauges {
             in_flight: self.in_flight(),
             heap_used_bytes: self.inner.runtime.heap_used_bytes(),
+            queue_delay: self.inner.runtime.queue_delay(),
         })
     }
 

@@ -139,6 +139,7 @@ impl Default for Telemetry {
 pub(crate) struct Gauges {
     pub(crate) in_flight: usize,
     pub(crate) heap_used_bytes: Option<u64>,
+    pub(crate) queue_delay: Option<Duration>,
 }
 
 impl Telemetry {
@@ -257,6 +258,15 @@ impl Telemetry {
                 "# HELP lunar_runtime_heap_used_bytes Heap in use by the runtime's isolates.\n\
                  # TYPE lunar_runtime_heap_used_bytes gauge\n\
                  lunar_runtime_heap_used_bytes {heap}\n"
+            );
+        }
+        if let Some(delay) = gauges.queue_delay {
+            let _ = write!(
+                out,
+                "# HELP lunar_runtime_queue_delay_seconds How long a new execution would wait for a runtime worker.\n\
+                 # TYPE lunar_runtime_queue_delay_seconds gauge\n\
+                 lunar_runtime_queue_delay_seconds {}\n",
+                delay.as_secs_f64()
             );
         }
         let b = self.batches.lock().unwrap_or_else(PoisonError::into_inner);

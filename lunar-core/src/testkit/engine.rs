@@ -1087,10 +1087,14 @@ pub async fn engine_admission_bounds(s: Stores) {
         matches!(refused, Err(EngineError::Overloaded)),
         "{refused:?}"
     );
+    let metrics = eng.prometheus_text();
     assert!(
-        eng.prometheus_text()
-            .contains("lunar_executions_refused_total{reason=\"queue_delay\"} 1"),
+        metrics.contains("lunar_executions_refused_total{reason=\"queue_delay\"} 1"),
         "counted under its own reason"
+    );
+    assert!(
+        metrics.contains("lunar_runtime_queue_delay_seconds 0.006\n"),
+        "the wait is a gauge: {metrics}"
     );
     gated.release(2);
     gated.set_queue_delay(Some(Duration::from_millis(5)));

@@ -68,6 +68,12 @@ async fn a_standing_queue_is_measured_refused_and_drains_to_zero() {
         "refused while it stood: {refused:?}"
     );
     assert_eq!(rt.queue_delay(), Some(Duration::ZERO), "drained");
+    assert!(
+        engine
+            .prometheus_text()
+            .contains("lunar_runtime_queue_delay_seconds 0\n"),
+        "the gauge reads zero"
+    );
     let report = call().await.expect("admitted once the queue drained");
     assert_eq!(report.response.map(|r| r.status_code), Some(200));
 }
