@@ -75,9 +75,9 @@ pub struct EngineConfig {
     /// [`parallelism`](Runtime::parallelism), at least 1024 (executions waiting on I/O
     /// are cheap); `Some(0)`: no bound.
     pub max_in_flight: Option<usize>,
-    /// Longest an execution may have waited for one of the runtime's workers before new
-    /// executions are refused as [`EngineError::Overloaded`] (see
-    /// [`Runtime::queue_delay`]). A bound on executions in flight cannot tell a thousand
+    /// Longest a new execution may expect to wait for one of the runtime's workers
+    /// ([`Runtime::queue_delay`]); past it, new executions are refused as
+    /// [`EngineError::Overloaded`]. A bound on executions in flight cannot tell a thousand
     /// executions awaiting I/O, which cost nothing, from a thousand waiting for CPU, each
     /// of which adds to every later one's latency; this bound refuses only while the
     /// second kind queues, so the executions admitted while CPU-bound work overloads the
@@ -339,7 +339,8 @@ impl Engine {
         &self.inner.runtime
     }
 
-    /// Whether an execution has waited for the runtime's workers past the configured bound.
+    /// Whether a new execution would wait for the runtime's workers past the configured
+    /// bound.
     fn queue_too_long(&self) -> bool {
         let max = self.inner.config.max_queue_delay;
         !max.is_zero() && self.inner.runtime.queue_delay().is_some_and(|d| d > max)
@@ -501,7 +502,6 @@ impl EngineBuilder {
             .config
             .max_in_flight
             .unwrap_or_else(|| (256 * self.runtime.parallelism()).max(1024));
-
         Engine {
             inner: Arc::new(Inner {
                 stores,

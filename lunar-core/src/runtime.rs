@@ -477,7 +477,8 @@ pub trait Runtime: Debug + Send + Sync + 'static {
         None
     }
 
-    /// How long the execution that has waited longest for a worker has been waiting;
+    /// How long a new execution would wait for a worker: at least as long as the one
+    /// waiting longest has waited so far, more when a long queue has formed behind it;
     /// zero when none is waiting. `None`: the runtime does not measure it. While it
     /// exceeds [`EngineConfig::max_queue_delay`](crate::EngineConfig::max_queue_delay)
     /// the engine refuses new executions as [`Overloaded`](crate::EngineError::Overloaded),

@@ -90,7 +90,7 @@ pub(crate) enum Refusal {
     ConcurrencyLimit,
     /// The store failed.
     Store,
-    /// An execution had waited for the runtime's workers past the engine's
+    /// A new execution would have waited for the runtime's workers past the engine's
     /// `max_queue_delay`.
     QueueDelay,
 }
