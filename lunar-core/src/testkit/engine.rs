@@ -1077,7 +1077,7 @@ pub async fn engine_admission_bounds(s: Stores) {
     );
     assert_eq!(rows(other.clone()).await, 2);
 
-    // A standing queue past `max_queue_delay` refuses as Overloaded, whatever the bound on
+    // A runtime queue past `max_queue_delay` refuses as Overloaded, whatever the bound on
     // executions in flight; a shorter one, or an engine without the bound, admits.
     let config = EngineConfig::default().with_max_queue_delay(Duration::from_millis(5));
     let eng = Engine::new(s.clone(), eng.runtime().clone(), config.clone());
