@@ -18,6 +18,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::errfmt::format_run_error;
 use crate::group_commit::{GroupCommit, Ticket};
 use crate::http_client::HttpClient;
+use crate::late_finish::LateFinishes;
 use crate::logger::Logger;
 use crate::mask::{mask_headers, mask_json_text, mask_query};
 use crate::model::{ExecutionStatus, Function, LogLevel, NewExecution, Outcome, Trigger};
@@ -247,7 +248,9 @@ pub enum EngineError {
     ConcurrencyLimit,
     /// The store failed (HTTP 503, retry later): the function could not be looked up, or
     /// its execution could not be recorded — nothing of it is stored, or its row stays
-    /// `pending` until housekeeping fails it. The source names the backend.
+    /// `pending` until the store is back, when the engine records the outcome as an
+    /// `error` ([`RECORDED_LATE`](crate::late_finish::RECORDED_LATE)). The source names
+    /// the backend.
     #[error("store unavailable: {0}")]
     Store(#[source] Error),
     /// Anything else before the code ran (HTTP 500); nothing was recorded.
@@ -292,6 +295,8 @@ struct Inner {
     tracker: TaskTracker,
     cache: Arc<FunctionCache>,
     group: Arc<GroupCommit>,
+    /// Outcomes whose write failed, written once the store is back.
+    late: LateFinishes,
     admission: Admission,
     capabilities: Option<Arc<Capabilities>>,
     telemetry: Arc<Telemetry>,
@@ -410,19 +415,25 @@ impl Engine {
             in_flight: self.in_flight(),
             heap_used_bytes: self.inner.runtime.heap_used_bytes(),
             queue_delay: self.inner.runtime.queue_delay(),
+            awaiting_store: self.inner.late.held(),
         })
     }
 
-    /// Stops taking executions, waits up to `grace` for those in flight, then cancels the
-    /// rest (each recorded `error` with `server shutting down`) and waits for their writes.
+    /// Stops taking executions, waits up to `grace` for those in flight (and for outcomes
+    /// held while the store failed), then cancels the rest (each recorded `error` with
+    /// `server shutting down`) and waits for their writes.
     pub async fn shutdown(&self, grace: Duration) {
-        self.inner.tracker.close();
-        if tokio::time::timeout(grace, self.inner.tracker.wait())
-            .await
-            .is_err()
-        {
+        let (executions, late) = (&self.inner.tracker, &self.inner.late);
+        executions.close();
+        late.close();
+        let all = async {
+            executions.wait().await;
+            late.wait().await;
+        };
+        if tokio::time::timeout(grace, all).await.is_err() {
             self.inner.shutdown.cancel();
-            self.inner.tracker.wait().await;
+            executions.wait().await;
+            late.wait().await;
         }
     }
 
@@ -502,6 +513,8 @@ impl EngineBuilder {
             .config
             .max_in_flight
             .unwrap_or_else(|| (256 * self.runtime.parallelism()).max(1024));
+        let shutdown = CancellationToken::new();
+        let late = LateFinishes::new(group.clone(), stores.executions.clone(), shutdown.clone());
         Engine {
             inner: Arc::new(Inner {
                 stores,
@@ -509,10 +522,11 @@ impl EngineBuilder {
                 http: self.http,
                 clock: self.clock,
                 config: self.config,
-                shutdown: CancellationToken::new(),
+                shutdown,
                 tracker: TaskTracker::new(),
                 cache,
                 group,
+                late,
                 admission: Admission::new(max_in_flight),
                 capabilities: (!self.capabilities.is_empty()).then(|| Arc::new(self.capabilities)),
                 telemetry,
@@ -865,9 +879,9 @@ impl Inner {
 
     /// Step 14: the final write with the buffered logs, retried. An execution whose insert
     /// is still queued is written once, finished ([`ExecutionWrite::Record`]); one whose
-    /// insert failed is written whole the same way. Fails only when nothing of the
-    /// execution could be stored (a failed finish of a stored row is logged, and
-    /// housekeeping fails the row later, but the caller is told the outcome is not stored).
+    /// insert failed is written whole the same way. Fails when the outcome could not be
+    /// stored: nothing of the execution, or the finish of its stored `pending` row, whose
+    /// outcome is then held and recorded late once the store is back.
     async fn finish(
         &self,
         execution_id: &str,
@@ -901,7 +915,10 @@ impl Inner {
                         }
                         _ => return Err(failed.error),
                     };
-                    return self.write_retried(execution_id, write, 2).await;
+                    return self
+                        .write_retried(execution_id, write, 2)
+                        .await
+                        .map_err(|(e, _)| e);
                 }
             }
         }
@@ -913,31 +930,40 @@ impl Inner {
             outcome,
             logs: entries,
         };
-        // The row exists, pending; housekeeping fails it if this does not land.
-        self.write_retried(execution_id, write, 1).await
+        // The row exists, pending: when this does not land, the outcome is held and
+        // written once the store is back.
+        let Err((error, write)) = self.write_retried(execution_id, write, 1).await else {
+            return Ok(());
+        };
+        if let ExecutionWrite::Finish { outcome, logs, .. } = write {
+            self.late.hold(execution_id, outcome, logs, &error);
+        }
+        Err(error)
     }
 
     /// Submits `write` through group commit, attempt `first` of the configured number,
     /// retrying with backoff. A retried `Record` that finds its row already stored (an
-    /// earlier attempt committed after all) is done.
+    /// earlier attempt committed after all) is done. On failure `write` is handed back.
     async fn write_retried(
         &self,
         execution_id: &str,
         write: ExecutionWrite,
         first: u32,
-    ) -> crate::Result<()> {
+    ) -> Result<(), (Error, ExecutionWrite)> {
         let g = &self.group;
         let record = matches!(write, ExecutionWrite::Record { .. });
-        self.retried(execution_id, first, |attempt| {
-            let write = write.clone();
-            async move {
-                match g.submit(write).await {
-                    Err(Error::AlreadyExists(_)) if record && attempt > 1 => Ok(()),
-                    r => r,
+        let written = self
+            .retried(execution_id, first, |attempt| {
+                let write = write.clone();
+                async move {
+                    match g.submit(write).await {
+                        Err(Error::AlreadyExists(_)) if record && attempt > 1 => Ok(()),
+                        r => r,
+                    }
                 }
-            }
-        })
-        .await
+            })
+            .await;
+        written.map_err(|e| (e, write))
     }
 
     /// Runs `write(attempt)` for attempts `first..` up to the configured number, with

@@ -19,6 +19,7 @@ pub(crate) mod group_commit;
 pub mod housekeeping;
 pub mod http_client;
 pub mod ids;
+pub mod late_finish;
 pub mod limits;
 pub mod logger;
 pub mod manage;

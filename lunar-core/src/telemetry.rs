@@ -140,6 +140,7 @@ pub(crate) struct Gauges {
     pub(crate) in_flight: usize,
     pub(crate) heap_used_bytes: Option<u64>,
     pub(crate) queue_delay: Option<Duration>,
+    pub(crate) awaiting_store: usize,
 }
 
 impl Telemetry {
@@ -251,6 +252,13 @@ impl Telemetry {
              # TYPE lunar_executions_in_flight gauge\n\
              lunar_executions_in_flight {}\n",
             gauges.in_flight
+        );
+        let _ = write!(
+            out,
+            "# HELP lunar_executions_awaiting_store Finished executions whose outcome waits for the store to take writes again.\n\
+             # TYPE lunar_executions_awaiting_store gauge\n\
+             lunar_executions_awaiting_store {}\n",
+            gauges.awaiting_store
         );
         if let Some(heap) = gauges.heap_used_bytes {
             let _ = write!(

@@ -540,6 +540,7 @@ fn describe(op: Op, path: &str) -> OpDoc {
                  {function_id,status,trigger}, lunar_execution_duration_seconds (histogram per \
                  function), lunar_execution_cpu_seconds_total{function_id}, \
                  lunar_executions_refused_total{reason}, lunar_executions_in_flight, \
+                 lunar_executions_awaiting_store, \
                  lunar_runtime_heap_used_bytes, lunar_runtime_queue_delay_seconds, \
                  lunar_store_batch_writes and \
                  lunar_store_batch_seconds (histograms)",

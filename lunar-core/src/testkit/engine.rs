@@ -77,7 +77,7 @@ impl Runtime for FnRuntime {
 
 const CODE: &str = "line one\nline two\nline three\nline four\n";
 
-async fn function(s: &Stores) -> String {
+pub(crate) async fn function(s: &Stores) -> String {
     let id = ids::new_id();
     s.functions
         .create_function(NewFunction {
@@ -93,7 +93,7 @@ async fn function(s: &Stores) -> String {
     id
 }
 
-fn event() -> Event {
+pub(crate) fn event() -> Event {
     let mut headers = BTreeMap::new();
     headers.insert("Authorization".into(), "Bearer secret-token".into());
     headers.insert("Content-Type".into(), "application/json".into());

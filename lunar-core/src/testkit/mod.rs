@@ -86,10 +86,12 @@ impl<G: Send + 'static> TestStores for (crate::Stores, G) {
     }
 }
 mod engine;
+mod outage;
 mod scheduling;
 
 pub use checks::*;
 pub use engine::*;
+pub use outage::*;
 pub use scheduling::*;
 
 /// Expands to one `#[tokio::test]` per conformance check. The argument is an expression
@@ -142,6 +144,8 @@ macro_rules! store_conformance_tests {
             engine_sees_updates_immediately,
             engine_concurrent_executions_all_recorded,
             engine_admission_bounds,
+            engine_outcome_is_recorded_once_the_store_is_back,
+            engine_shutdown_gives_up_on_held_outcomes,
             batch_writer_is_atomic,
             batch_writer_records_finished_executions,
             cron_fires_every_minute_until_paused,

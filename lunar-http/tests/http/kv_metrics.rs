@@ -274,6 +274,7 @@ async fn the_prometheus_endpoint_parses_and_counts() {
     }
     for name in [
         "lunar_executions_in_flight",
+        "lunar_executions_awaiting_store",
         "lunar_executions_refused_total",
         "lunar_store_batch_writes",
         "lunar_store_batch_seconds",

@@ -1,0 +1,286 @@
+//! A store outage while an execution runs: its row is already stored, `pending`, when the
+//! store starts failing, so its outcome cannot be written. The caller gets a store error;
+//! the row is finished, marked as recorded late, once the store takes writes again.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::late_finish::RECORDED_LATE;
+use crate::metrics::{ExecutionMetrics, MetricsRange};
+use crate::model::{
+    Execution, ExecutionStatus, LogEntry, NewExecution, Outcome, Page, PageRequest, Timestamp,
+};
+use crate::runtime::{FunctionResponse, RunJob};
+use crate::store::{BatchWriter, ExecutionStore, ExecutionWrite, LogStore};
+use crate::testkit::FnRuntime;
+use crate::{Engine, EngineConfig, EngineError, Error, ExecuteRequest, Result, Stores};
+
+/// The store's execution writes, failing as a backend does while `down` is set (reads go
+/// through).
+#[derive(Debug)]
+struct Outage {
+    stores: Stores,
+    down: AtomicBool,
+}
+
+impl Outage {
+    fn check(&self) -> Result<()> {
+        if self.down.load(Ordering::SeqCst) {
+            return Err(Error::backend("outage", "the store is down"));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ExecutionStore for Outage {
+    async fn insert_execution(&self, e: NewExecution) -> Result<()> {
+        self.check()?;
+        self.stores.executions.insert_execution(e).await
+    }
+
+    async fn finish_execution(&self, id: &str, outcome: Outcome) -> Result<()> {
+        self.check()?;
+        self.stores.executions.finish_execution(id, outcome).await
+    }
+
+    async fn get_execution(&self, id: &str) -> Result<Execution> {
+        self.stores.executions.get_execution(id).await
+    }
+
+    async fn list_executions(
+        &self,
+        function_id: &str,
+        page: PageRequest,
+    ) -> Result<Page<Execution>> {
+        self.stores
+            .executions
+            .list_executions(function_id, page)
+            .await
+    }
+
+    async fn execution_metrics(
+        &self,
+        function_id: &str,
+        range: MetricsRange,
+    ) -> Result<ExecutionMetrics> {
+        self.stores
+            .executions
+            .execution_metrics(function_id, range)
+            .await
+    }
+
+    async fn delete_executions_before(
+        &self,
+        function_id: &str,
+        cutoff: Timestamp,
+        max: u32,
+    ) -> Result<Vec<String>> {
+        self.check()?;
+        self.stores
+            .executions
+            .delete_executions_before(function_id, cutoff, max)
+            .await
+    }
+
+    async fn fail_stale_pending(&self, older_than: Timestamp, message: &str) -> Result<u64> {
+        self.check()?;
+        self.stores
+            .executions
+            .fail_stale_pending(older_than, message)
+            .await
+    }
+}
+
+#[async_trait]
+impl LogStore for Outage {
+    async fn append(&self, execution_id: &str, entries: &[LogEntry]) -> Result<()> {
+        self.check()?;
+        self.stores.logs.append(execution_id, entries).await
+    }
+
+    async fn list(&self, execution_id: &str, page: PageRequest) -> Result<Page<LogEntry>> {
+        self.stores.logs.list(execution_id, page).await
+    }
+
+    async fn delete_for_executions(&self, execution_ids: &[String]) -> Result<()> {
+        self.check()?;
+        self.stores.logs.delete_for_executions(execution_ids).await
+    }
+}
+
+#[async_trait]
+impl BatchWriter for Outage {
+    async fn write_batch(&self, writes: &[ExecutionWrite]) -> Result<()> {
+        self.check()?;
+        self.stores.batch.write_batch(writes).await
+    }
+}
+
+/// Waits (up to 10 s, else panics) until execution `id` has status `want`.
+async fn wait_status(s: &Stores, id: &str, want: ExecutionStatus) -> Execution {
+    for _ in 0..1_000 {
+        if let Ok(e) = s.executions.get_execution(id).await
+            && e.status == want
+        {
+            return e;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("execution {id} never reached {want:?}");
+}
+
+/// An execution held at a gate with its `pending` row stored, over a store that can be
+/// taken down.
+struct Scene {
+    eng: Engine,
+    outage: Arc<Outage>,
+    gate: Arc<tokio::sync::Semaphore>,
+    call: tokio::task::JoinHandle<std::result::Result<crate::ExecutionReport, EngineError>>,
+    id: String,
+}
+
+impl Scene {
+    /// Starts the execution (it logs one line, then waits at the gate) and waits until its
+    /// `pending` row is stored.
+    async fn start(s: &Stores) -> Self {
+        let fid = super::engine::function(s).await;
+        let outage = Arc::new(Outage {
+            stores: s.clone(),
+            down: AtomicBool::new(false),
+        });
+        let stores = Stores {
+            executions: outage.clone(),
+            logs: outage.clone(),
+            batch: outage.clone(),
+            ..s.clone()
+        };
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        let g = gate.clone();
+        let rt = FnRuntime::new(move |job: RunJob| {
+            let gate = g.clone();
+            async move {
+                job.host.logger.info("before the outage");
+                gate.acquire().await.expect("gate open").forget();
+                Ok(FunctionResponse::text(200, "ok"))
+            }
+        });
+        let config = EngineConfig {
+            finish_attempts: 1,
+            ..EngineConfig::default()
+        };
+        let eng = Engine::new(stores, rt, config);
+        let call = {
+            let (eng, fid) = (eng.clone(), fid.clone());
+            tokio::spawn(async move {
+                eng.execute(ExecuteRequest::http(&fid, super::engine::event()))
+                    .await
+            })
+        };
+        // The insert is committed while the code waits at the gate.
+        let id = loop {
+            let list = s
+                .executions
+                .list_executions(&fid, PageRequest::default())
+                .await
+                .expect("list");
+            if let Some(e) = list.items.first() {
+                break e.id.clone();
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        };
+        wait_status(s, &id, ExecutionStatus::Pending).await;
+        Self {
+            eng,
+            outage,
+            gate,
+            call,
+            id,
+        }
+    }
+
+    /// Takes the store down and lets the execution end: the caller is told its outcome
+    /// could not be stored.
+    async fn end_during_outage(&mut self) {
+        self.outage.down.store(true, Ordering::SeqCst);
+        self.gate.add_permits(1);
+        let err = (&mut self.call)
+            .await
+            .expect("join")
+            .expect_err("the outcome was not stored");
+        assert!(matches!(err, EngineError::Store(_)), "{err:?}");
+    }
+
+    /// Whether the engine's metrics show `n` outcomes awaiting the store.
+    fn awaiting(&self, n: usize) -> bool {
+        self.eng
+            .prometheus_text()
+            .contains(&format!("\nlunar_executions_awaiting_store {n}\n"))
+    }
+}
+
+/// A store that fails while an execution runs: the caller gets `EngineError::Store`, the
+/// row stays `pending` during the outage, and once the store is back the engine finishes
+/// it as an `error` recorded late, with the execution's logs and duration; the
+/// `lunar_executions_awaiting_store` gauge counts it meanwhile.
+pub async fn engine_outcome_is_recorded_once_the_store_is_back(s: Stores) {
+    let mut scene = Scene::start(&s).await;
+    scene.end_during_outage().await;
+    assert!(scene.awaiting(1), "{}", scene.eng.prometheus_text());
+    // Still down: the outcome waits (its first retry is half a second away).
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let e = s.executions.get_execution(&scene.id).await.expect("row");
+    assert_eq!(
+        e.status,
+        ExecutionStatus::Pending,
+        "nothing lands during the outage"
+    );
+
+    scene.outage.down.store(false, Ordering::SeqCst);
+    let e = wait_status(&s, &scene.id, ExecutionStatus::Error).await;
+    assert_eq!(e.error_message.as_deref(), Some(RECORDED_LATE));
+    assert!(e.duration_ms.is_some(), "its duration is kept");
+    let logs = s
+        .logs
+        .list(&scene.id, PageRequest::default())
+        .await
+        .expect("logs");
+    let msgs: Vec<&str> = logs.items.iter().map(|l| l.message.as_str()).collect();
+    assert_eq!(msgs, ["before the outage"], "its logs are stored once");
+    for _ in 0..100 {
+        if scene.awaiting(0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(scene.awaiting(0), "{}", scene.eng.prometheus_text());
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        scene.eng.shutdown(Duration::from_secs(5)),
+    )
+    .await
+    .expect("nothing is left to wait for");
+}
+
+/// An outcome held while the store stays down gets the shutdown's grace period, and no
+/// more: its row stays `pending` (housekeeping fails it).
+pub async fn engine_shutdown_gives_up_on_held_outcomes(s: Stores) {
+    let mut scene = Scene::start(&s).await;
+    scene.end_during_outage().await;
+    let started = std::time::Instant::now();
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        scene.eng.shutdown(Duration::from_millis(300)),
+    )
+    .await
+    .expect("shutdown ends after its grace period");
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "the held outcome was given the grace period"
+    );
+    let e = s.executions.get_execution(&scene.id).await.expect("row");
+    assert_eq!(e.status, ExecutionStatus::Pending);
+}
