@@ -942,8 +942,12 @@ impl Inner {
     }
 
     /// Submits `write` through group commit, attempt `first` of the configured number,
-    /// retrying with backoff. A retried `Record` that finds its row already stored (an
-    /// earlier attempt committed after all) is done. On failure `write` is handed back.
+    /// retrying with backoff. On failure `write` is handed back.
+    ///
+    /// A retried `Record` may find its row already stored: an earlier write whose failure
+    /// was reported committed after all (a connection lost during `COMMIT`). That write
+    /// was this `Record` (the row is finished: done) or the execution's `pending` insert
+    /// (the row is still `pending`: it is finished now).
     async fn write_retried(
         &self,
         execution_id: &str,
@@ -951,14 +955,31 @@ impl Inner {
         first: u32,
     ) -> Result<(), (Error, ExecutionWrite)> {
         let g = &self.group;
-        let record = matches!(write, ExecutionWrite::Record { .. });
+        let executions = &self.stores.executions;
         let written = self
             .retried(execution_id, first, |attempt| {
                 let write = write.clone();
                 async move {
-                    match g.submit(write).await {
-                        Err(Error::AlreadyExists(_)) if record && attempt > 1 => Ok(()),
-                        r => r,
+                    let finish = match &write {
+                        ExecutionWrite::Record { outcome, logs, .. } if attempt > 1 => {
+                            Some(ExecutionWrite::Finish {
+                                id: execution_id.to_owned(),
+                                outcome: outcome.clone(),
+                                logs: logs.clone(),
+                            })
+                        }
+                        _ => None,
+                    };
+                    match (g.submit(write).await, finish) {
+                        (Err(Error::AlreadyExists(_)), Some(finish)) => {
+                            let row = executions.get_execution(execution_id).await?;
+                            if row.status == ExecutionStatus::Pending {
+                                g.submit(finish).await
+                            } else {
+                                Ok(())
+                            }
+                        }
+                        (r, _) => r,
                     }
                 }
             })

@@ -19,14 +19,39 @@ use crate::testkit::FnRuntime;
 use crate::{Engine, EngineConfig, EngineError, Error, ExecuteRequest, Result, Stores};
 
 /// The store's execution writes, failing as a backend does while `down` is set (reads go
-/// through).
+/// through). With `cut` set, the next batch waits for `resume`, then commits and still
+/// reports a failure, as when the connection is lost during `COMMIT`.
 #[derive(Debug)]
 struct Outage {
     stores: Stores,
     down: AtomicBool,
+    cut: AtomicBool,
+    /// Notified when the cut batch is waiting.
+    cut_waiting: tokio::sync::Notify,
+    resume: tokio::sync::Semaphore,
 }
 
 impl Outage {
+    fn new(stores: &Stores) -> Arc<Self> {
+        Arc::new(Self {
+            stores: stores.clone(),
+            down: AtomicBool::new(false),
+            cut: AtomicBool::new(false),
+            cut_waiting: tokio::sync::Notify::new(),
+            resume: tokio::sync::Semaphore::new(0),
+        })
+    }
+
+    /// The stores with execution writes through this outage.
+    fn stores(self: &Arc<Self>) -> Stores {
+        Stores {
+            executions: self.clone(),
+            logs: self.clone(),
+            batch: self.clone(),
+            ..self.stores.clone()
+        }
+    }
+
     fn check(&self) -> Result<()> {
         if self.down.load(Ordering::SeqCst) {
             return Err(Error::backend("outage", "the store is down"));
@@ -115,8 +140,17 @@ impl LogStore for Outage {
 #[async_trait]
 impl BatchWriter for Outage {
     async fn write_batch(&self, writes: &[ExecutionWrite]) -> Result<()> {
+        let cut = self.cut.swap(false, Ordering::SeqCst);
+        if cut {
+            self.cut_waiting.notify_one();
+            self.resume.acquire().await.expect("resume").forget();
+        }
         self.check()?;
-        self.stores.batch.write_batch(writes).await
+        self.stores.batch.write_batch(writes).await?;
+        if cut {
+            return Err(Error::backend("outage", "connection lost during COMMIT"));
+        }
+        Ok(())
     }
 }
 
@@ -140,24 +174,17 @@ struct Scene {
     outage: Arc<Outage>,
     gate: Arc<tokio::sync::Semaphore>,
     call: tokio::task::JoinHandle<std::result::Result<crate::ExecutionReport, EngineError>>,
-    id: String,
+    fid: String,
 }
 
 impl Scene {
-    /// Starts the execution (it logs one line, then waits at the gate) and waits until its
-    /// `pending` row is stored.
-    async fn start(s: &Stores) -> Self {
+    /// Starts the execution (it logs one line, then waits at the gate), with the first
+    /// batch `cut` or not.
+    async fn start(s: &Stores, cut: bool) -> Self {
         let fid = super::engine::function(s).await;
-        let outage = Arc::new(Outage {
-            stores: s.clone(),
-            down: AtomicBool::new(false),
-        });
-        let stores = Stores {
-            executions: outage.clone(),
-            logs: outage.clone(),
-            batch: outage.clone(),
-            ..s.clone()
-        };
+        let outage = Outage::new(s);
+        outage.cut.store(cut, Ordering::SeqCst);
+        let stores = outage.stores();
         let gate = Arc::new(tokio::sync::Semaphore::new(0));
         let g = gate.clone();
         let rt = FnRuntime::new(move |job: RunJob| {
@@ -168,8 +195,9 @@ impl Scene {
                 Ok(FunctionResponse::text(200, "ok"))
             }
         });
+        // One attempt, so that a failed finish is held at once; a cut batch is retried.
         let config = EngineConfig {
-            finish_attempts: 1,
+            finish_attempts: if cut { 3 } else { 1 },
             ..EngineConfig::default()
         };
         let eng = Engine::new(stores, rt, config);
@@ -180,11 +208,22 @@ impl Scene {
                     .await
             })
         };
-        // The insert is committed while the code waits at the gate.
+        Self {
+            eng,
+            outage,
+            gate,
+            call,
+            fid,
+        }
+    }
+
+    /// Waits until the execution's `pending` row is stored (its insert commits while the
+    /// code waits at the gate) and returns its id.
+    async fn pending_id(&self, s: &Stores) -> String {
         let id = loop {
             let list = s
                 .executions
-                .list_executions(&fid, PageRequest::default())
+                .list_executions(&self.fid, PageRequest::default())
                 .await
                 .expect("list");
             if let Some(e) = list.items.first() {
@@ -193,13 +232,7 @@ impl Scene {
             tokio::time::sleep(Duration::from_millis(5)).await;
         };
         wait_status(s, &id, ExecutionStatus::Pending).await;
-        Self {
-            eng,
-            outage,
-            gate,
-            call,
-            id,
-        }
+        id
     }
 
     /// Takes the store down and lets the execution end: the caller is told its outcome
@@ -227,12 +260,13 @@ impl Scene {
 /// it as an `error` recorded late, with the execution's logs and duration; the
 /// `lunar_executions_awaiting_store` gauge counts it meanwhile.
 pub async fn engine_outcome_is_recorded_once_the_store_is_back(s: Stores) {
-    let mut scene = Scene::start(&s).await;
+    let mut scene = Scene::start(&s, false).await;
+    let id = scene.pending_id(&s).await;
     scene.end_during_outage().await;
     assert!(scene.awaiting(1), "{}", scene.eng.prometheus_text());
     // Still down: the outcome waits (its first retry is half a second away).
     tokio::time::sleep(Duration::from_millis(700)).await;
-    let e = s.executions.get_execution(&scene.id).await.expect("row");
+    let e = s.executions.get_execution(&id).await.expect("row");
     assert_eq!(
         e.status,
         ExecutionStatus::Pending,
@@ -240,12 +274,12 @@ pub async fn engine_outcome_is_recorded_once_the_store_is_back(s: Stores) {
     );
 
     scene.outage.down.store(false, Ordering::SeqCst);
-    let e = wait_status(&s, &scene.id, ExecutionStatus::Error).await;
+    let e = wait_status(&s, &id, ExecutionStatus::Error).await;
     assert_eq!(e.error_message.as_deref(), Some(RECORDED_LATE));
     assert!(e.duration_ms.is_some(), "its duration is kept");
     let logs = s
         .logs
-        .list(&scene.id, PageRequest::default())
+        .list(&id, PageRequest::default())
         .await
         .expect("logs");
     let msgs: Vec<&str> = logs.items.iter().map(|l| l.message.as_str()).collect();
@@ -268,7 +302,8 @@ pub async fn engine_outcome_is_recorded_once_the_store_is_back(s: Stores) {
 /// An outcome held while the store stays down gets the shutdown's grace period, and no
 /// more: its row stays `pending` (housekeeping fails it).
 pub async fn engine_shutdown_gives_up_on_held_outcomes(s: Stores) {
-    let mut scene = Scene::start(&s).await;
+    let mut scene = Scene::start(&s, false).await;
+    let id = scene.pending_id(&s).await;
     scene.end_during_outage().await;
     let started = std::time::Instant::now();
     tokio::time::timeout(
@@ -281,6 +316,33 @@ pub async fn engine_shutdown_gives_up_on_held_outcomes(s: Stores) {
         started.elapsed() >= Duration::from_millis(300),
         "the held outcome was given the grace period"
     );
-    let e = s.executions.get_execution(&scene.id).await.expect("row");
+    let e = s.executions.get_execution(&id).await.expect("row");
     assert_eq!(e.status, ExecutionStatus::Pending);
+}
+
+/// The batch holding an execution's `pending` insert commits but reports a failure (the
+/// connection was lost during `COMMIT`) after the code has ended: the engine's retried
+/// write of the whole execution finds the row already stored, still `pending`, and
+/// finishes it, so the caller's `200` has its outcome and logs stored.
+pub async fn engine_finishes_a_row_whose_insert_failed_after_committing(s: Stores) {
+    let scene = Scene::start(&s, true).await;
+    // The insert's batch is waiting to commit; the code ends meanwhile.
+    scene.outage.cut_waiting.notified().await;
+    scene.gate.add_permits(1);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    scene.outage.resume.add_permits(1);
+    let report = scene.call.await.expect("join").expect("recorded");
+    assert_eq!(report.status, ExecutionStatus::Success);
+    let e = s
+        .executions
+        .get_execution(&report.execution_id)
+        .await
+        .expect("row");
+    assert_eq!(e.status, ExecutionStatus::Success, "no row stays pending");
+    let logs = s
+        .logs
+        .list(&report.execution_id, PageRequest::default())
+        .await
+        .expect("logs");
+    assert_eq!(logs.items.len(), 1, "{:?}", logs.items);
 }
