@@ -249,8 +249,9 @@ pub enum EngineError {
     /// The store failed (HTTP 503, retry later): the function could not be looked up, or
     /// its execution could not be recorded — nothing of it is stored, or its row stays
     /// `pending` until the store is back, when the engine records the outcome as an
-    /// `error` ([`RECORDED_LATE`](crate::late_finish::RECORDED_LATE)). The source names
-    /// the backend.
+    /// `error` ([`RECORDED_LATE`](crate::late_finish::RECORDED_LATE); within the bounds
+    /// [`late_finish`](crate::late_finish) states, else housekeeping fails the row). The
+    /// source names the backend.
     #[error("store unavailable: {0}")]
     Store(#[source] Error),
     /// Anything else before the code ran (HTTP 500); nothing was recorded.
@@ -915,10 +916,8 @@ impl Inner {
                         }
                         _ => return Err(failed.error),
                     };
-                    return self
-                        .write_retried(execution_id, write, 2)
-                        .await
-                        .map_err(|(e, _)| e);
+                    let written = self.write_retried(execution_id, write, 2).await;
+                    return self.hold_unwritten(execution_id, written);
                 }
             }
         }
@@ -930,9 +929,19 @@ impl Inner {
             outcome,
             logs: entries,
         };
-        // The row exists, pending: when this does not land, the outcome is held and
-        // written once the store is back.
-        let Err((error, write)) = self.write_retried(execution_id, write, 1).await else {
+        let written = self.write_retried(execution_id, write, 1).await;
+        self.hold_unwritten(execution_id, written)
+    }
+
+    /// The result of a final write. When it failed to finish a row known to be stored,
+    /// `pending` (a `Finish` handed back), the outcome is held and written once the store
+    /// is back.
+    fn hold_unwritten(
+        &self,
+        execution_id: &str,
+        written: Result<(), (Error, ExecutionWrite)>,
+    ) -> crate::Result<()> {
+        let Err((error, write)) = written else {
             return Ok(());
         };
         if let ExecutionWrite::Finish { outcome, logs, .. } = write {
@@ -942,7 +951,8 @@ impl Inner {
     }
 
     /// Submits `write` through group commit, attempt `first` of the configured number,
-    /// retrying with backoff. On failure `write` is handed back.
+    /// retrying with backoff. On failure `write` is handed back, or, for a `Record` whose
+    /// row turned out to be stored, the `Finish` of that row.
     ///
     /// A retried `Record` may find its row already stored: an earlier write whose failure
     /// was reported committed after all (a connection lost during `COMMIT`). That write
@@ -956,6 +966,7 @@ impl Inner {
     ) -> Result<(), (Error, ExecutionWrite)> {
         let g = &self.group;
         let executions = &self.stores.executions;
+        let stored_pending = &std::sync::atomic::AtomicBool::new(false);
         let written = self
             .retried(execution_id, first, |attempt| {
                 let write = write.clone();
@@ -974,6 +985,7 @@ impl Inner {
                         (Err(Error::AlreadyExists(_)), Some(finish)) => {
                             let row = executions.get_execution(execution_id).await?;
                             if row.status == ExecutionStatus::Pending {
+                                stored_pending.store(true, std::sync::atomic::Ordering::Release);
                                 g.submit(finish).await
                             } else {
                                 Ok(())
@@ -984,7 +996,15 @@ impl Inner {
                 }
             })
             .await;
-        written.map_err(|e| (e, write))
+        written.map_err(|e| match write {
+            ExecutionWrite::Record { outcome, logs, .. }
+                if stored_pending.load(std::sync::atomic::Ordering::Acquire) =>
+            {
+                let id = execution_id.to_owned();
+                (e, ExecutionWrite::Finish { id, outcome, logs })
+            }
+            write => (e, write),
+        })
     }
 
     /// Runs `write(attempt)` for attempts `first..` up to the configured number, with

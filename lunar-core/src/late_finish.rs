@@ -3,6 +3,10 @@
 //! `pending` until housekeeping fails it (up to an hour later), the engine keeps the
 //! outcome and its logs and writes them, marked as recorded late, once the store takes
 //! writes again.
+//!
+//! Only backend failures are held, at most [`MAX_HELD`] at a time and each for at most
+//! [`HOLD_FOR`]; a graceful shutdown gives them its grace period. A row not written for
+//! one of these reasons stays `pending` until housekeeping fails it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,7 +26,9 @@ pub const RECORDED_LATE: &str = "the store was unavailable when this execution e
     its caller was answered 503; this outcome was recorded once the store was back";
 
 /// Most outcomes held at once; past it a row is left `pending` for housekeeping.
-pub(crate) const MAX_HELD: usize = 1024;
+pub const MAX_HELD: usize = 1024;
+/// How long an outcome is held at most; then its row is left `pending` for housekeeping.
+pub const HOLD_FOR: Duration = Duration::from_secs(3600);
 /// Wait before the first new try, doubled after each failure up to [`LAST_RETRY`].
 const FIRST_RETRY: Duration = Duration::from_millis(500);
 /// Longest wait between two tries.
@@ -75,7 +81,8 @@ impl LateFinishes {
 
     /// Holds the outcome of execution `id`, whose write failed with `error`, as an `error`
     /// recorded late, and writes it (with `logs`) once the store takes writes again.
-    /// Returns `false`, holding nothing, when [`MAX_HELD`] are held already.
+    /// Returns `false`, holding nothing, when `error` is not a backend failure, the engine
+    /// is shutting down, or [`MAX_HELD`] are held already.
     pub(crate) fn hold(
         &self,
         id: &str,
@@ -83,15 +90,21 @@ impl LateFinishes {
         logs: Vec<LogEntry>,
         error: &Error,
     ) -> bool {
-        if self.held.fetch_add(1, Ordering::AcqRel) >= MAX_HELD {
-            self.held.fetch_sub(1, Ordering::AcqRel);
+        if error.failed_backend().is_none() {
+            return false;
+        }
+        if self.shutdown.is_cancelled() {
+            tracing::warn!(execution_id = id, error = %error, "shutting down: this execution stays pending until housekeeping fails it");
+            return false;
+        }
+        let Some(slot) = Slot::take(&self.held) else {
             tracing::error!(
                 execution_id = id,
                 error = %error,
                 "too many outcomes awaiting the store: this execution stays pending until housekeeping fails it"
             );
             return false;
-        }
+        };
         tracing::warn!(execution_id = id, error = %error, "execution outcome held until the store is back");
         let write = ExecutionWrite::Finish {
             id: id.to_owned(),
@@ -99,19 +112,30 @@ impl LateFinishes {
             logs,
         };
         let (group, executions) = (self.group.clone(), self.executions.clone());
-        let (shutdown, held) = (self.shutdown.clone(), self.held.clone());
+        let shutdown = self.shutdown.clone();
         let id = id.to_owned();
         self.tracker.spawn(async move {
+            let _slot = slot;
+            let until = tokio::time::Instant::now() + HOLD_FOR;
             let mut wait = FIRST_RETRY;
             loop {
-                let written = tokio::select! {
-                    () = shutdown.cancelled() => break,
-                    r = write_when_pending(&group, executions.as_ref(), &id, &write, wait) => r,
-                };
-                match written {
+                tokio::select! {
+                    () = shutdown.cancelled() => {
+                        tracing::warn!(execution_id = %id, "shutting down: a held outcome stays pending until housekeeping fails it");
+                        return;
+                    }
+                    () = tokio::time::sleep(wait) => {}
+                }
+                // Once started, a write is not abandoned: it could still commit after the
+                // engine has shut down.
+                match write_if_pending(&group, executions.as_ref(), &id, &write).await {
                     Ok(()) => {
                         tracing::info!(execution_id = %id, "held execution outcome recorded");
-                        break;
+                        return;
+                    }
+                    Err(e) if tokio::time::Instant::now() >= until => {
+                        tracing::error!(execution_id = %id, error = %e, "held outcome dropped: the store failed for too long; this execution stays pending until housekeeping fails it");
+                        return;
                     }
                     Err(e) => {
                         tracing::debug!(execution_id = %id, error = %e, "the store still fails");
@@ -119,22 +143,38 @@ impl LateFinishes {
                     }
                 }
             }
-            held.fetch_sub(1, Ordering::AcqRel);
         });
         true
     }
 }
 
-/// After `wait`, writes `write` if execution `id` is still `pending` (an earlier write
-/// whose failure was reported may have landed after all: it is not written twice).
-async fn write_when_pending(
+/// One of the [`MAX_HELD`] places, given back when dropped (however its task ends).
+struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    fn take(held: &Arc<AtomicUsize>) -> Option<Self> {
+        if held.fetch_add(1, Ordering::AcqRel) >= MAX_HELD {
+            held.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        Some(Self(held.clone()))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Writes `write` if execution `id` is still `pending`: an earlier write whose failure
+/// was reported may have committed after all, or housekeeping may have failed the row.
+async fn write_if_pending(
     group: &Arc<GroupCommit>,
     executions: &dyn ExecutionStore,
     id: &str,
     write: &ExecutionWrite,
-    wait: Duration,
 ) -> crate::Result<()> {
-    tokio::time::sleep(wait).await;
     match executions.get_execution(id).await {
         Ok(e) if e.status == ExecutionStatus::Pending => group.submit(write.clone()).await,
         // Finished meanwhile, or deleted with its function: nothing to write.
@@ -166,6 +206,21 @@ mod tests {
             response_json: Some("{}".into()),
             usage: None,
         }
+    }
+
+    #[test]
+    fn at_most_max_held_places_each_given_back_when_dropped() {
+        let held = Arc::new(AtomicUsize::new(0));
+        let mut slots: Vec<Slot> = (0..MAX_HELD)
+            .map(|_| Slot::take(&held).expect("a free place"))
+            .collect();
+        assert!(Slot::take(&held).is_none(), "all taken");
+        assert_eq!(held.load(Ordering::Acquire), MAX_HELD);
+        slots.pop();
+        assert_eq!(held.load(Ordering::Acquire), MAX_HELD - 1);
+        assert!(Slot::take(&held).is_some(), "one given back");
+        drop(slots);
+        assert_eq!(held.load(Ordering::Acquire), 0);
     }
 
     #[test]
