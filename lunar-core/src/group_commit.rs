@@ -316,6 +316,11 @@ impl GroupCommit {
                 for (w, r) in writes.into_iter().zip(replies) {
                     let res = match self.writer.commit(std::slice::from_ref(&w)).await {
                         Ok(()) => Ok(()),
+                        // The batch committed although it reported a failure (a connection
+                        // lost during `COMMIT`): the row is there, as this write wanted.
+                        Err(Error::AlreadyExists(_)) if matches!(w, ExecutionWrite::Insert(_)) => {
+                            Ok(())
+                        }
                         Err(error) => Err(Failed {
                             error,
                             write: Some(w),
@@ -477,6 +482,48 @@ mod tests {
             matches!(&e.write, Some(ExecutionWrite::Finish { id, .. }) if id == "bad"),
             "{e:?}"
         );
+    }
+
+    /// Commits every batch, but reports the first one of several writes as failed (a
+    /// connection lost during `COMMIT`); an insert of a row it has is `AlreadyExists`.
+    #[derive(Debug, Default)]
+    struct LostCommit {
+        rows: Mutex<Vec<String>>,
+        cut: std::sync::atomic::AtomicBool,
+    }
+
+    #[async_trait]
+    impl Commit for LostCommit {
+        async fn commit(&self, writes: &[ExecutionWrite]) -> Result<()> {
+            let mut rows = self.rows.lock().unwrap();
+            for w in writes {
+                if let ExecutionWrite::Insert(r) = w {
+                    if rows.contains(&r.id) {
+                        return Err(Error::AlreadyExists("execution".into()));
+                    }
+                    rows.push(r.id.clone());
+                }
+            }
+            if writes.len() > 1 && !self.cut.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                return Err(Error::backend("test", "connection lost during COMMIT"));
+            }
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn an_insert_whose_failed_batch_committed_after_all_is_committed() {
+        let lost = Arc::new(LostCommit::default());
+        let g = GroupCommit::new(lost.clone());
+        let mut a = g.enqueue(ExecutionWrite::Insert(row("a")));
+        let mut b = g.enqueue(ExecutionWrite::Insert(row("b")));
+        a.committed().await.expect("a is stored");
+        b.committed().await.expect("b is stored");
+        assert!(
+            lost.cut.load(std::sync::atomic::Ordering::SeqCst),
+            "the batch was cut"
+        );
+        assert_eq!(*lost.rows.lock().unwrap(), ["a", "b"]);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
