@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use crate::Result;
 use crate::metrics::{ExecutionMetrics, MetricsGroup, MetricsRange};
 use crate::model::{
-    AiRequest, EmailRequest, Execution, Function, FunctionUpdate, FunctionVersion,
+    AiRequest, EmailRequest, Execution, ExecutionStatus, Function, FunctionUpdate, FunctionVersion,
     FunctionWithActiveVersion, HostCall, KvEntry, LogEntry, NewExecution, NewFunction, Outcome,
     Page, PageRequest, Timestamp,
 };
@@ -500,7 +500,9 @@ pub enum ExecutionWrite {
 /// [`ExecutionStore`] and [`LogStore`], so every backend has it (`impl BatchWriter for
 /// MyStore {}`). A backend with transactions overrides it to apply them in order, all or
 /// nothing, in one transaction; a finish of an unknown execution is
-/// `NotFound("execution")` either way.
+/// `NotFound("execution")` either way, and a finish of an execution no longer `pending`
+/// changes nothing and adds no logs (it was applied already, by a write whose failure was
+/// reported although it committed).
 ///
 /// ```
 /// use async_trait::async_trait;
@@ -547,8 +549,10 @@ pub trait BatchWriter: ExecutionStore + LogStore {
                     self.finish_execution(&row.id, outcome.clone()).await?;
                 }
                 ExecutionWrite::Finish { id, outcome, logs } => {
-                    LogStore::append(self, id, logs).await?;
-                    self.finish_execution(id, outcome.clone()).await?;
+                    if self.get_execution(id).await?.status == ExecutionStatus::Pending {
+                        LogStore::append(self, id, logs).await?;
+                        self.finish_execution(id, outcome.clone()).await?;
+                    }
                 }
             }
         }

@@ -5,7 +5,7 @@ use lunar_core::{BatchWriter, ExecutionWrite, Result};
 
 use crate::SledStore;
 use crate::error::SledResult;
-use crate::functions::{tx_finish_execution, tx_insert_execution};
+use crate::functions::{tx_finish_execution, tx_insert_execution, tx_is_pending};
 use crate::records::encode;
 use crate::tracking::{Kind, tx_add_rows};
 
@@ -65,9 +65,14 @@ impl BatchWriter for SledStore {
                 for w in &prepared {
                     match w {
                         Prepared::Insert(e) => tx_insert_execution(tx, e)?,
+                        // A row that is no longer `pending` was finished already (a write
+                        // whose failure was reported committed after all): its logs are
+                        // not added again.
                         Prepared::Finish { id, outcome, logs } => {
-                            tx_add_rows(tx, Kind::Logs, id, logs)?;
-                            tx_finish_execution(tx, id, outcome)?;
+                            if tx_is_pending(tx, id)? {
+                                tx_add_rows(tx, Kind::Logs, id, logs)?;
+                                tx_finish_execution(tx, id, outcome)?;
+                            }
                         }
                         Prepared::Record { row, outcome, logs } => {
                             tx_insert_execution(tx, row)?;

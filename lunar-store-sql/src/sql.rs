@@ -163,6 +163,9 @@ pub(crate) const DELETE_EXECUTIONS_BEFORE: &str = "DELETE FROM executions WHERE 
     (SELECT id FROM executions WHERE function_id = $1 AND created_at < $2 \
     ORDER BY created_at, id LIMIT $3) RETURNING id";
 
+/// 1 when the execution exists, else 0.
+pub(crate) const COUNT_EXECUTION: &str = "SELECT COUNT(*) FROM executions WHERE id = $1";
+
 /// The `status = 'pending'` literal matches the partial index on pending rows.
 pub(crate) const FAIL_STALE_PENDING: &str = "UPDATE executions \
     SET status = 'error', error_message = $2 WHERE status = 'pending' AND created_at < $1";

@@ -147,6 +147,7 @@ macro_rules! store_conformance_tests {
             engine_outcome_is_recorded_once_the_store_is_back,
             engine_shutdown_gives_up_on_held_outcomes,
             engine_finishes_a_row_whose_insert_failed_after_committing,
+            batch_writer_finishes_a_row_once,
             batch_writer_is_atomic,
             batch_writer_records_finished_executions,
             cron_fires_every_minute_until_paused,

@@ -341,3 +341,72 @@ pub async fn engine_finishes_a_row_whose_insert_failed_after_committing(s: Store
         .expect("logs");
     assert_eq!(logs.items.len(), 1, "{:?}", logs.items);
 }
+
+/// A `Finish` of a row that is no longer `pending` (written again after a commit whose
+/// failure was reported, or by a retry) changes nothing and adds no logs, alone or beside
+/// other writes in a batch.
+pub async fn batch_writer_finishes_a_row_once(s: Stores) {
+    let fid = super::engine::function(&s).await;
+    let new = |id: &str| NewExecution {
+        id: id.to_owned(),
+        function_id: fid.clone(),
+        function_version_id: crate::ids::version_id(&fid, 1),
+        event_json: None,
+        trigger: crate::model::Trigger::Http,
+        created_at: 1_700_000_000,
+    };
+    let finish = |id: &str, status: ExecutionStatus, message: &str| ExecutionWrite::Finish {
+        id: id.to_owned(),
+        outcome: Outcome {
+            status,
+            duration_ms: if status == ExecutionStatus::Success {
+                3
+            } else {
+                9
+            },
+            error_message: None,
+            response_json: None,
+            usage: None,
+        },
+        logs: vec![LogEntry {
+            level: crate::model::LogLevel::Info,
+            message: message.to_owned(),
+            created_at: 1_700_000_000,
+        }],
+    };
+    let (a, b) = (crate::ids::new_id(), crate::ids::new_id());
+    s.batch
+        .write_batch(&[ExecutionWrite::Insert(new(&a))])
+        .await
+        .expect("insert");
+    s.batch
+        .write_batch(&[finish(&a, ExecutionStatus::Success, "first")])
+        .await
+        .expect("finish");
+    s.batch
+        .write_batch(&[finish(&a, ExecutionStatus::Error, "again")])
+        .await
+        .expect("finishing a finished row is done already");
+    s.batch
+        .write_batch(&[
+            finish(&a, ExecutionStatus::Error, "again"),
+            ExecutionWrite::Insert(new(&b)),
+        ])
+        .await
+        .expect("a batch with a finished row's finish");
+    let e = s.executions.get_execution(&a).await.expect("a");
+    assert_eq!(
+        (e.status, e.duration_ms),
+        (ExecutionStatus::Success, Some(3)),
+        "the first outcome stays"
+    );
+    let logs = s.logs.list(&a, PageRequest::default()).await.expect("logs");
+    let msgs: Vec<&str> = logs.items.iter().map(|l| l.message.as_str()).collect();
+    assert_eq!(msgs, ["first"], "its logs are added once");
+    let e = s.executions.get_execution(&b).await.expect("b");
+    assert_eq!(
+        e.status,
+        ExecutionStatus::Pending,
+        "the rest of the batch is written"
+    );
+}

@@ -45,12 +45,13 @@ const INSERT_EXECUTIONS: &str = "SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3
     $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::BIGINT[], $8::BIGINT[], $9::TEXT[], $10::TEXT[], \
     $11::TEXT[])";
 
-/// Group commit's finishes, from parallel arrays.
+/// Group commit's finishes of rows still `pending`, from parallel arrays.
 const FINISH_EXECUTIONS: &str = "UPDATE executions AS e SET status = v.status, \
     duration_ms = v.duration_ms, error_message = v.error_message, \
     response_json = v.response_json, usage_json = v.usage_json \
     FROM UNNEST($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::TEXT[], $5::TEXT[], $6::TEXT[]) \
-    AS v(id, status, duration_ms, error_message, response_json, usage_json) WHERE e.id = v.id";
+    AS v(id, status, duration_ms, error_message, response_json, usage_json) \
+    WHERE e.id = v.id AND e.status = 'pending' RETURNING e.id";
 
 /// Log entries of any executions; `ORDER BY n` makes `seq` follow the batch order.
 const INSERT_LOG_ROWS: &str = "INSERT INTO logs (execution_id, level, message, created_at) \
@@ -98,15 +99,16 @@ pub(super) async fn insert_execution_rows(
     Ok(())
 }
 
-/// Records outcomes of inserted executions in one statement; returns the rows updated.
+/// Records outcomes of executions still `pending` in one statement; returns the ids of the
+/// rows updated.
 pub(super) async fn finish_execution_rows(
     conn: &mut PgConnection,
     finishes: &[(&str, &Outcome)],
-) -> Result<u64> {
+) -> Result<Vec<String>> {
     if finishes.is_empty() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
-    let done = sqlx::query(FINISH_EXECUTIONS)
+    sqlx::query_scalar::<_, String>(FINISH_EXECUTIONS)
         .bind(finishes.iter().map(|(id, _)| *id).collect::<Vec<&str>>())
         .bind(
             finishes
@@ -138,10 +140,9 @@ pub(super) async fn finish_execution_rows(
                 .map(|(_, o)| rows::usage_json(o))
                 .collect::<Vec<Option<String>>>(),
         )
-        .execute(conn)
+        .fetch_all(conn)
         .await
-        .map_err(db)?;
-    Ok(done.rows_affected())
+        .map_err(db)
 }
 
 /// Appends log entries of any executions, in order, in one statement.

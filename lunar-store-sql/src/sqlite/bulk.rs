@@ -97,13 +97,13 @@ pub(super) async fn insert_execution_rows(
     Ok(())
 }
 
-/// Records outcomes of inserted executions (`UPDATE … FROM (VALUES …)`); returns how many
-/// rows were updated.
+/// Records outcomes of executions still `pending` (`UPDATE … FROM (VALUES …)`); returns
+/// the ids of the rows updated.
 pub(super) async fn finish_execution_rows(
     conn: &mut SqliteConnection,
     finishes: &[(&str, &Outcome)],
-) -> Result<u64> {
-    let mut done = 0;
+) -> Result<Vec<String>> {
+    let mut done = Vec::with_capacity(finishes.len());
     let mut rest = finishes;
     for size in sql::chunk_sizes(finishes.len()) {
         let (chunk, tail) = rest.split_at(size);
@@ -111,10 +111,12 @@ pub(super) async fn finish_execution_rows(
         let text = format!(
             "UPDATE executions SET status = v.column2, duration_ms = v.column3, \
              error_message = v.column4, response_json = v.column5, usage_json = v.column6 \
-             FROM (VALUES {}) AS v WHERE executions.id = v.column1",
+             FROM (VALUES {}) AS v \
+             WHERE executions.id = v.column1 AND executions.status = 'pending' \
+             RETURNING executions.id",
             sql::placeholders(size, FINISH_WIDTH)
         );
-        let mut query = sqlx::query(&text);
+        let mut query = sqlx::query_scalar::<_, String>(&text);
         for (id, outcome) in chunk {
             query = query
                 .bind(*id)
@@ -124,7 +126,7 @@ pub(super) async fn finish_execution_rows(
                 .bind(outcome.response_json.as_deref())
                 .bind(rows::usage_json(outcome));
         }
-        done += query.execute(&mut *conn).await.map_err(db)?.rows_affected();
+        done.extend(query.fetch_all(&mut *conn).await.map_err(db)?);
     }
     Ok(done)
 }

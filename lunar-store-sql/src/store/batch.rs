@@ -55,7 +55,7 @@ macro_rules! batch_writer {
                 if writes.is_empty() {
                     return Ok(());
                 }
-                let g = $crate::store::batch::Grouped::of(writes);
+                let mut g = $crate::store::batch::Grouped::of(writes);
                 // Only new rows, in one statement: atomic on its own, no transaction
                 // round trips (the common batch of executions that finished quickly).
                 if g.finishes.is_empty() && g.logs.is_empty() && statements(g.rows.len()) == 1 {
@@ -67,8 +67,26 @@ macro_rules! batch_writer {
                 let mut tx = self.begin_write().await.map_err(db)?;
                 insert_execution_rows(&mut *tx, &g.rows).await?;
                 let finished = finish_execution_rows(&mut *tx, &g.finishes).await?;
-                if finished < g.finishes.len() as u64 {
-                    return Err(::lunar_core::Error::NotFound("execution"));
+                if finished.len() < g.finishes.len() {
+                    // A row that is no longer `pending` was finished already (a write
+                    // whose failure was reported committed after all): its logs are not
+                    // added again. A missing row fails the batch.
+                    let mut done = Vec::new();
+                    for (id, _) in &g.finishes {
+                        if finished.iter().any(|f| f == id) {
+                            continue;
+                        }
+                        let found: i64 = ::sqlx::query_scalar($crate::sql::COUNT_EXECUTION)
+                            .bind(*id)
+                            .fetch_one(&mut *tx)
+                            .await
+                            .map_err(db)?;
+                        if found == 0 {
+                            return Err(::lunar_core::Error::NotFound("execution"));
+                        }
+                        done.push(*id);
+                    }
+                    g.logs.retain(|(id, _)| !done.contains(id));
                 }
                 insert_log_rows(&mut *tx, &g.logs).await?;
                 tx.commit().await.map_err(db)?;

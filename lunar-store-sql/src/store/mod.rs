@@ -26,7 +26,8 @@ pub(crate) mod tracking;
 ///   replace its env vars, ordering concurrent writers of that function; `false` when the
 ///   function is known to be missing;
 /// * `$store::append_logs(&self, execution_id, &[LogEntry])`, the same on the pool, atomic;
-/// * `insert_execution_rows`, `finish_execution_rows` (returning the rows updated) and
+/// * `insert_execution_rows`, `finish_execution_rows` (of `pending` rows only, returning
+///   the ids updated) and
 ///   `insert_log_rows` on a connection: group commit's multi-row statements over
 ///   [`batch::Grouped`]'s lists, and `statements(rows)`, how many statements one of
 ///   them runs for that many rows;
