@@ -265,6 +265,20 @@ async fn create(addr: SocketAddr, name: &str, code: &str) -> String {
     v["id"].as_str().expect("id").to_owned()
 }
 
+/// How many `/fn` calls the server has refused for `reason` (its Prometheus counter).
+async fn refused_for(addr: SocketAddr, reason: &str) -> u64 {
+    let r = send(&client(), "GET", &format!("http://{addr}/api/metrics"), "")
+        .await
+        .expect("metrics");
+    assert_eq!(r.status, 200);
+    let text = String::from_utf8_lossy(&r.body);
+    let key = format!("lunar_executions_refused_total{{reason=\"{reason}\"}} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&key))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no refusal counter for {reason} in:\n{text}"))
+}
+
 /// What a load run saw.
 #[derive(Default)]
 struct Tally {
@@ -681,16 +695,24 @@ async fn overload_sheds_with_503_and_records_every_2xx() {
         let path = format!("/fn/{id}");
         let mut unloaded = load(addr, &path, 1, Duration::from_secs(3)).await;
         let unloaded_p99 = pct_ms(&mut unloaded.ok_latency, 99);
-        // Capacity: what BOUND closed-loop clients get through per second. The bound is
-        // never passed with BOUND clients; the busy function's queue for CPU is (BOUND
-        // waiting 2 ms each is past the wait bound), so some of its calls are refused.
+        // Capacity: what BOUND closed-loop clients get through per second. The bound on
+        // executions in flight is never passed with BOUND clients. The busy function's
+        // queue for CPU is past the wait bound (BOUND waiting 2 ms each), so some of its
+        // calls are refused; the others' queue passes it only when the worker stalls.
         let cap_secs = 5;
+        let over_bound_before = refused_for(addr, "overloaded").await;
         let at_bound = load(addr, &path, BOUND, Duration::from_secs(cap_secs)).await;
+        assert_eq!(
+            refused_for(addr, "overloaded").await - over_bound_before,
+            0,
+            "{name}: the bound on executions in flight is never passed by {BOUND} clients"
+        );
         if name != "busy" {
-            assert_eq!(
-                at_bound.count(200),
-                at_bound.sent,
-                "{name}: no refusal at the bound"
+            let stalled = at_bound.sent - at_bound.count(200);
+            assert!(
+                stalled * 1000 <= at_bound.sent,
+                "{name}: {stalled} of {} refused at the bound",
+                at_bound.sent
             );
         }
         #[allow(clippy::cast_precision_loss)]
