@@ -211,7 +211,6 @@ pub(crate) fn tx_insert_execution(tx: &Tx<'_>, e: &NewExecution) -> TxResult<()>
     put_function(tx, &f)
 }
 
-/// Sets the final state of an execution; `NotFound("execution")`.
 /// Whether execution `id` is still `pending`; `NotFound("execution")` when it is missing.
 pub(crate) fn tx_is_pending(tx: &Tx<'_>, id: &str) -> TxResult<bool> {
     match get_execution(tx, id)? {
@@ -220,6 +219,7 @@ pub(crate) fn tx_is_pending(tx: &Tx<'_>, id: &str) -> TxResult<bool> {
     }
 }
 
+/// Sets the final state of an execution; `NotFound("execution")`.
 pub(crate) fn tx_finish_execution(tx: &Tx<'_>, id: &str, o: &Outcome) -> TxResult<()> {
     let Some(mut rec) = get_execution(tx, id)? else {
         return abort(Error::NotFound("execution"));

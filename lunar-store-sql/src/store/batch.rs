@@ -18,6 +18,8 @@ pub(crate) struct Grouped<'a> {
     pub(crate) rows: Vec<ExecutionRow<'a>>,
     pub(crate) finishes: Vec<(&'a str, &'a Outcome)>,
     pub(crate) logs: Vec<(&'a str, &'a LogEntry)>,
+    /// Where each finish's entries are in `logs`.
+    finish_logs: Vec<std::ops::Range<usize>>,
 }
 
 impl<'a> Grouped<'a> {
@@ -28,7 +30,9 @@ impl<'a> Grouped<'a> {
                 ExecutionWrite::Insert(row) => g.rows.push(ExecutionRow { row, outcome: None }),
                 ExecutionWrite::Finish { id, outcome, logs } => {
                     g.finishes.push((id, outcome));
+                    let start = g.logs.len();
                     g.logs.extend(logs.iter().map(|l| (id.as_str(), l)));
+                    g.finish_logs.push(start..g.logs.len());
                 }
                 ExecutionWrite::Record { row, outcome, logs } => {
                     g.rows.push(ExecutionRow {
@@ -40,6 +44,21 @@ impl<'a> Grouped<'a> {
             }
         }
         g
+    }
+
+    /// Leaves out the logs of the finishes at `skipped` (indexes into `finishes`), whose
+    /// rows were finished already.
+    pub(crate) fn skip_logs_of(&mut self, skipped: &[usize]) {
+        let ranges: Vec<_> = skipped
+            .iter()
+            .filter_map(|&f| self.finish_logs.get(f).cloned())
+            .collect();
+        let mut i = 0;
+        self.logs.retain(|_| {
+            let keep = !ranges.iter().any(|r| r.contains(&i));
+            i += 1;
+            keep
+        });
     }
 }
 
@@ -72,7 +91,7 @@ macro_rules! batch_writer {
                     // whose failure was reported committed after all): its logs are not
                     // added again. A missing row fails the batch.
                     let mut done = Vec::new();
-                    for (id, _) in &g.finishes {
+                    for (n, (id, _)) in g.finishes.iter().enumerate() {
                         if finished.iter().any(|f| f == id) {
                             continue;
                         }
@@ -84,9 +103,9 @@ macro_rules! batch_writer {
                         if found == 0 {
                             return Err(::lunar_core::Error::NotFound("execution"));
                         }
-                        done.push(*id);
+                        done.push(n);
                     }
-                    g.logs.retain(|(id, _)| !done.contains(id));
+                    g.skip_logs_of(&done);
                 }
                 insert_log_rows(&mut *tx, &g.logs).await?;
                 tx.commit().await.map_err(db)?;
