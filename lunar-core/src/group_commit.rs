@@ -302,7 +302,9 @@ impl GroupCommit {
                     let _ = r.send(Ok(()));
                 }
             }
-            Err(error) if writes.len() == 1 => {
+            // One write, failed: its own error. An insert is applied once more below, as
+            // the failure may be of a commit that happened after all.
+            Err(error) if writes.len() == 1 && !matches!(writes[0], ExecutionWrite::Insert(_)) => {
                 if let (Some(r), Some(write)) =
                     (replies.into_iter().next(), writes.into_iter().next())
                 {
@@ -484,8 +486,8 @@ mod tests {
         );
     }
 
-    /// Commits every batch, but reports the first one of several writes as failed (a
-    /// connection lost during `COMMIT`); an insert of a row it has is `AlreadyExists`.
+    /// Commits every batch, but reports the first one as failed (a connection lost during
+    /// `COMMIT`); an insert of a row it has is `AlreadyExists`.
     #[derive(Debug, Default)]
     struct LostCommit {
         rows: Mutex<Vec<String>>,
@@ -504,7 +506,7 @@ mod tests {
                     rows.push(r.id.clone());
                 }
             }
-            if writes.len() > 1 && !self.cut.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            if !self.cut.swap(true, std::sync::atomic::Ordering::SeqCst) {
                 return Err(Error::backend("test", "connection lost during COMMIT"));
             }
             Ok(())
@@ -524,6 +526,15 @@ mod tests {
             "the batch was cut"
         );
         assert_eq!(*lost.rows.lock().unwrap(), ["a", "b"]);
+
+        // A batch of one insert alike.
+        let lost = Arc::new(LostCommit::default());
+        let g = GroupCommit::new(lost.clone());
+        g.enqueue(ExecutionWrite::Insert(row("c")))
+            .committed()
+            .await
+            .expect("c is stored");
+        assert_eq!(*lost.rows.lock().unwrap(), ["c"]);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
