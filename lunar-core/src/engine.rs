@@ -621,14 +621,14 @@ impl Inner {
                 let version = match self.stores.functions.active_version(function_id).await {
                     Ok(v) => v,
                     Err(Error::NotFound(_)) => return Err(EngineError::NoActiveVersion),
-                    Err(e) => return Err(EngineError::Internal(e)),
+                    Err(e) => return Err(store_failure(e)),
                 };
                 let env = self
                     .stores
                     .env
                     .all(function_id)
                     .await
-                    .map_err(EngineError::Internal)?;
+                    .map_err(store_failure)?;
                 let r = Arc::new(Runnable {
                     code: Arc::from(version.code.as_str()),
                     function,
