@@ -148,6 +148,7 @@ macro_rules! store_conformance_tests {
             engine_shutdown_gives_up_on_held_outcomes,
             engine_finishes_a_row_whose_insert_failed_after_committing,
             batch_writer_finishes_a_row_once,
+            engine_store_failure_while_loading_is_a_store_error,
             batch_writer_is_atomic,
             batch_writer_records_finished_executions,
             cron_fires_every_minute_until_paused,

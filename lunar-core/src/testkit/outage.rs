@@ -1,7 +1,10 @@
-//! A store outage while an execution runs: its row is already stored, `pending`, when the
-//! store starts failing, so its outcome cannot be written. The caller gets a store error;
-//! the row is finished, marked as recorded late, once the store takes writes again.
+//! Store failures: an outage while an execution runs (its row is already stored, `pending`,
+//! when the store starts failing, so its outcome cannot be written: the caller gets a
+//! store error and the row is finished, marked as recorded late, once the store takes
+//! writes again), and writes whose failure was reported although they committed (each is
+//! applied once).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -14,7 +17,7 @@ use crate::model::{
     Execution, ExecutionStatus, LogEntry, NewExecution, Outcome, Page, PageRequest, Timestamp,
 };
 use crate::runtime::{FunctionResponse, RunJob};
-use crate::store::{BatchWriter, ExecutionStore, ExecutionWrite, LogStore};
+use crate::store::{BatchWriter, EnvStore, ExecutionStore, ExecutionWrite, LogStore};
 use crate::testkit::FnRuntime;
 use crate::{Engine, EngineConfig, EngineError, Error, ExecuteRequest, Result, Stores};
 
@@ -375,8 +378,12 @@ pub async fn batch_writer_finishes_a_row_once(s: Stores) {
         }],
     };
     let (a, b) = (crate::ids::new_id(), crate::ids::new_id());
+    let (c, d) = (crate::ids::new_id(), crate::ids::new_id());
     s.batch
-        .write_batch(&[ExecutionWrite::Insert(new(&a))])
+        .write_batch(&[
+            ExecutionWrite::Insert(new(&a)),
+            ExecutionWrite::Insert(new(&c)),
+        ])
         .await
         .expect("insert");
     s.batch
@@ -387,26 +394,104 @@ pub async fn batch_writer_finishes_a_row_once(s: Stores) {
         .write_batch(&[finish(&a, ExecutionStatus::Error, "again")])
         .await
         .expect("finishing a finished row is done already");
+    let recorded = match finish(&d, ExecutionStatus::Success, "recorded") {
+        ExecutionWrite::Finish { outcome, logs, .. } => ExecutionWrite::Record {
+            row: new(&d),
+            outcome,
+            logs,
+        },
+        _ => unreachable!("a finish"),
+    };
     s.batch
         .write_batch(&[
             finish(&a, ExecutionStatus::Error, "again"),
             ExecutionWrite::Insert(new(&b)),
+            recorded,
+            finish(&d, ExecutionStatus::Error, "again"),
+            finish(&c, ExecutionStatus::Success, "c done"),
         ])
         .await
-        .expect("a batch with a finished row's finish");
+        .expect("a batch with finishes of finished rows");
     let e = s.executions.get_execution(&a).await.expect("a");
     assert_eq!(
         (e.status, e.duration_ms),
         (ExecutionStatus::Success, Some(3)),
         "the first outcome stays"
     );
-    let logs = s.logs.list(&a, PageRequest::default()).await.expect("logs");
-    let msgs: Vec<&str> = logs.items.iter().map(|l| l.message.as_str()).collect();
-    assert_eq!(msgs, ["first"], "its logs are added once");
-    let e = s.executions.get_execution(&b).await.expect("b");
-    assert_eq!(
-        e.status,
-        ExecutionStatus::Pending,
-        "the rest of the batch is written"
-    );
+    let messages = |id: &str| {
+        let (logs, id) = (s.logs.clone(), id.to_owned());
+        async move {
+            let page = logs.list(&id, PageRequest::default()).await.expect("logs");
+            page.items
+                .into_iter()
+                .map(|l| l.message)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(messages(&a).await, ["first"], "its logs are added once");
+    assert_eq!(messages(&d).await, ["recorded"], "a record keeps its logs");
+    assert_eq!(messages(&c).await, ["c done"], "a pending row is finished");
+    for (id, status) in [
+        (&b, ExecutionStatus::Pending),
+        (&c, ExecutionStatus::Success),
+        (&d, ExecutionStatus::Success),
+    ] {
+        let e = s.executions.get_execution(id).await.expect("row");
+        assert_eq!(e.status, status, "the rest of the batch is written");
+    }
+}
+
+/// Environment variables that cannot be read, as when the store fails just after the
+/// function itself was read.
+#[derive(Debug)]
+struct EnvDown;
+
+impl EnvDown {
+    fn down<T>() -> Result<T> {
+        Err(Error::backend("outage", "the store is down"))
+    }
+}
+
+#[async_trait]
+impl EnvStore for EnvDown {
+    async fn all(&self, _function_id: &str) -> Result<BTreeMap<String, String>> {
+        Self::down()
+    }
+
+    async fn set(&self, _function_id: &str, _key: &str, _value: &str) -> Result<()> {
+        Self::down()
+    }
+
+    async fn delete(&self, _function_id: &str, _key: &str) -> Result<()> {
+        Self::down()
+    }
+
+    async fn replace_all(
+        &self,
+        _function_id: &str,
+        _vars: &BTreeMap<String, String>,
+    ) -> Result<()> {
+        Self::down()
+    }
+
+    async fn delete_all(&self, _function_id: &str) -> Result<()> {
+        Self::down()
+    }
+}
+
+/// A store that fails while the function is being loaded, after the function itself was
+/// read, is a store failure (HTTP 503, retry later), not an internal error; nothing runs
+/// and nothing is recorded.
+pub async fn engine_store_failure_while_loading_is_a_store_error(s: Stores) {
+    let fid = super::engine::function(&s).await;
+    let stores = Stores {
+        env: Arc::new(EnvDown),
+        ..s.clone()
+    };
+    let rt = FnRuntime::new(|_job: RunJob| async { Ok(FunctionResponse::text(200, "ran")) });
+    let r = Engine::new(stores, rt, EngineConfig::default())
+        .execute(ExecuteRequest::http(&fid, super::engine::event()))
+        .await;
+    assert!(matches!(r, Err(EngineError::Store(_))), "{r:?}");
+    super::assert_no_executions(&s, &fid).await;
 }
