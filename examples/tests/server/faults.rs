@@ -701,17 +701,28 @@ async fn overload_sheds_with_503_and_records_every_2xx() {
         // calls are refused; the others' queue passes it only when the worker stalls.
         let cap_secs = 5;
         let over_bound_before = refused_for(addr, "overloaded").await;
+        let waited_before = refused_for(addr, "queue_delay").await;
         let at_bound = load(addr, &path, BOUND, Duration::from_secs(cap_secs)).await;
+        assert_eq!(at_bound.transport_errors, 0);
         assert_eq!(
             refused_for(addr, "overloaded").await - over_bound_before,
             0,
             "{name}: the bound on executions in flight is never passed by {BOUND} clients"
         );
+        let refused = at_bound.sent - at_bound.count(200);
+        assert_eq!(
+            (
+                refused,
+                refused_for(addr, "queue_delay").await - waited_before
+            ),
+            (at_bound.count(503), refused),
+            "{name}: every call at the bound is a 200 or a 503 of the wait bound: {:?}",
+            at_bound.statuses
+        );
         if name != "busy" {
-            let stalled = at_bound.sent - at_bound.count(200);
             assert!(
-                stalled * 1000 <= at_bound.sent,
-                "{name}: {stalled} of {} refused at the bound",
+                refused * 1000 <= at_bound.sent,
+                "{name}: {refused} of {} refused at the bound",
                 at_bound.sent
             );
         }
