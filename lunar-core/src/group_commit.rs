@@ -302,9 +302,13 @@ impl GroupCommit {
                     let _ = r.send(Ok(()));
                 }
             }
-            // One write, failed: its own error. An insert is applied once more below, as
-            // the failure may be of a commit that happened after all.
-            Err(error) if writes.len() == 1 && !matches!(writes[0], ExecutionWrite::Insert(_)) => {
+            // One write, failed: its own error. An insert failed by the backend is applied
+            // once more below, as the failure may be of a commit that happened after all.
+            Err(error)
+                if writes.len() == 1
+                    && !(matches!(writes[0], ExecutionWrite::Insert(_))
+                        && error.failed_backend().is_some()) =>
+            {
                 if let (Some(r), Some(write)) =
                     (replies.into_iter().next(), writes.into_iter().next())
                 {
@@ -492,6 +496,8 @@ mod tests {
     struct LostCommit {
         rows: Mutex<Vec<String>>,
         cut: std::sync::atomic::AtomicBool,
+        /// How many writes the cut batch held.
+        cut_size: std::sync::atomic::AtomicUsize,
     }
 
     #[async_trait]
@@ -507,6 +513,8 @@ mod tests {
                 }
             }
             if !self.cut.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                self.cut_size
+                    .store(writes.len(), std::sync::atomic::Ordering::SeqCst);
                 return Err(Error::backend("test", "connection lost during COMMIT"));
             }
             Ok(())
@@ -521,9 +529,10 @@ mod tests {
         let mut b = g.enqueue(ExecutionWrite::Insert(row("b")));
         a.committed().await.expect("a is stored");
         b.committed().await.expect("b is stored");
-        assert!(
-            lost.cut.load(std::sync::atomic::Ordering::SeqCst),
-            "the batch was cut"
+        assert_eq!(
+            lost.cut_size.load(std::sync::atomic::Ordering::SeqCst),
+            2,
+            "the batch of both was cut"
         );
         assert_eq!(*lost.rows.lock().unwrap(), ["a", "b"]);
 

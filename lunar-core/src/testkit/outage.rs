@@ -488,10 +488,16 @@ pub async fn engine_store_failure_while_loading_is_a_store_error(s: Stores) {
         env: Arc::new(EnvDown),
         ..s.clone()
     };
-    let rt = FnRuntime::new(|_job: RunJob| async { Ok(FunctionResponse::text(200, "ran")) });
+    let ran = Arc::new(AtomicBool::new(false));
+    let r2 = ran.clone();
+    let rt = FnRuntime::new(move |_job: RunJob| {
+        r2.store(true, Ordering::SeqCst);
+        async { Ok(FunctionResponse::text(200, "ran")) }
+    });
     let r = Engine::new(stores, rt, EngineConfig::default())
         .execute(ExecuteRequest::http(&fid, super::engine::event()))
         .await;
     assert!(matches!(r, Err(EngineError::Store(_))), "{r:?}");
+    assert!(!ran.load(Ordering::SeqCst), "nothing ran");
     super::assert_no_executions(&s, &fid).await;
 }
