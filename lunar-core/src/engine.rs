@@ -515,7 +515,7 @@ impl EngineBuilder {
             .max_in_flight
             .unwrap_or_else(|| (256 * self.runtime.parallelism()).max(1024));
         let shutdown = CancellationToken::new();
-        let late = LateFinishes::new(group.clone(), stores.executions.clone(), shutdown.clone());
+        let late = LateFinishes::new(group.clone(), shutdown.clone());
         Engine {
             inner: Arc::new(Inner {
                 stores,
@@ -956,8 +956,8 @@ impl Inner {
     ///
     /// A retried `Record` may find its row already stored: an earlier write whose failure
     /// was reported committed after all (a connection lost during `COMMIT`). That write
-    /// was this `Record` (the row is finished: done) or the execution's `pending` insert
-    /// (the row is still `pending`: it is finished now).
+    /// was this `Record` or the execution's `pending` insert; the row is finished now (a
+    /// `Finish` of a row no longer `pending` changes nothing).
     async fn write_retried(
         &self,
         execution_id: &str,
@@ -965,8 +965,7 @@ impl Inner {
         first: u32,
     ) -> Result<(), (Error, ExecutionWrite)> {
         let g = &self.group;
-        let executions = &self.stores.executions;
-        let stored_pending = &std::sync::atomic::AtomicBool::new(false);
+        let stored = &std::sync::atomic::AtomicBool::new(false);
         let written = self
             .retried(execution_id, first, |attempt| {
                 let write = write.clone();
@@ -983,13 +982,8 @@ impl Inner {
                     };
                     match (g.submit(write).await, finish) {
                         (Err(Error::AlreadyExists(_)), Some(finish)) => {
-                            let row = executions.get_execution(execution_id).await?;
-                            if row.status == ExecutionStatus::Pending {
-                                stored_pending.store(true, std::sync::atomic::Ordering::Release);
-                                g.submit(finish).await
-                            } else {
-                                Ok(())
-                            }
+                            stored.store(true, std::sync::atomic::Ordering::Release);
+                            g.submit(finish).await
                         }
                         (r, _) => r,
                     }
@@ -998,7 +992,7 @@ impl Inner {
             .await;
         written.map_err(|e| match write {
             ExecutionWrite::Record { outcome, logs, .. }
-                if stored_pending.load(std::sync::atomic::Ordering::Acquire) =>
+                if stored.load(std::sync::atomic::Ordering::Acquire) =>
             {
                 let id = execution_id.to_owned();
                 (e, ExecutionWrite::Finish { id, outcome, logs })

@@ -18,7 +18,7 @@ use tokio_util::task::TaskTracker;
 use crate::Error;
 use crate::group_commit::GroupCommit;
 use crate::model::{ExecutionStatus, LogEntry, Outcome};
-use crate::store::{ExecutionStore, ExecutionWrite};
+use crate::store::ExecutionWrite;
 
 /// Error recorded on an execution whose outcome was stored after its caller had been
 /// answered 503; the execution's own error, if any, follows it.
@@ -38,24 +38,18 @@ const LAST_RETRY: Duration = Duration::from_secs(5);
 #[derive(Debug)]
 pub(crate) struct LateFinishes {
     group: Arc<GroupCommit>,
-    executions: Arc<dyn ExecutionStore>,
     shutdown: CancellationToken,
     tracker: TaskTracker,
     held: Arc<AtomicUsize>,
 }
 
 impl LateFinishes {
-    /// Writes through `group` and checks rows in `executions`. Each held outcome is a task
-    /// that ends when it is written or `shutdown` is cancelled; a graceful shutdown waits
-    /// for them ([`wait`](Self::wait)) as for executions in flight.
-    pub(crate) fn new(
-        group: Arc<GroupCommit>,
-        executions: Arc<dyn ExecutionStore>,
-        shutdown: CancellationToken,
-    ) -> Self {
+    /// Writes through `group`. Each held outcome is a task that ends when it is written or
+    /// `shutdown` is cancelled; a graceful shutdown waits for them ([`wait`](Self::wait)) as
+    /// for executions in flight.
+    pub(crate) fn new(group: Arc<GroupCommit>, shutdown: CancellationToken) -> Self {
         Self {
             group,
-            executions,
             shutdown,
             tracker: TaskTracker::new(),
             held: Arc::default(),
@@ -81,21 +75,15 @@ impl LateFinishes {
 
     /// Holds the outcome of execution `id`, whose write failed with `error`, as an `error`
     /// recorded late, and writes it (with `logs`) once the store takes writes again.
-    /// Returns `false`, holding nothing, when `error` is not a backend failure, the engine
-    /// is shutting down, or [`MAX_HELD`] are held already.
-    pub(crate) fn hold(
-        &self,
-        id: &str,
-        outcome: Outcome,
-        logs: Vec<LogEntry>,
-        error: &Error,
-    ) -> bool {
+    /// Holds nothing when `error` is not a backend failure, the engine is shutting down, or
+    /// [`MAX_HELD`] are held already.
+    pub(crate) fn hold(&self, id: &str, outcome: Outcome, logs: Vec<LogEntry>, error: &Error) {
         if error.failed_backend().is_none() {
-            return false;
+            return;
         }
         if self.shutdown.is_cancelled() {
             tracing::warn!(execution_id = id, error = %error, "shutting down: this execution stays pending until housekeeping fails it");
-            return false;
+            return;
         }
         let Some(slot) = Slot::take(&self.held) else {
             tracing::error!(
@@ -103,7 +91,7 @@ impl LateFinishes {
                 error = %error,
                 "too many outcomes awaiting the store: this execution stays pending until housekeeping fails it"
             );
-            return false;
+            return;
         };
         tracing::warn!(execution_id = id, error = %error, "execution outcome held until the store is back");
         let write = ExecutionWrite::Finish {
@@ -111,8 +99,7 @@ impl LateFinishes {
             outcome: late(outcome),
             logs,
         };
-        let (group, executions) = (self.group.clone(), self.executions.clone());
-        let shutdown = self.shutdown.clone();
+        let (group, shutdown) = (self.group.clone(), self.shutdown.clone());
         let id = id.to_owned();
         self.tracker.spawn(async move {
             let _slot = slot;
@@ -128,7 +115,7 @@ impl LateFinishes {
                 }
                 // Once started, a write is not abandoned: it could still commit after the
                 // engine has shut down.
-                match write_if_pending(&group, executions.as_ref(), &id, &write).await {
+                match write_unless_finished(&group, &write).await {
                     Ok(()) => {
                         tracing::info!(execution_id = %id, "held execution outcome recorded");
                         return;
@@ -144,7 +131,6 @@ impl LateFinishes {
                 }
             }
         });
-        true
     }
 }
 
@@ -167,18 +153,15 @@ impl Drop for Slot {
     }
 }
 
-/// Writes `write` if execution `id` is still `pending`: an earlier write whose failure
-/// was reported may have committed after all, or housekeeping may have failed the row.
-async fn write_if_pending(
+/// Writes the `Finish` `write`. A row no longer `pending` (an earlier write whose failure
+/// was reported committed after all, or housekeeping failed it) is left as it is by the
+/// store; a row deleted with its function is nothing to write.
+async fn write_unless_finished(
     group: &Arc<GroupCommit>,
-    executions: &dyn ExecutionStore,
-    id: &str,
     write: &ExecutionWrite,
 ) -> crate::Result<()> {
-    match executions.get_execution(id).await {
-        Ok(e) if e.status == ExecutionStatus::Pending => group.submit(write.clone()).await,
-        // Finished meanwhile, or deleted with its function: nothing to write.
-        Ok(_) | Err(Error::NotFound(_)) => Ok(()),
+    match group.submit(write.clone()).await {
+        Ok(()) | Err(Error::NotFound(_)) => Ok(()),
         Err(e) => Err(e),
     }
 }
