@@ -248,7 +248,8 @@ pub enum EngineError {
     ConcurrencyLimit,
     /// The store failed (HTTP 503, retry later): the function could not be looked up, or
     /// its execution could not be recorded — nothing of it is stored, or its row stays
-    /// `pending` until the store is back, when the engine records the outcome as an
+    /// `pending` (or may have been stored, although its write was reported failed) until
+    /// the store is back, when the engine records the outcome as an
     /// `error` ([`RECORDED_LATE`](crate::late_finish::RECORDED_LATE); within the bounds
     /// [`late_finish`](crate::late_finish) states, else housekeeping fails the row). The
     /// source names the backend.
@@ -765,11 +766,32 @@ impl Inner {
         let outcome = match pending {
             Pending::Committed => self.runtime.run(job).await,
             Pending::Queued(ticket) => {
-                let (outcome, p) = self
+                match self
                     .run_while_inserting(job, ticket, &cancel, inserted)
-                    .await?;
-                pending = p;
-                outcome
+                    .await
+                {
+                    Ok((outcome, p)) => {
+                        pending = p;
+                        outcome
+                    }
+                    Err(error) => {
+                        // A failure reported by the batch does not prove that its insert
+                        // did not commit (a connection lost during `COMMIT`): the row, if
+                        // it is there, is finished once the store is back.
+                        let duration_ms =
+                            i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+                        let outcome = Outcome {
+                            status: ExecutionStatus::Error,
+                            duration_ms,
+                            error_message: Some(crate::late_finish::START_NOT_RECORDED.to_owned()),
+                            response_json: None,
+                            usage: Some(usage.snapshot(request_bytes, 0)),
+                        };
+                        self.late
+                            .hold(&execution_id, outcome, logger.take(), &error);
+                        return Err(store_failure(error));
+                    }
+                }
             }
         };
         // Step 10.
@@ -852,14 +874,14 @@ impl Inner {
     }
 
     /// Runs `job` while its queued `pending` insert commits. When the insert fails the
-    /// run is cancelled and the execution fails to start (nothing is recorded).
+    /// run is cancelled and its error returned: the execution fails to start.
     async fn run_while_inserting(
         &self,
         job: RunJob,
         mut ticket: Ticket,
         cancel: &CancellationToken,
         inserted: Option<tokio::sync::watch::Sender<bool>>,
-    ) -> Result<(crate::runtime::RunOutcome, Pending), EngineError> {
+    ) -> crate::Result<(crate::runtime::RunOutcome, Pending)> {
         let run = self.runtime.run(job);
         tokio::pin!(run);
         let committed = tokio::select! {
@@ -870,7 +892,7 @@ impl Inner {
         if let Err(failed) = committed {
             cancel.cancel();
             let _ = run.await;
-            return Err(store_failure(failed.error));
+            return Err(failed.error);
         }
         if let Some(tx) = inserted {
             let _ = tx.send(true);
@@ -933,9 +955,11 @@ impl Inner {
         self.hold_unwritten(execution_id, written)
     }
 
-    /// The result of a final write. When it failed to finish a row known to be stored,
-    /// `pending` (a `Finish` handed back), the outcome is held and written once the store
-    /// is back.
+    /// The result of a final write. When it failed, the outcome is held and written once
+    /// the store is back: as the finish of a row known to be stored, `pending` (a `Finish`
+    /// handed back), or of a row that may be (a `Record` handed back: an earlier write of
+    /// it, or the execution's `pending` insert, may have committed although its failure
+    /// was reported; when none did, there is no row and nothing is written).
     fn hold_unwritten(
         &self,
         execution_id: &str,
@@ -944,8 +968,12 @@ impl Inner {
         let Err((error, write)) = written else {
             return Ok(());
         };
-        if let ExecutionWrite::Finish { outcome, logs, .. } = write {
-            self.late.hold(execution_id, outcome, logs, &error);
+        match write {
+            ExecutionWrite::Finish { outcome, logs, .. }
+            | ExecutionWrite::Record { outcome, logs, .. } => {
+                self.late.hold(execution_id, outcome, logs, &error);
+            }
+            ExecutionWrite::Insert(_) => {}
         }
         Err(error)
     }

@@ -4,6 +4,12 @@
 //! outcome and its logs and writes them, marked as recorded late, once the store takes
 //! writes again.
 //!
+//! The same goes for an execution whose row may be stored: a write that failed may have
+//! committed all the same (a connection lost during `COMMIT`), so when the write of an
+//! execution's `pending` insert or of its whole row fails, its outcome is held too, as the
+//! finish of that row; once the store answers that there is no such row, nothing is
+//! written.
+//!
 //! Only backend failures are held, at most [`MAX_HELD`] at a time and each for at most
 //! [`HOLD_FOR`]; a graceful shutdown gives them its grace period. A row not written for
 //! one of these reasons stays `pending` until housekeeping fails it.
@@ -24,6 +30,10 @@ use crate::store::ExecutionWrite;
 /// answered 503; the execution's own error, if any, follows it.
 pub const RECORDED_LATE: &str = "the store was unavailable when this execution ended, so \
     its caller was answered 503; this outcome was recorded once the store was back";
+
+/// Own error of an execution cancelled because the store failed to record its start (its
+/// `pending` row); held like an outcome, as that row may have been stored after all.
+pub const START_NOT_RECORDED: &str = "cancelled: the store failed to record this execution's start";
 
 /// Most outcomes held at once; past it a row is left `pending` for housekeeping.
 pub const MAX_HELD: usize = 1024;
@@ -82,14 +92,14 @@ impl LateFinishes {
             return;
         }
         if self.shutdown.is_cancelled() {
-            tracing::warn!(execution_id = id, error = %error, "shutting down: this execution stays pending until housekeeping fails it");
+            tracing::warn!(execution_id = id, error = %error, "shutting down: its row, if stored, stays pending until housekeeping fails it");
             return;
         }
         let Some(slot) = Slot::take(&self.held) else {
             tracing::error!(
                 execution_id = id,
                 error = %error,
-                "too many outcomes awaiting the store: this execution stays pending until housekeeping fails it"
+                "too many outcomes awaiting the store: its row, if stored, stays pending until housekeeping fails it"
             );
             return;
         };
@@ -108,7 +118,7 @@ impl LateFinishes {
             loop {
                 tokio::select! {
                     () = shutdown.cancelled() => {
-                        tracing::warn!(execution_id = %id, "shutting down: a held outcome stays pending until housekeeping fails it");
+                        tracing::warn!(execution_id = %id, "shutting down: a held outcome's row, if stored, stays pending until housekeeping fails it");
                         return;
                     }
                     () = tokio::time::sleep(wait) => {}
@@ -121,7 +131,7 @@ impl LateFinishes {
                         return;
                     }
                     Err(e) if tokio::time::Instant::now() >= until => {
-                        tracing::error!(execution_id = %id, error = %e, "held outcome dropped: the store failed for too long; this execution stays pending until housekeeping fails it");
+                        tracing::error!(execution_id = %id, error = %e, "held outcome dropped: the store failed for too long; its row, if stored, stays pending until housekeeping fails it");
                         return;
                     }
                     Err(e) => {

@@ -11,25 +11,28 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::late_finish::RECORDED_LATE;
+use crate::late_finish::{RECORDED_LATE, START_NOT_RECORDED};
 use crate::metrics::{ExecutionMetrics, MetricsRange};
 use crate::model::{
     Execution, ExecutionStatus, LogEntry, NewExecution, Outcome, Page, PageRequest, Timestamp,
 };
-use crate::runtime::{FunctionResponse, RunJob};
+use crate::runtime::{FunctionResponse, RunError, RunErrorKind, RunJob};
 use crate::store::{BatchWriter, EnvStore, ExecutionStore, ExecutionWrite, LogStore};
 use crate::testkit::FnRuntime;
 use crate::{Engine, EngineConfig, EngineError, Error, ExecuteRequest, Result, Stores};
 
 /// The store's execution writes, failing as a backend does while `down` is set (reads go
-/// through). With `cut` set, the next batch waits for `resume` (given when the code ends),
-/// then commits and still reports a failure, as when the connection is lost during
-/// `COMMIT`.
+/// through). With `cut` set, the next batch commits and still reports a failure, as when
+/// the connection is lost during `COMMIT`: it first waits for `resume` (given when the code
+/// ends) unless `cut_at_once` is set, and it takes the store down as it fails when
+/// `cut_downs` is set.
 #[derive(Debug)]
 struct Outage {
     stores: Stores,
     down: AtomicBool,
     cut: AtomicBool,
+    cut_at_once: AtomicBool,
+    cut_downs: AtomicBool,
     /// Notified when the cut batch is waiting.
     cut_waiting: tokio::sync::Notify,
     resume: tokio::sync::Semaphore,
@@ -41,6 +44,8 @@ impl Outage {
             stores: stores.clone(),
             down: AtomicBool::new(false),
             cut: AtomicBool::new(false),
+            cut_at_once: AtomicBool::new(false),
+            cut_downs: AtomicBool::new(false),
             cut_waiting: tokio::sync::Notify::new(),
             resume: tokio::sync::Semaphore::new(0),
         })
@@ -145,13 +150,16 @@ impl LogStore for Outage {
 impl BatchWriter for Outage {
     async fn write_batch(&self, writes: &[ExecutionWrite]) -> Result<()> {
         let cut = self.cut.swap(false, Ordering::SeqCst);
-        if cut {
+        if cut && !self.cut_at_once.load(Ordering::SeqCst) {
             self.cut_waiting.notify_one();
             self.resume.acquire().await.expect("resume").forget();
         }
         self.check()?;
         self.stores.batch.write_batch(writes).await?;
         if cut {
+            if self.cut_downs.load(Ordering::SeqCst) {
+                self.down.store(true, Ordering::SeqCst);
+            }
             return Err(Error::backend("outage", "connection lost during COMMIT"));
         }
         Ok(())
@@ -181,13 +189,33 @@ struct Scene {
     fid: String,
 }
 
+/// What becomes of the batch holding the execution's `pending` insert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cut {
+    /// It commits.
+    No,
+    /// It commits once the code has ended, and reports a failure.
+    AfterTheCode,
+    /// The same, and the store goes down as it fails.
+    AfterTheCodeThenDown,
+    /// It commits while the code runs, reports a failure, and the store goes down.
+    WhileRunningThenDown,
+}
+
 impl Scene {
-    /// Starts the execution (it logs one line, then waits at the gate), with the first
-    /// batch `cut` or not.
-    async fn start(s: &Stores, cut: bool) -> Self {
+    /// Starts the execution (it logs one line, then waits at the gate or until it is
+    /// cancelled), with the first batch cut as `cut` says.
+    async fn start(s: &Stores, cut: Cut) -> Self {
         let fid = super::engine::function(s).await;
         let outage = Outage::new(s);
-        outage.cut.store(cut, Ordering::SeqCst);
+        outage.cut.store(cut != Cut::No, Ordering::SeqCst);
+        outage
+            .cut_at_once
+            .store(cut == Cut::WhileRunningThenDown, Ordering::SeqCst);
+        outage.cut_downs.store(
+            matches!(cut, Cut::AfterTheCodeThenDown | Cut::WhileRunningThenDown),
+            Ordering::SeqCst,
+        );
         let stores = outage.stores();
         let gate = Arc::new(tokio::sync::Semaphore::new(0));
         let (g, o) = (gate.clone(), outage.clone());
@@ -195,7 +223,12 @@ impl Scene {
             let (gate, outage) = (g.clone(), o.clone());
             async move {
                 job.host.logger.info("before the outage");
-                gate.acquire().await.expect("gate open").forget();
+                tokio::select! {
+                    permit = gate.acquire() => permit.expect("gate open").forget(),
+                    () = job.cancel.cancelled() => {
+                        return Err(RunError::new(RunErrorKind::Cancelled, "cancelled"));
+                    }
+                }
                 // A cut batch may go on once the code has ended.
                 outage.resume.add_permits(1);
                 Ok(FunctionResponse::text(200, "ok"))
@@ -203,7 +236,7 @@ impl Scene {
         });
         // One attempt, so that a failed finish is held at once; a cut batch is retried.
         let config = EngineConfig {
-            finish_attempts: if cut { 3 } else { 1 },
+            finish_attempts: if cut == Cut::No { 1 } else { 3 },
             ..EngineConfig::default()
         };
         let eng = Engine::new(stores, rt, config);
@@ -253,6 +286,31 @@ impl Scene {
         assert!(matches!(err, EngineError::Store(_)), "{err:?}");
     }
 
+    /// Once the store is back: the row `id` becomes an `error` with `message`, its
+    /// duration and its one log line, the gauge returns to 0, and shutdown finds nothing
+    /// to wait for.
+    async fn recorded_late(self, s: &Stores, id: &str, message: &str) {
+        let e = wait_status(s, id, ExecutionStatus::Error).await;
+        assert_eq!(e.error_message.as_deref(), Some(message));
+        assert!(e.duration_ms.is_some(), "its duration is kept");
+        let logs = s.logs.list(id, PageRequest::default()).await.expect("logs");
+        let msgs: Vec<&str> = logs.items.iter().map(|l| l.message.as_str()).collect();
+        assert_eq!(msgs, ["before the outage"], "its logs are stored once");
+        for _ in 0..100 {
+            if self.awaiting(0) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(self.awaiting(0), "{}", self.eng.prometheus_text());
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            self.eng.shutdown(Duration::from_secs(5)),
+        )
+        .await
+        .expect("nothing is left to wait for");
+    }
+
     /// Whether the engine's metrics show `n` outcomes awaiting the store.
     fn awaiting(&self, n: usize) -> bool {
         self.eng
@@ -266,7 +324,7 @@ impl Scene {
 /// it as an `error` recorded late, with the execution's logs and duration; the
 /// `lunar_executions_awaiting_store` gauge counts it meanwhile.
 pub async fn engine_outcome_is_recorded_once_the_store_is_back(s: Stores) {
-    let mut scene = Scene::start(&s, false).await;
+    let mut scene = Scene::start(&s, Cut::No).await;
     let id = scene.pending_id(&s).await;
     scene.end_during_outage().await;
     assert!(scene.awaiting(1), "{}", scene.eng.prometheus_text());
@@ -274,35 +332,13 @@ pub async fn engine_outcome_is_recorded_once_the_store_is_back(s: Stores) {
     tokio::time::sleep(Duration::from_millis(700)).await;
 
     scene.outage.down.store(false, Ordering::SeqCst);
-    let e = wait_status(&s, &id, ExecutionStatus::Error).await;
-    assert_eq!(e.error_message.as_deref(), Some(RECORDED_LATE));
-    assert!(e.duration_ms.is_some(), "its duration is kept");
-    let logs = s
-        .logs
-        .list(&id, PageRequest::default())
-        .await
-        .expect("logs");
-    let msgs: Vec<&str> = logs.items.iter().map(|l| l.message.as_str()).collect();
-    assert_eq!(msgs, ["before the outage"], "its logs are stored once");
-    for _ in 0..100 {
-        if scene.awaiting(0) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert!(scene.awaiting(0), "{}", scene.eng.prometheus_text());
-    tokio::time::timeout(
-        Duration::from_secs(5),
-        scene.eng.shutdown(Duration::from_secs(5)),
-    )
-    .await
-    .expect("nothing is left to wait for");
+    scene.recorded_late(&s, &id, RECORDED_LATE).await;
 }
 
 /// An outcome held while the store stays down gets the shutdown's grace period, and no
 /// more: its row stays `pending` (housekeeping fails it).
 pub async fn engine_shutdown_gives_up_on_held_outcomes(s: Stores) {
-    let mut scene = Scene::start(&s, false).await;
+    let mut scene = Scene::start(&s, Cut::No).await;
     let id = scene.pending_id(&s).await;
     scene.end_during_outage().await;
     let started = std::time::Instant::now();
@@ -325,7 +361,7 @@ pub async fn engine_shutdown_gives_up_on_held_outcomes(s: Stores) {
 /// write of the whole execution finds the row already stored, still `pending`, and
 /// finishes it, so the caller's `200` has its outcome and logs stored.
 pub async fn engine_finishes_a_row_whose_insert_failed_after_committing(s: Stores) {
-    let scene = Scene::start(&s, true).await;
+    let scene = Scene::start(&s, Cut::AfterTheCode).await;
     // The insert's batch waits to commit until the code has ended.
     scene.outage.cut_waiting.notified().await;
     scene.gate.add_permits(1);
@@ -343,6 +379,43 @@ pub async fn engine_finishes_a_row_whose_insert_failed_after_committing(s: Store
         .await
         .expect("logs");
     assert_eq!(logs.items.len(), 1, "{:?}", logs.items);
+}
+
+/// As [`engine_finishes_a_row_whose_insert_failed_after_committing`], but the store goes
+/// down as that batch fails, so the retried writes fail too and the caller gets
+/// `EngineError::Store`: the row, stored `pending` after all, is finished as an `error`
+/// recorded late once the store is back.
+pub async fn engine_finishes_a_row_whose_insert_committed_as_the_store_went_down(s: Stores) {
+    let mut scene = Scene::start(&s, Cut::AfterTheCodeThenDown).await;
+    scene.outage.cut_waiting.notified().await;
+    scene.gate.add_permits(1);
+    let err = (&mut scene.call)
+        .await
+        .expect("join")
+        .expect_err("the outcome was not stored");
+    assert!(matches!(err, EngineError::Store(_)), "{err:?}");
+    let id = scene.pending_id(&s).await;
+    assert!(scene.awaiting(1), "{}", scene.eng.prometheus_text());
+    scene.outage.down.store(false, Ordering::SeqCst);
+    scene.recorded_late(&s, &id, RECORDED_LATE).await;
+}
+
+/// The batch holding an execution's `pending` insert commits while the code runs, but
+/// reports a failure, and the store goes down: the execution is cancelled and its caller
+/// gets `EngineError::Store`. The row, stored after all, does not stay `pending`: once the
+/// store is back it is finished as an `error` recorded late, saying why it was cancelled.
+pub async fn engine_finishes_a_row_whose_start_was_reported_failed(s: Stores) {
+    let mut scene = Scene::start(&s, Cut::WhileRunningThenDown).await;
+    let err = (&mut scene.call)
+        .await
+        .expect("join")
+        .expect_err("the start was not recorded");
+    assert!(matches!(err, EngineError::Store(_)), "{err:?}");
+    let id = scene.pending_id(&s).await;
+    assert!(scene.awaiting(1), "{}", scene.eng.prometheus_text());
+    scene.outage.down.store(false, Ordering::SeqCst);
+    let message = format!("{RECORDED_LATE}. Its own error: {START_NOT_RECORDED}");
+    scene.recorded_late(&s, &id, &message).await;
 }
 
 /// A `Finish` of a row that is no longer `pending` (written again after a commit whose
