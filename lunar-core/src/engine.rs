@@ -19,6 +19,7 @@ use crate::errfmt::format_run_error;
 use crate::group_commit::{GroupCommit, Ticket};
 use crate::http_client::HttpClient;
 use crate::late_finish::LateFinishes;
+use crate::late_finish::Stored;
 use crate::logger::Logger;
 use crate::mask::{mask_headers, mask_json_text, mask_query};
 use crate::model::{ExecutionStatus, Function, LogLevel, NewExecution, Outcome, Trigger};
@@ -787,8 +788,13 @@ impl Inner {
                             response_json: None,
                             usage: Some(usage.snapshot(request_bytes, 0)),
                         };
-                        self.late
-                            .hold(&execution_id, outcome, logger.take(), &error);
+                        self.late.hold(
+                            &execution_id,
+                            Stored::Maybe,
+                            outcome,
+                            logger.take(),
+                            &error,
+                        );
                         return Err(store_failure(error));
                     }
                 }
@@ -903,8 +909,9 @@ impl Inner {
     /// Step 14: the final write with the buffered logs, retried. An execution whose insert
     /// is still queued is written once, finished ([`ExecutionWrite::Record`]); one whose
     /// insert failed is written whole the same way. Fails when the outcome could not be
-    /// stored: nothing of the execution, or the finish of its stored `pending` row, whose
-    /// outcome is then held and recorded late once the store is back.
+    /// stored: nothing of the execution, or the finish of its stored `pending` row. The
+    /// outcome is then held and recorded late once the store is back, to the row if there
+    /// is one (a write whose failure was reported may have stored it).
     async fn finish(
         &self,
         execution_id: &str,
@@ -969,9 +976,13 @@ impl Inner {
             return Ok(());
         };
         match write {
-            ExecutionWrite::Finish { outcome, logs, .. }
-            | ExecutionWrite::Record { outcome, logs, .. } => {
-                self.late.hold(execution_id, outcome, logs, &error);
+            ExecutionWrite::Finish { outcome, logs, .. } => {
+                self.late
+                    .hold(execution_id, Stored::Pending, outcome, logs, &error);
+            }
+            ExecutionWrite::Record { outcome, logs, .. } => {
+                self.late
+                    .hold(execution_id, Stored::Maybe, outcome, logs, &error);
             }
             ExecutionWrite::Insert(_) => {}
         }

@@ -8,11 +8,15 @@
 //! committed all the same (a connection lost during `COMMIT`), so when the write of an
 //! execution's `pending` insert or of its whole row fails, its outcome is held too, as the
 //! finish of that row; once the store answers that there is no such row, nothing is
-//! written.
+//! written. The engine cannot tell such a failure from a store that was down all along,
+//! so during an outage nearly every execution refused with 503 is held this way, briefly
+//! once the store is back.
 //!
-//! Only backend failures are held, at most [`MAX_HELD`] at a time and each for at most
-//! [`HOLD_FOR`]; a graceful shutdown gives them its grace period. A row not written for
-//! one of these reasons stays `pending` until housekeeping fails it.
+//! Only backend failures are held, at most [`MAX_HELD`] at a time (of which at most
+//! [`MAX_MAYBE_HELD`] whose row may not exist, so that rows known to be `pending` always
+//! find a place) and each for at most [`HOLD_FOR`]; a graceful shutdown gives them its
+//! grace period. A row not written for one of these reasons stays `pending` until
+//! housekeeping fails it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -37,12 +41,34 @@ pub const START_NOT_RECORDED: &str = "cancelled: the store failed to record this
 
 /// Most outcomes held at once; past it a row is left `pending` for housekeeping.
 pub const MAX_HELD: usize = 1024;
+/// Most outcomes held at once counting those of rows that may not exist: one of these is held only while fewer are held in all, which
+/// leaves the rest of [`MAX_HELD`] to rows known to be `pending`.
+pub const MAX_MAYBE_HELD: usize = MAX_HELD / 2;
 /// How long an outcome is held at most; then its row is left `pending` for housekeeping.
 pub const HOLD_FOR: Duration = Duration::from_secs(3600);
 /// Wait before the first new try, doubled after each failure up to [`LAST_RETRY`].
 const FIRST_RETRY: Duration = Duration::from_millis(500);
 /// Longest wait between two tries.
 const LAST_RETRY: Duration = Duration::from_secs(5);
+
+/// Whether the row of a held outcome is known to be stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stored {
+    /// Stored, `pending`: its insert committed.
+    Pending,
+    /// Stored only if a write whose failure was reported committed after all.
+    Maybe,
+}
+
+impl Stored {
+    /// Most outcomes held in all for one of this kind to be held too.
+    fn bound(self) -> usize {
+        match self {
+            Self::Pending => MAX_HELD,
+            Self::Maybe => MAX_MAYBE_HELD,
+        }
+    }
+}
 
 /// Holds outcomes whose write failed and writes them once the store is back.
 #[derive(Debug)]
@@ -84,10 +110,17 @@ impl LateFinishes {
     }
 
     /// Holds the outcome of execution `id`, whose write failed with `error`, as an `error`
-    /// recorded late, and writes it (with `logs`) once the store takes writes again.
-    /// Holds nothing when `error` is not a backend failure, the engine is shutting down, or
-    /// [`MAX_HELD`] are held already.
-    pub(crate) fn hold(&self, id: &str, outcome: Outcome, logs: Vec<LogEntry>, error: &Error) {
+    /// recorded late, and writes it (with `logs`) once the store takes writes again, to
+    /// its row if there is one (`stored`). Holds nothing when `error` is not a backend
+    /// failure, the engine is shutting down, or the bound for `stored` is reached.
+    pub(crate) fn hold(
+        &self,
+        id: &str,
+        stored: Stored,
+        outcome: Outcome,
+        logs: Vec<LogEntry>,
+        error: &Error,
+    ) {
         if error.failed_backend().is_none() {
             return;
         }
@@ -95,15 +128,29 @@ impl LateFinishes {
             tracing::warn!(execution_id = id, error = %error, "shutting down: its row, if stored, stays pending until housekeeping fails it");
             return;
         }
-        let Some(slot) = Slot::take(&self.held) else {
-            tracing::error!(
-                execution_id = id,
-                error = %error,
-                "too many outcomes awaiting the store: its row, if stored, stays pending until housekeeping fails it"
-            );
+        let Some(slot) = Slot::take(&self.held, stored.bound()) else {
+            match stored {
+                Stored::Pending => tracing::error!(
+                    execution_id = id,
+                    error = %error,
+                    "too many outcomes awaiting the store: this execution stays pending until housekeeping fails it"
+                ),
+                Stored::Maybe => tracing::debug!(
+                    execution_id = id,
+                    error = %error,
+                    "too many outcomes awaiting the store: its row, if stored, stays pending until housekeeping fails it"
+                ),
+            }
             return;
         };
-        tracing::warn!(execution_id = id, error = %error, "execution outcome held until the store is back");
+        match stored {
+            Stored::Pending => {
+                tracing::warn!(execution_id = id, error = %error, "execution outcome held until the store is back");
+            }
+            Stored::Maybe => {
+                tracing::debug!(execution_id = id, error = %error, "execution outcome held until the store is back, for its row if the failed write stored it");
+            }
+        }
         let write = ExecutionWrite::Finish {
             id: id.to_owned(),
             outcome: late(outcome),
@@ -148,8 +195,9 @@ impl LateFinishes {
 struct Slot(Arc<AtomicUsize>);
 
 impl Slot {
-    fn take(held: &Arc<AtomicUsize>) -> Option<Self> {
-        if held.fetch_add(1, Ordering::AcqRel) >= MAX_HELD {
+    /// A place, while fewer than `bound` are taken.
+    fn take(held: &Arc<AtomicUsize>, bound: usize) -> Option<Self> {
+        if held.fetch_add(1, Ordering::AcqRel) >= bound {
             held.fetch_sub(1, Ordering::AcqRel);
             return None;
         }
@@ -204,14 +252,21 @@ mod tests {
     #[test]
     fn at_most_max_held_places_each_given_back_when_dropped() {
         let held = Arc::new(AtomicUsize::new(0));
-        let mut slots: Vec<Slot> = (0..MAX_HELD)
-            .map(|_| Slot::take(&held).expect("a free place"))
+        let take = |stored: Stored| Slot::take(&held, stored.bound());
+        let mut slots: Vec<Slot> = (0..MAX_MAYBE_HELD)
+            .map(|_| take(Stored::Maybe).expect("a free place"))
             .collect();
-        assert!(Slot::take(&held).is_none(), "all taken");
+        assert!(
+            take(Stored::Maybe).is_none(),
+            "rows that may not exist have taken their share"
+        );
+        slots.extend((MAX_MAYBE_HELD..MAX_HELD).map(|_| take(Stored::Pending).expect("kept")));
+        assert!(take(Stored::Pending).is_none(), "all taken");
         assert_eq!(held.load(Ordering::Acquire), MAX_HELD);
         slots.pop();
         assert_eq!(held.load(Ordering::Acquire), MAX_HELD - 1);
-        assert!(Slot::take(&held).is_some(), "one given back");
+        assert!(take(Stored::Maybe).is_none(), "still past the share");
+        assert!(take(Stored::Pending).is_some(), "one given back");
         drop(slots);
         assert_eq!(held.load(Ordering::Acquire), 0);
     }

@@ -255,7 +255,7 @@ impl Telemetry {
         );
         let _ = write!(
             out,
-            "# HELP lunar_executions_awaiting_store Finished executions whose outcome waits for the store to take writes again.\n\
+            "# HELP lunar_executions_awaiting_store Outcomes of executions answered 503 that wait for the store to take writes again, to be recorded on their rows (a row may not exist).\n\
              # TYPE lunar_executions_awaiting_store gauge\n\
              lunar_executions_awaiting_store {}\n",
             gauges.awaiting_store

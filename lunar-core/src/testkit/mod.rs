@@ -149,6 +149,7 @@ macro_rules! store_conformance_tests {
             engine_finishes_a_row_whose_insert_failed_after_committing,
             engine_finishes_a_row_whose_insert_committed_as_the_store_went_down,
             engine_finishes_a_row_whose_start_was_reported_failed,
+            engine_holds_nothing_once_the_store_has_no_row,
             batch_writer_finishes_a_row_once,
             engine_store_failure_while_loading_is_a_store_error,
             batch_writer_is_atomic,

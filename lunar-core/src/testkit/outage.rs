@@ -200,6 +200,8 @@ enum Cut {
     AfterTheCodeThenDown,
     /// It commits while the code runs, reports a failure, and the store goes down.
     WhileRunningThenDown,
+    /// It fails: the store is down from the start.
+    DownFromTheStart,
 }
 
 impl Scene {
@@ -208,7 +210,13 @@ impl Scene {
     async fn start(s: &Stores, cut: Cut) -> Self {
         let fid = super::engine::function(s).await;
         let outage = Outage::new(s);
-        outage.cut.store(cut != Cut::No, Ordering::SeqCst);
+        outage.cut.store(
+            !matches!(cut, Cut::No | Cut::DownFromTheStart),
+            Ordering::SeqCst,
+        );
+        outage
+            .down
+            .store(cut == Cut::DownFromTheStart, Ordering::SeqCst);
         outage
             .cut_at_once
             .store(cut == Cut::WhileRunningThenDown, Ordering::SeqCst);
@@ -416,6 +424,40 @@ pub async fn engine_finishes_a_row_whose_start_was_reported_failed(s: Stores) {
     scene.outage.down.store(false, Ordering::SeqCst);
     let message = format!("{RECORDED_LATE}. Its own error: {START_NOT_RECORDED}");
     scene.recorded_late(&s, &id, &message).await;
+}
+
+/// The store is down when an execution starts: its `pending` insert fails, the execution
+/// is cancelled and its caller gets `EngineError::Store`. Its outcome is held in case the
+/// failed write stored the row after all; once the store is back and has no such row,
+/// nothing is written and nothing stays held.
+pub async fn engine_holds_nothing_once_the_store_has_no_row(s: Stores) {
+    let mut scene = Scene::start(&s, Cut::DownFromTheStart).await;
+    let err = (&mut scene.call)
+        .await
+        .expect("join")
+        .expect_err("the start was not recorded");
+    assert!(matches!(err, EngineError::Store(_)), "{err:?}");
+    assert!(scene.awaiting(1), "{}", scene.eng.prometheus_text());
+    scene.outage.down.store(false, Ordering::SeqCst);
+    for _ in 0..300 {
+        if scene.awaiting(0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(scene.awaiting(0), "{}", scene.eng.prometheus_text());
+    let list = s
+        .executions
+        .list_executions(&scene.fid, PageRequest::default())
+        .await
+        .expect("list");
+    assert!(list.items.is_empty(), "{:?}", list.items);
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        scene.eng.shutdown(Duration::from_secs(5)),
+    )
+    .await
+    .expect("nothing is left to wait for");
 }
 
 /// A `Finish` of a row that is no longer `pending` (written again after a commit whose
