@@ -18,8 +18,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::errfmt::format_run_error;
 use crate::group_commit::{GroupCommit, Ticket};
 use crate::http_client::HttpClient;
-use crate::late_finish::LateFinishes;
-use crate::late_finish::Stored;
+use crate::late_finish::{LateFinishes, START_NOT_RECORDED, Stored};
 use crate::logger::Logger;
 use crate::mask::{mask_headers, mask_json_text, mask_query};
 use crate::model::{ExecutionStatus, Function, LogLevel, NewExecution, Outcome, Trigger};
@@ -784,7 +783,7 @@ impl Inner {
                         let outcome = Outcome {
                             status: ExecutionStatus::Error,
                             duration_ms,
-                            error_message: Some(crate::late_finish::START_NOT_RECORDED.to_owned()),
+                            error_message: Some(START_NOT_RECORDED.to_owned()),
                             response_json: None,
                             usage: Some(usage.snapshot(request_bytes, 0)),
                         };

@@ -41,8 +41,9 @@ pub const START_NOT_RECORDED: &str = "cancelled: the store failed to record this
 
 /// Most outcomes held at once; past it a row is left `pending` for housekeeping.
 pub const MAX_HELD: usize = 1024;
-/// Most outcomes held at once counting those of rows that may not exist: one of these is held only while fewer are held in all, which
-/// leaves the rest of [`MAX_HELD`] to rows known to be `pending`.
+/// Most outcomes held at once counting those of rows that may not exist: one of these is
+/// held only while fewer are held in all, which leaves the rest of [`MAX_HELD`] to rows
+/// known to be `pending`.
 pub const MAX_MAYBE_HELD: usize = MAX_HELD / 2;
 /// How long an outcome is held at most; then its row is left `pending` for housekeeping.
 pub const HOLD_FOR: Duration = Duration::from_secs(3600);

@@ -287,10 +287,15 @@ impl Scene {
     async fn end_during_outage(&mut self) {
         self.outage.down.store(true, Ordering::SeqCst);
         self.gate.add_permits(1);
+        self.store_failed().await;
+    }
+
+    /// Waits for the call's result: `EngineError::Store`.
+    async fn store_failed(&mut self) {
         let err = (&mut self.call)
             .await
             .expect("join")
-            .expect_err("the outcome was not stored");
+            .expect_err("the execution was not stored");
         assert!(matches!(err, EngineError::Store(_)), "{err:?}");
     }
 
@@ -397,11 +402,7 @@ pub async fn engine_finishes_a_row_whose_insert_committed_as_the_store_went_down
     let mut scene = Scene::start(&s, Cut::AfterTheCodeThenDown).await;
     scene.outage.cut_waiting.notified().await;
     scene.gate.add_permits(1);
-    let err = (&mut scene.call)
-        .await
-        .expect("join")
-        .expect_err("the outcome was not stored");
-    assert!(matches!(err, EngineError::Store(_)), "{err:?}");
+    scene.store_failed().await;
     let id = scene.pending_id(&s).await;
     assert!(scene.awaiting(1), "{}", scene.eng.prometheus_text());
     scene.outage.down.store(false, Ordering::SeqCst);
@@ -414,11 +415,7 @@ pub async fn engine_finishes_a_row_whose_insert_committed_as_the_store_went_down
 /// store is back it is finished as an `error` recorded late, saying why it was cancelled.
 pub async fn engine_finishes_a_row_whose_start_was_reported_failed(s: Stores) {
     let mut scene = Scene::start(&s, Cut::WhileRunningThenDown).await;
-    let err = (&mut scene.call)
-        .await
-        .expect("join")
-        .expect_err("the start was not recorded");
-    assert!(matches!(err, EngineError::Store(_)), "{err:?}");
+    scene.store_failed().await;
     let id = scene.pending_id(&s).await;
     assert!(scene.awaiting(1), "{}", scene.eng.prometheus_text());
     scene.outage.down.store(false, Ordering::SeqCst);
@@ -432,11 +429,7 @@ pub async fn engine_finishes_a_row_whose_start_was_reported_failed(s: Stores) {
 /// nothing is written and nothing stays held.
 pub async fn engine_holds_nothing_once_the_store_has_no_row(s: Stores) {
     let mut scene = Scene::start(&s, Cut::DownFromTheStart).await;
-    let err = (&mut scene.call)
-        .await
-        .expect("join")
-        .expect_err("the start was not recorded");
-    assert!(matches!(err, EngineError::Store(_)), "{err:?}");
+    scene.store_failed().await;
     assert!(scene.awaiting(1), "{}", scene.eng.prometheus_text());
     scene.outage.down.store(false, Ordering::SeqCst);
     for _ in 0..300 {
