@@ -101,7 +101,7 @@ pub async fn chat(host: &Host, req: ChatRequest) -> Result<ChatResponse, String>
     let mut trace = Trace::default();
     let started = Instant::now();
     let result = call_provider(host, &req, &mut trace).await;
-    let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+    let duration_ms = crate::clock::elapsed_ms(started);
     track(host, &req, trace, &result, duration_ms).await;
     result
 }

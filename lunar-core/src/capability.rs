@@ -319,7 +319,7 @@ impl Recorder {
         outcome: &Result<Value, String>,
     ) -> Option<(HostCall, Arc<dyn HostCallTracker>)> {
         let mut call = self.call.take()?;
-        call.duration_ms = i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        call.duration_ms = crate::clock::elapsed_ms(self.started);
         if let Err(e) = outcome {
             call.status = CallStatus::Error;
             call.error_message = Some(e.clone());
@@ -333,7 +333,7 @@ impl Drop for Recorder {
         let (Some(mut call), Some(tracker)) = (self.call.take(), self.tracker.take()) else {
             return;
         };
-        call.duration_ms = i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        call.duration_ms = crate::clock::elapsed_ms(self.started);
         call.status = CallStatus::Error;
         call.error_message = Some(CANCELLED.to_owned());
         if let Ok(rt) = tokio::runtime::Handle::try_current() {

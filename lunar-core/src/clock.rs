@@ -117,3 +117,8 @@ impl Clock for ManualClock {
         }
     }
 }
+
+/// Milliseconds since `since`, as the stores record durations (saturating).
+pub(crate) fn elapsed_ms(since: std::time::Instant) -> i64 {
+    i64::try_from(since.elapsed().as_millis()).unwrap_or(i64::MAX)
+}

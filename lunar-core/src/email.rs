@@ -247,7 +247,7 @@ pub async fn send(host: &Host, msg: EmailMessage) -> Result<String, String> {
     let mut trace = Trace::default();
     let started = Instant::now();
     let result = deliver(host, &msg, &mut trace).await;
-    let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+    let duration_ms = crate::clock::elapsed_ms(started);
     track(host, &msg, trace, &result, duration_ms).await;
     result
 }

@@ -778,8 +778,7 @@ impl Inner {
                         // A failure reported by the batch does not prove that its insert
                         // did not commit (a connection lost during `COMMIT`): the row, if
                         // it is there, is finished once the store is back.
-                        let duration_ms =
-                            i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+                        let duration_ms = crate::clock::elapsed_ms(started);
                         let outcome = Outcome {
                             status: ExecutionStatus::Error,
                             duration_ms,
@@ -800,7 +799,7 @@ impl Inner {
             }
         };
         // Step 10.
-        let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        let duration_ms = crate::clock::elapsed_ms(started);
         // Steps 11-13.
         let (status, error_message, response) = match outcome {
             Ok(resp) => {
