@@ -1,14 +1,24 @@
 //! How long a new job would wait for its worker ([`Runtime::queue_delay`]). Each worker
 //! keeps the send times of the jobs it has not started yet and how far apart its starts
-//! are while jobs queue; a new job's wait is the longer of the oldest job's wait so far and
-//! the queue's length times that spacing. The oldest wait alone lags: while it is still
-//! short, a queue many times longer may have formed behind it.
+//! are while jobs queue (its pace); a new job's wait is the longer of the oldest job's wait
+//! so far and the queue's length at that pace, plus what is left of the running job. The
+//! oldest wait alone lags: while it is still short, a queue many times longer may have
+//! formed behind it.
+//!
+//! The pace outlives a queue that drains by [`PACE_KEPT`] (a gap measured meanwhile
+//! renews it). Under overload the queue drains and refills within milliseconds; with the
+//! pace forgotten at each drain, the jobs arriving before the worker had measured it again
+//! were all admitted, and they queued well past the bound.
 //!
 //! [`Runtime::queue_delay`]: lunar_core::runtime::Runtime::queue_delay
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
+
+/// How long a drained worker's pace still counts: a burst arriving on a worker idle for
+/// longer is queued as if its pace were unknown.
+pub(crate) const PACE_KEPT: Duration = Duration::from_secs(1);
 
 /// One worker's waiting jobs as the pool sees them: written by the pool (jobs sent) and
 /// the worker thread (jobs started), read by the engine's admission.
@@ -22,8 +32,19 @@ struct Queue {
     /// When the worker last started a job.
     last_start: Option<Instant>,
     /// Average time between starts of jobs that had to wait (an exponential moving
-    /// average, weight 1/8), since the queue last drained.
+    /// average, weight 1/8).
     spacing: Duration,
+    /// When the queue last drained, if no gap was measured since: `spacing` is from
+    /// before then.
+    drained_at: Option<Instant>,
+}
+
+impl Queue {
+    /// The pace is from before a drain longer ago than [`PACE_KEPT`].
+    fn pace_expired(&self, now: Instant) -> bool {
+        self.drained_at
+            .is_some_and(|at| now.saturating_duration_since(at) > PACE_KEPT)
+    }
 }
 
 impl QueueGauge {
@@ -42,17 +63,23 @@ impl QueueGauge {
     pub(crate) fn started(&self, now: Instant) {
         let mut q = self.queue();
         let sent = q.sent.pop_front();
+        if q.pace_expired(now) {
+            q.spacing = Duration::ZERO;
+            q.drained_at = None;
+        }
         if let (Some(sent), Some(last)) = (sent, q.last_start) {
             // It was waiting when the previous one started: the gap is the worker's pace.
             if sent <= last {
                 let gap = now.saturating_duration_since(last);
                 q.spacing = (q.spacing * 7 + gap) / 8;
+                q.drained_at = None;
             }
         }
         q.last_start = Some(now);
-        if q.sent.is_empty() {
-            // The queue has drained: the next one may hold different work.
-            q.spacing = Duration::ZERO;
+        if q.sent.is_empty() && q.drained_at.is_none() {
+            // Jobs that start at once on arrival measure no new pace: the old one
+            // expires [`PACE_KEPT`] after this first drain.
+            q.drained_at = Some(now);
         }
     }
 
@@ -71,8 +98,17 @@ impl QueueGauge {
             return Duration::ZERO;
         };
         let waited = now.saturating_duration_since(*oldest);
+        let pace = if q.pace_expired(now) {
+            Duration::ZERO
+        } else {
+            q.spacing
+        };
         let ahead = u32::try_from(q.sent.len()).unwrap_or(u32::MAX);
-        waited.max(q.spacing.saturating_mul(ahead))
+        // Jobs wait, so one is running: the one started last.
+        let running_rest = q.last_start.map_or(Duration::ZERO, |started| {
+            pace.saturating_sub(now.saturating_duration_since(started))
+        });
+        waited.max(pace.saturating_mul(ahead).saturating_add(running_rest))
     }
 }
 
@@ -105,17 +141,67 @@ mod tests {
         assert_eq!(
             g.delay(t + 20 * MS),
             8 * MS,
-            "the oldest waited 8 ms: the longer"
+            "the oldest waited 8 ms: longer than one job at the pace"
         );
-        g.started(t + 20 * MS);
-        assert_eq!(g.delay(t + 20 * MS), Duration::ZERO, "drained");
-        assert_eq!(g.queue().spacing, Duration::ZERO, "the pace is forgotten");
-        g.sent(t + 21 * MS);
+        g.started(t + 30 * MS);
+        assert_eq!(g.queue().spacing, (MS * 7 + 12 * MS) / 8, "averaged");
+        assert_eq!(g.delay(t + 30 * MS), Duration::ZERO, "drained");
+    }
+
+    #[test]
+    fn the_pace_outlives_a_short_drain_not_an_idle_worker() {
+        let t = Instant::now() + 8 * MS;
+        // A worker at a 4 ms pace whose queue drained as it started a job at `t`.
+        let drained = || {
+            let g = QueueGauge::default();
+            g.sent(t - 8 * MS);
+            {
+                let mut q = g.queue();
+                q.spacing = 4 * MS;
+                q.last_start = Some(t - 4 * MS);
+            }
+            g.started(t);
+            assert_eq!(g.delay(t), Duration::ZERO, "drained");
+            g
+        };
+        // Three arrive 1 ms later, while the job started at `t` runs (3 ms left).
+        let g = drained();
+        for _ in 0..3 {
+            g.sent(t + MS);
+        }
         assert_eq!(
-            g.delay(t + 21 * MS),
-            Duration::ZERO,
-            "a new job on a drained queue"
+            g.delay(t + MS),
+            15 * MS,
+            "three jobs at the pace kept, and the running one's rest"
         );
+        // A gap measured after the drain is averaged in.
+        g.started(t + 4 * MS);
+        g.started(t + 5 * MS);
+        assert_eq!(g.queue().spacing, (4 * MS * 7 + MS) / 8);
+
+        // The same burst on a worker idle for longer than the pace is kept.
+        let idle = drained();
+        let later = t + PACE_KEPT + MS;
+        for _ in 0..3 {
+            idle.sent(later);
+        }
+        assert_eq!(
+            idle.delay(later),
+            Duration::ZERO,
+            "a burst on an idle worker: the pace is unknown"
+        );
+
+        // Jobs that start on arrival (none waits) keep no pace alive.
+        let steady = drained();
+        for i in 1..=3 {
+            let at = t + i * PACE_KEPT / 2;
+            steady.sent(at);
+            steady.started(at);
+        }
+        let at = t + 2 * PACE_KEPT + MS;
+        steady.sent(at);
+        steady.sent(at);
+        assert_eq!(steady.delay(at), Duration::ZERO, "expired all the same");
     }
 
     #[test]
@@ -136,6 +222,31 @@ mod tests {
             "{:?} vs {oldest:?}",
             g.delay(now)
         );
-        assert!(g.delay(now) <= 160 * 2 * MS);
+        // 160 waiting and the one started now, 2 ms each.
+        assert!(g.delay(now) <= 161 * 2 * MS);
+    }
+
+    #[test]
+    fn the_running_jobs_rest_counts() {
+        let g = QueueGauge::default();
+        let t = Instant::now();
+        {
+            // A 4 ms pace, and a job started at `t`.
+            let mut q = g.queue();
+            q.spacing = 4 * MS;
+            q.last_start = Some(t);
+        }
+        g.sent(t + MS);
+        g.sent(t + MS);
+        assert_eq!(
+            g.delay(t + 2 * MS),
+            10 * MS,
+            "two jobs' time and the 2 ms left of the running one"
+        );
+        assert_eq!(
+            g.delay(t + 5 * MS),
+            8 * MS,
+            "the running job is due: the two waiting jobs' time"
+        );
     }
 }
