@@ -89,7 +89,8 @@ pub struct EngineConfig {
 
 /// The default [`EngineConfig::max_queue_delay`]: 20 ms, a queue short enough to keep
 /// latency low under overload and long enough that a burst of executions arriving at
-/// once on an idle engine is queued, not refused.
+/// once on an idle engine is queued, not refused (the V8 runtime forgets a worker's pace
+/// a second after its queue drained).
 pub const DEFAULT_MAX_QUEUE_DELAY: Duration = Duration::from_millis(20);
 
 impl Default for EngineConfig {

@@ -750,15 +750,17 @@ async fn overload_sheds_with_503_and_records_every_2xx() {
         );
         #[allow(clippy::cast_precision_loss)]
         let offered = t.sent as f64 / seconds as f64;
+        let bar = 2.0 * unloaded_p99 + queueing_ms;
         println!(
             "overload {name}: capacity {capacity:.0}/s with {BOUND} in flight (unloaded p99 \
              {unloaded_p99:.2} ms, queueing bound {queueing_ms:.1} ms); offered {offered:.0}/s \
              ({:.1}x capacity, {not_sent} not sent by the client) for {seconds} s: {ok} x 200 \
              (p50 {p50:.2} ms, p99 {p99:.2} ms; bar 2 x unloaded p99 + queueing = \
-             {:.1} ms), {refused} x 503 (p50 {r50:.2} ms, p99 {r99:.2} ms), all {:?}, \
+             {bar:.1} ms, {}), {refused} x 503 (p50 {r50:.2} ms, p99 {r99:.2} ms{}), all {:?}, \
              transport errors {}",
             offered / capacity,
-            2.0 * unloaded_p99 + queueing_ms,
+            if p99 <= bar { "met" } else { "NOT met" },
+            if r99 < 5.0 { "" } else { ", over 5 ms" },
             t.statuses,
             t.transport_errors
         );
