@@ -10,6 +10,11 @@
 //! pace forgotten at each drain, the jobs arriving before the worker had measured it again
 //! were all admitted, and they queued well past the bound.
 //!
+//! The pace is the mean of the last [`GAPS_KEPT`] gaps less their longest eighth. A worker
+//! whose thread is descheduled for a few milliseconds measures one long gap among short
+//! ones; multiplied by a queue of 64 short jobs, that one gap looked like a wait past the
+//! bound, and jobs were refused that would have started within a few milliseconds.
+//!
 //! [`Runtime::queue_delay`]: lunar_core::runtime::Runtime::queue_delay
 
 use std::collections::VecDeque;
@@ -19,6 +24,9 @@ use std::time::{Duration, Instant};
 /// How long a drained worker's pace still counts: a burst arriving on a worker idle for
 /// longer is queued as if its pace were unknown.
 pub(crate) const PACE_KEPT: Duration = Duration::from_secs(1);
+
+/// How many of the latest gaps between starts the pace is measured over.
+const GAPS_KEPT: usize = 32;
 
 /// One worker's waiting jobs as the pool sees them: written by the pool (jobs sent) and
 /// the worker thread (jobs started), read by the engine's admission.
@@ -31,8 +39,10 @@ struct Queue {
     sent: VecDeque<Instant>,
     /// When the worker last started a job.
     last_start: Option<Instant>,
-    /// Average time between starts of jobs that had to wait (an exponential moving
-    /// average, weight 1/8).
+    /// The latest gaps between starts of jobs that had to wait, oldest first, at most
+    /// [`GAPS_KEPT`].
+    gaps: VecDeque<Duration>,
+    /// The worker's pace: the mean of `gaps` less their longest eighth (rounded up).
     spacing: Duration,
     /// When the queue last drained, if no gap was measured since: `spacing` is from
     /// before then.
@@ -44,6 +54,32 @@ impl Queue {
     fn pace_expired(&self, now: Instant) -> bool {
         self.drained_at
             .is_some_and(|at| now.saturating_duration_since(at) > PACE_KEPT)
+    }
+
+    /// Counts a gap between two starts in the pace.
+    fn measured(&mut self, gap: Duration) {
+        if self.gaps.len() == GAPS_KEPT {
+            self.gaps.pop_front();
+        }
+        self.gaps.push_back(gap);
+        let mut sorted = [Duration::ZERO; GAPS_KEPT];
+        let n = self.gaps.len();
+        for (slot, gap) in sorted.iter_mut().zip(&self.gaps) {
+            *slot = *gap;
+        }
+        let sorted = &mut sorted[..n];
+        sorted.sort_unstable();
+        let kept = &sorted[..n - n.div_ceil(8).min(n - 1)];
+        let count = u32::try_from(kept.len()).unwrap_or(u32::MAX);
+        self.spacing = kept.iter().sum::<Duration>() / count;
+        self.drained_at = None;
+    }
+
+    /// Forgets the pace.
+    fn forget_pace(&mut self) {
+        self.gaps.clear();
+        self.spacing = Duration::ZERO;
+        self.drained_at = None;
     }
 }
 
@@ -64,15 +100,12 @@ impl QueueGauge {
         let mut q = self.queue();
         let sent = q.sent.pop_front();
         if q.pace_expired(now) {
-            q.spacing = Duration::ZERO;
-            q.drained_at = None;
+            q.forget_pace();
         }
         if let (Some(sent), Some(last)) = (sent, q.last_start) {
             // It was waiting when the previous one started: the gap is the worker's pace.
             if sent <= last {
-                let gap = now.saturating_duration_since(last);
-                q.spacing = (q.spacing * 7 + gap) / 8;
-                q.drained_at = None;
+                q.measured(now.saturating_duration_since(last));
             }
         }
         q.last_start = Some(now);
@@ -137,14 +170,15 @@ mod tests {
         );
         g.sent(t + 12 * MS);
         g.started(t + 18 * MS);
-        assert_eq!(g.queue().spacing, MS, "one gap of 8 ms, weighted 1/8");
+        assert_eq!(g.queue().spacing, 8 * MS, "one gap of 8 ms");
         assert_eq!(
             g.delay(t + 20 * MS),
-            8 * MS,
-            "the oldest waited 8 ms: longer than one job at the pace"
+            14 * MS,
+            "one job at the pace and 6 ms left of the running one: longer than the \
+             oldest's wait (8 ms)"
         );
         g.started(t + 30 * MS);
-        assert_eq!(g.queue().spacing, (MS * 7 + 12 * MS) / 8, "averaged");
+        assert_eq!(g.queue().spacing, 8 * MS, "the longer of two gaps left out");
         assert_eq!(g.delay(t + 30 * MS), Duration::ZERO, "drained");
     }
 
@@ -157,7 +191,7 @@ mod tests {
             g.sent(t - 8 * MS);
             {
                 let mut q = g.queue();
-                q.spacing = 4 * MS;
+                q.measured(4 * MS);
                 q.last_start = Some(t - 4 * MS);
             }
             g.started(t);
@@ -177,7 +211,12 @@ mod tests {
         // A gap measured after the drain is averaged in.
         g.started(t + 4 * MS);
         g.started(t + 5 * MS);
-        assert_eq!(g.queue().spacing, (4 * MS * 7 + MS) / 8);
+        assert_eq!(
+            g.queue().spacing,
+            5 * MS / 2,
+            "gaps of 4, 4 and 1 ms (the job started at `t + 4 ms` arrived after `t`), the \
+             longest left out"
+        );
 
         // The same burst on a worker idle for longer than the pace is kept.
         let idle = drained();
@@ -248,5 +287,31 @@ mod tests {
             8 * MS,
             "the running job is due: the two waiting jobs' time"
         );
+    }
+
+    #[test]
+    fn one_stall_among_short_jobs_is_not_the_pace() {
+        let g = QueueGauge::default();
+        let t = Instant::now();
+        let us50 = MS / 20;
+        // 64 clients, closed loop, of a 50 µs job; the worker's thread is descheduled
+        // for 5 ms once.
+        for _ in 0..64 {
+            g.sent(t);
+        }
+        let mut at = t;
+        for i in 0..100 {
+            at += if i == 90 { 5 * MS } else { us50 };
+            g.started(at);
+            g.sent(at);
+        }
+        assert_eq!(g.queue().spacing, us50, "the stall is left out of the pace");
+        let oldest = at - *g.queue().sent.front().expect("64 wait");
+        assert_eq!(
+            g.delay(at),
+            oldest,
+            "the oldest job's wait, stall and all, is the longest"
+        );
+        assert!(g.delay(at) < 9 * MS, "{:?}", g.delay(at));
     }
 }

@@ -709,20 +709,20 @@ async fn overload_sheds_with_503_and_records_every_2xx() {
             0,
             "{name}: the bound on executions in flight is never passed by {BOUND} clients"
         );
-        let refused = at_bound.sent - at_bound.count(200);
+        let at_bound_refused = at_bound.sent - at_bound.count(200);
         assert_eq!(
             (
-                refused,
+                at_bound_refused,
                 refused_for(addr, "queue_delay").await - waited_before
             ),
-            (at_bound.count(503), refused),
+            (at_bound.count(503), at_bound_refused),
             "{name}: every call at the bound is a 200 or a 503 of the wait bound: {:?}",
             at_bound.statuses
         );
         if name != "busy" {
             assert!(
-                refused * 1000 <= at_bound.sent,
-                "{name}: {refused} of {} refused at the bound",
+                at_bound_refused * 1000 <= at_bound.sent,
+                "{name}: {at_bound_refused} of {} refused at the bound",
                 at_bound.sent
             );
         }
@@ -752,12 +752,14 @@ async fn overload_sheds_with_503_and_records_every_2xx() {
         let offered = t.sent as f64 / seconds as f64;
         let bar = 2.0 * unloaded_p99 + queueing_ms;
         println!(
-            "overload {name}: capacity {capacity:.0}/s with {BOUND} in flight (unloaded p99 \
-             {unloaded_p99:.2} ms, queueing bound {queueing_ms:.1} ms); offered {offered:.0}/s \
+            "overload {name}: capacity {capacity:.0}/s with {BOUND} in flight ({at_bound_refused} \
+             of {} refused; unloaded p99 {unloaded_p99:.2} ms, queueing bound \
+             {queueing_ms:.1} ms); offered {offered:.0}/s \
              ({:.1}x capacity, {not_sent} not sent by the client) for {seconds} s: {ok} x 200 \
              (p50 {p50:.2} ms, p99 {p99:.2} ms; bar 2 x unloaded p99 + queueing = \
              {bar:.1} ms, {}), {refused} x 503 (p50 {r50:.2} ms, p99 {r99:.2} ms{}), all {:?}, \
              transport errors {}",
+            at_bound.sent,
             offered / capacity,
             if p99 <= bar { "met" } else { "NOT met" },
             if r99 < 5.0 { "" } else { ", over 5 ms" },
