@@ -1,7 +1,8 @@
 //! Store benchmarks: the per-execution write path (insert a pending execution, append 5
 //! log lines, finish it) and a 20-row page read (of a function with 100 executions), on SQLite, sled and (when
 //! `LUNAR_TEST_POSTGRES_URL` is set) PostgreSQL. Group commit through `BatchWriter` is
-//! measured separately: 64 executions' inserts, then their finishes with 5 logs each.
+//! measured separately: one quick execution's finished row, without and with 5 logs, and
+//! 64 executions' inserts, then their finishes with 5 logs each.
 #![allow(missing_docs)]
 
 use std::sync::Arc;
@@ -179,6 +180,28 @@ fn bench(c: &mut Criterion) {
         });
     }
     record.finish();
+
+    // What a quick execution that logs costs: its finished row and 5 log lines as one batch.
+    let mut record_logs = c.benchmark_group("record_one_execution_5_logs");
+    for s in &subjects {
+        let Some(batch) = s.batch.clone() else {
+            continue;
+        };
+        record_logs.bench_function(s.name, |b| {
+            b.to_async(&rt).iter(|| async {
+                let write = ExecutionWrite::Record {
+                    row: new_execution(&s.function_id, 1_700_004_000),
+                    outcome: outcome(),
+                    logs: logs(1_700_004_000),
+                };
+                batch
+                    .write_batch(std::slice::from_ref(&write))
+                    .await
+                    .expect("record");
+            });
+        });
+    }
+    record_logs.finish();
 
     let mut group = c.benchmark_group("group_commit_64_executions");
     for s in &subjects {
