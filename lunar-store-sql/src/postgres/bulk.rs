@@ -179,6 +179,15 @@ pub(super) async fn insert_log_rows(
     Ok(())
 }
 
+/// Appends log entries as [`insert_log_rows`] does in `tx`, and commits it.
+pub(super) async fn insert_log_rows_and_commit(
+    mut tx: super::WriteTx,
+    entries: &[(&str, &LogEntry)],
+) -> Result<()> {
+    insert_log_rows(&mut tx, entries).await?;
+    tx.commit().await.map_err(db)
+}
+
 impl PostgresStore {
     /// Appends one execution's log entries in one statement.
     pub(super) async fn append_logs(&self, execution_id: &str, entries: &[LogEntry]) -> Result<()> {

@@ -22,7 +22,7 @@ use lunar_core::Result;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
-use self::bulk::{finish_execution_rows, insert_execution_rows, insert_log_rows};
+use self::bulk::{finish_execution_rows, insert_execution_rows, insert_log_rows_and_commit};
 use crate::error::{SqlError, SqlResult};
 
 /// Backend name carried by [`lunar_core::Error::Backend`].
@@ -144,6 +144,11 @@ impl PostgresStore {
     /// function's versions are ordered by [`lock_function`] instead.
     async fn begin_write(&self) -> SqlResult<WriteTx> {
         Ok(self.pool.begin().await?)
+    }
+
+    /// Starts a group-commit batch's transaction: as [`begin_write`](Self::begin_write).
+    async fn begin_batch(&self) -> SqlResult<WriteTx> {
+        self.begin_write().await
     }
 
     /// Nothing to do after a batch (PostgreSQL checkpoints on its own).

@@ -19,6 +19,33 @@ const EXECUTION_WIDTH: usize = 11;
 /// Columns bound per finish.
 const FINISH_WIDTH: usize = 6;
 
+/// Where bulk statements run: a connection, or a write transaction whose `BEGIN` goes with
+/// its first statement ([`WriteTx::text`]).
+pub(super) trait Statements: Send {
+    fn conn(&mut self) -> &mut SqliteConnection;
+
+    /// `sql` as the next statement.
+    fn text(&mut self, sql: String) -> String {
+        sql
+    }
+}
+
+impl Statements for SqliteConnection {
+    fn conn(&mut self) -> &mut SqliteConnection {
+        self
+    }
+}
+
+impl Statements for WriteTx {
+    fn conn(&mut self) -> &mut SqliteConnection {
+        self
+    }
+
+    fn text(&mut self, sql: String) -> String {
+        WriteTx::text(self, sql)
+    }
+}
+
 /// Appends one execution's log entries on `conn` (a connection or an open transaction):
 /// a few multi-row INSERTs, whose rowids keep the entries' order.
 pub(super) async fn insert_logs(
@@ -35,14 +62,55 @@ pub(super) async fn insert_log_rows(
     conn: &mut SqliteConnection,
     entries: &[(&str, &LogEntry)],
 ) -> Result<()> {
+    log_rows(conn, entries, |_, text| (text, false)).await?;
+    Ok(())
+}
+
+/// Appends log entries as [`insert_log_rows`] does in `tx`, and commits it: with the last
+/// INSERT where the transaction allows ([`WriteTx::commits_with_statement`]).
+pub(super) async fn insert_log_rows_and_commit(
+    mut tx: WriteTx,
+    entries: &[(&str, &LogEntry)],
+) -> Result<()> {
+    let chunks = sql::chunk_sizes(entries.len()).count();
+    let mut n = 0;
+    let committed = log_rows(&mut tx, entries, |tx, text| {
+        n += 1;
+        if n == chunks && tx.commits_with_statement() {
+            (format!("{}; COMMIT", tx.text(text)), true)
+        } else {
+            (tx.text(text), false)
+        }
+    })
+    .await?;
+    if committed {
+        tx.committed();
+        Ok(())
+    } else {
+        tx.commit().await.map_err(db)
+    }
+}
+
+/// The log INSERTs, each statement's text passed through `text` (which also says whether
+/// it commits); whether one committed.
+async fn log_rows<S: Statements>(
+    conn: &mut S,
+    entries: &[(&str, &LogEntry)],
+    mut text: impl FnMut(&mut S, String) -> (String, bool),
+) -> Result<bool> {
     let mut rest = entries;
+    let mut committed = false;
     for size in sql::chunk_sizes(entries.len()) {
         let (chunk, tail) = rest.split_at(size);
         rest = tail;
-        let text = format!(
-            "INSERT INTO logs (execution_id, level, message, created_at) VALUES {}",
-            sql::placeholders(size, LOG_WIDTH)
+        let (text, commits) = text(
+            conn,
+            format!(
+                "INSERT INTO logs (execution_id, level, message, created_at) VALUES {}",
+                sql::placeholders(size, LOG_WIDTH)
+            ),
         );
+        committed |= commits;
         let mut query = sqlx::query(&text);
         for (execution_id, entry) in chunk {
             query = query
@@ -52,28 +120,28 @@ pub(super) async fn insert_log_rows(
                 .bind(entry.created_at);
         }
         query
-            .execute(&mut *conn)
+            .execute(conn.conn())
             .await
             .map_err(|e| db(SqlError::from(e).execution_row_as("log")))?;
     }
-    Ok(())
+    Ok(committed)
 }
 
 /// Inserts execution rows (`pending`, or finished with their outcome) as a few multi-row
 /// INSERTs.
 pub(super) async fn insert_execution_rows(
-    conn: &mut SqliteConnection,
+    conn: &mut impl Statements,
     rows: &[ExecutionRow<'_>],
 ) -> Result<()> {
     let mut rest = rows;
     for size in sql::chunk_sizes(rows.len()) {
         let (chunk, tail) = rest.split_at(size);
         rest = tail;
-        let text = format!(
+        let text = conn.text(format!(
             "{} VALUES {}",
             sql::INSERT_EXECUTION_ROWS,
             sql::placeholders(size, EXECUTION_WIDTH)
-        );
+        ));
         let mut query = sqlx::query(&text);
         for ExecutionRow { row, outcome } in chunk {
             query = query
@@ -90,7 +158,7 @@ pub(super) async fn insert_execution_rows(
                 .bind(outcome.and_then(rows::usage_json));
         }
         query
-            .execute(&mut *conn)
+            .execute(conn.conn())
             .await
             .map_err(|err| db(SqlError::from(err).execution_insert()))?;
     }
@@ -100,7 +168,7 @@ pub(super) async fn insert_execution_rows(
 /// Records outcomes of executions still `pending` (`UPDATE … FROM (VALUES …)`); returns
 /// the ids of the rows updated.
 pub(super) async fn finish_execution_rows(
-    conn: &mut SqliteConnection,
+    conn: &mut impl Statements,
     finishes: &[(&str, &Outcome)],
 ) -> Result<Vec<String>> {
     let mut done = Vec::with_capacity(finishes.len());
@@ -108,14 +176,14 @@ pub(super) async fn finish_execution_rows(
     for size in sql::chunk_sizes(finishes.len()) {
         let (chunk, tail) = rest.split_at(size);
         rest = tail;
-        let text = format!(
+        let text = conn.text(format!(
             "UPDATE executions SET status = v.column2, duration_ms = v.column3, \
              error_message = v.column4, response_json = v.column5, usage_json = v.column6 \
              FROM (VALUES {}) AS v \
              WHERE executions.id = v.column1 AND executions.status = 'pending' \
              RETURNING executions.id",
             sql::placeholders(size, FINISH_WIDTH)
-        );
+        ));
         let mut query = sqlx::query_scalar::<_, String>(&text);
         for (id, outcome) in chunk {
             query = query
@@ -126,7 +194,7 @@ pub(super) async fn finish_execution_rows(
                 .bind(outcome.response_json.as_deref())
                 .bind(rows::usage_json(outcome));
         }
-        done.extend(query.fetch_all(&mut *conn).await.map_err(db)?);
+        done.extend(query.fetch_all(conn.conn()).await.map_err(db)?);
     }
     Ok(done)
 }

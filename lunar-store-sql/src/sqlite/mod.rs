@@ -12,7 +12,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use self::bulk::{finish_execution_rows, insert_execution_rows, insert_log_rows};
+use self::bulk::{finish_execution_rows, insert_execution_rows, insert_log_rows_and_commit};
 use self::writer::{WriteTx, Writer, WriterConn};
 use crate::error::{SqlError, SqlResult};
 
@@ -149,7 +149,7 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT)
             .pragma("wal_autocheckpoint", "0")
-            .statement_cache_capacity(256))
+            .statement_cache_capacity(512))
     }
 
     /// A bounded pool: at most [`MAX_CONNECTIONS`] connections, waiting up to 30 s for one.
@@ -191,6 +191,13 @@ impl SqliteStore {
     async fn begin_write(&self) -> SqlResult<WriteTx> {
         self.restart_log_if_due().await;
         self.writer.begin().await
+    }
+
+    /// Starts a group-commit batch's transaction: as [`begin_write`](Self::begin_write),
+    /// its `BEGIN IMMEDIATE` sent with its first statement ([`Writer::begin_with_first`]).
+    async fn begin_batch(&self) -> SqlResult<WriteTx> {
+        self.restart_log_if_due().await;
+        self.writer.begin_with_first().await
     }
 
     /// Counts a committed batch and, every [`CHECKPOINT_EVERY`], starts a passive

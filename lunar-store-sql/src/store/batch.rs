@@ -83,9 +83,9 @@ macro_rules! batch_writer {
                     self.after_batch();
                     return Ok(());
                 }
-                let mut tx = self.begin_write().await.map_err(db)?;
-                insert_execution_rows(&mut *tx, &g.rows).await?;
-                let finished = finish_execution_rows(&mut *tx, &g.finishes).await?;
+                let mut tx = self.begin_batch().await.map_err(db)?;
+                insert_execution_rows(&mut tx, &g.rows).await?;
+                let finished = finish_execution_rows(&mut tx, &g.finishes).await?;
                 if finished.len() < g.finishes.len() {
                     // A row that is no longer `pending` was finished already (a write
                     // whose failure was reported committed after all): its logs are not
@@ -107,8 +107,7 @@ macro_rules! batch_writer {
                     }
                     g.skip_logs_of(&done);
                 }
-                insert_log_rows(&mut *tx, &g.logs).await?;
-                tx.commit().await.map_err(db)?;
+                insert_log_rows_and_commit(tx, &g.logs).await?;
                 self.after_batch();
                 Ok(())
             }

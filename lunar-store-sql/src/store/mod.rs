@@ -20,15 +20,17 @@ pub(crate) mod tracking;
 /// * `db(e: impl Into<SqlError>) -> lunar_core::Error`, converting at the trait boundary;
 /// * `WriteTx`, the transaction every multi-statement write runs in (dereferencing to
 ///   the connection, with `commit(self)`; dropped uncommitted, it rolls back), and
-///   `$store::begin_write(&self) -> SqlResult<WriteTx>`, which begins one;
+///   `$store::begin_write(&self) -> SqlResult<WriteTx>`, which begins one, and
+///   `$store::begin_batch(&self)`, which begins a group-commit batch's (SQLite sends its
+///   `BEGIN` with the first statement);
 /// * `lock_function(&mut WriteTx, function_id) -> Result<bool>`, run
 ///   first by transactions that number, (de)activate or delete a function's versions or
 ///   replace its env vars, ordering concurrent writers of that function; `false` when the
 ///   function is known to be missing;
 /// * `$store::append_logs(&self, execution_id, &[LogEntry])`, the same on the pool, atomic;
-/// * `insert_execution_rows`, `finish_execution_rows` (of `pending` rows only, returning
-///   the ids updated) and
-///   `insert_log_rows` on a connection: group commit's multi-row statements over
+/// * `insert_execution_rows` and `finish_execution_rows` (of `pending` rows only,
+///   returning the ids updated) on a connection or the batch's transaction, and
+///   `insert_log_rows_and_commit(WriteTx, logs)`: group commit's multi-row statements over
 ///   [`batch::Grouped`]'s lists, and `statements(rows)`, how many statements one of
 ///   them runs for that many rows;
 /// * `$store::write_connection(&self)`, the connection a single-statement write uses, and

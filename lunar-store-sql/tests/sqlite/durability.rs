@@ -259,3 +259,88 @@ async fn the_log_stays_bounded_under_steady_writes() {
         "the log grew to {peak} bytes (database file {db} bytes)"
     );
 }
+
+/// A group-commit batch sends `BEGIN IMMEDIATE` with its first statement and `COMMIT` with
+/// its last: when a statement after the `BEGIN` fails (the log INSERT here, refused by a
+/// trigger), nothing of the batch is stored, and the next batches, which begin and commit
+/// the same way, are stored whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_failing_after_its_begin_leaves_nothing_and_writes_go_on() {
+    use lunar_core::BatchWriter;
+    let dir = TempDir::new().expect("temp dir");
+    let store = open(&dir.path().join("lunar.db")).await;
+    let fid = new_function(&store, "refused").await;
+    sqlx::query(
+        "CREATE TRIGGER refuse_boom BEFORE INSERT ON logs WHEN NEW.message = 'boom' \
+         BEGIN SELECT RAISE(ABORT, 'boom refused'); END",
+    )
+    .execute(store.pool())
+    .await
+    .expect("trigger");
+    let log = |message: &str| LogEntry {
+        level: LogLevel::Info,
+        message: message.into(),
+        created_at: T0,
+    };
+    let id = |w: &ExecutionWrite| match w {
+        ExecutionWrite::Record { row, .. } => row.id.clone(),
+        _ => unreachable!("a Record"),
+    };
+    let stored = |w: &ExecutionWrite| {
+        let id = id(w);
+        let store = &store;
+        async move { store.get_execution(&id).await.is_ok() }
+    };
+
+    // A new row and a finish of a pending one, then the refused log: all rolled back.
+    let pending = ids::new_id();
+    store
+        .write_batch(&[ExecutionWrite::Insert(NewExecution {
+            id: pending.clone(),
+            function_id: fid.clone(),
+            function_version_id: ids::version_id(&fid, 1),
+            event_json: None,
+            trigger: Trigger::Http,
+            created_at: T0,
+        })])
+        .await
+        .expect("pending row");
+    let refused = finished(&fid, None, vec![log("fine")]);
+    let finish = ExecutionWrite::Finish {
+        id: pending.clone(),
+        outcome: Outcome {
+            status: ExecutionStatus::Success,
+            duration_ms: 2,
+            error_message: None,
+            response_json: None,
+            usage: None,
+        },
+        logs: vec![log("boom")],
+    };
+    let err = store
+        .write_batch(&[refused.clone(), finish])
+        .await
+        .expect_err("the trigger refuses the log");
+    assert!(err.to_string().contains("boom refused"), "{err}");
+    assert!(!stored(&refused).await, "the new row was rolled back");
+    let row = store.get_execution(&pending).await.expect("pending row");
+    assert_eq!(
+        row.status,
+        ExecutionStatus::Pending,
+        "the finish was rolled back"
+    );
+
+    // Later batches, alone and together, are stored with their logs.
+    for n in [1, 3] {
+        let writes: Vec<ExecutionWrite> = (0..n)
+            .map(|_| finished(&fid, None, vec![log("one"), log("two")]))
+            .collect();
+        store.write_batch(&writes).await.expect("later batch");
+        for w in &writes {
+            let logs = LogStore::list(&store, &id(w), PageRequest::default())
+                .await
+                .expect("logs");
+            assert_eq!(logs.total, 2, "both log lines of {}", id(w));
+        }
+    }
+}
