@@ -330,6 +330,17 @@ async fn a_batch_failing_after_its_begin_leaves_nothing_and_writes_go_on() {
         "the finish was rolled back"
     );
 
+    // New rows only, with their logs (`BEGIN` and the rows, then the logs and `COMMIT`):
+    // the same.
+    let alone = finished(&fid, None, vec![log("boom")]);
+    let with_it = finished(&fid, None, vec![log("fine")]);
+    let err = store
+        .write_batch(&[with_it.clone(), alone.clone()])
+        .await
+        .expect_err("the trigger refuses the log");
+    assert!(err.to_string().contains("boom refused"), "{err}");
+    assert!(!stored(&alone).await && !stored(&with_it).await);
+
     // Later batches, alone and together, are stored with their logs.
     for n in [1, 3] {
         let writes: Vec<ExecutionWrite> = (0..n)
