@@ -36,17 +36,25 @@ async fn new_function(store: &SqliteStore, name: &str) -> String {
     fid
 }
 
+/// A new execution `id` of `fid`'s version 1, without an event.
+fn new_row(fid: &str, id: &str) -> NewExecution {
+    NewExecution {
+        id: id.to_owned(),
+        function_id: fid.to_owned(),
+        function_version_id: ids::version_id(fid, 1),
+        event_json: None,
+        trigger: Trigger::Http,
+        created_at: T0,
+    }
+}
+
 /// One execution of `fid`'s version 1, written finished in one go, with `event_json` and
 /// `logs`.
 fn finished(fid: &str, event_json: Option<String>, logs: Vec<LogEntry>) -> ExecutionWrite {
     ExecutionWrite::Record {
         row: NewExecution {
-            id: ids::new_id(),
-            function_id: fid.to_owned(),
-            function_version_id: ids::version_id(fid, 1),
             event_json,
-            trigger: Trigger::Http,
-            created_at: T0,
+            ..new_row(fid, &ids::new_id())
         },
         outcome: Outcome {
             status: ExecutionStatus::Success,
@@ -65,14 +73,7 @@ async fn write_sample(path: &Path) -> (String, String) {
     let fid = new_function(&store, "durable").await;
     let eid = ids::new_id();
     store
-        .insert_execution(NewExecution {
-            id: eid.clone(),
-            function_id: fid.clone(),
-            function_version_id: ids::version_id(&fid, 1),
-            event_json: None,
-            trigger: Trigger::Http,
-            created_at: T0,
-        })
+        .insert_execution(new_row(&fid, &eid))
         .await
         .expect("insert");
     let entries = [
@@ -295,14 +296,7 @@ async fn a_batch_failing_after_its_begin_leaves_nothing_and_writes_go_on() {
     // A new row and a finish of a pending one, then the refused log: all rolled back.
     let pending = ids::new_id();
     store
-        .write_batch(&[ExecutionWrite::Insert(NewExecution {
-            id: pending.clone(),
-            function_id: fid.clone(),
-            function_version_id: ids::version_id(&fid, 1),
-            event_json: None,
-            trigger: Trigger::Http,
-            created_at: T0,
-        })])
+        .write_batch(&[ExecutionWrite::Insert(new_row(&fid, &pending))])
         .await
         .expect("pending row");
     let refused = finished(&fid, None, vec![log("fine")]);
