@@ -42,7 +42,9 @@ struct Queue {
     /// The latest gaps between starts of jobs that had to wait, oldest first, at most
     /// [`GAPS_KEPT`].
     gaps: VecDeque<Duration>,
-    /// The worker's pace: the mean of `gaps` less their longest eighth (rounded up).
+    /// The worker's pace: the mean of `gaps` less their longest eighth (rounded up, but
+    /// one gap alone is kept). Work whose every eighth job is long is thus paced by its
+    /// short jobs; the oldest job's wait still counts the long ones.
     spacing: Duration,
     /// When the queue last drained, if no gap was measured since: `spacing` is from
     /// before then.

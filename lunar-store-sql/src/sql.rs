@@ -233,7 +233,8 @@ pub(crate) const LIST_EMAIL: &str = "SELECT id, execution_id, from_address, to_a
 
 /// Splits `n` rows into statement sizes: up to 32 rows go in one statement, larger batches
 /// in statements of 64 and 32 rows plus one for the rest. Bulk statements thus come in at
-/// most 33 shapes, all of which stay in the prepared-statement cache.
+/// most 33 shapes (each also with `BEGIN IMMEDIATE` in front or `COMMIT` after it, in
+/// group commit), all of which stay in the prepared-statement cache.
 #[cfg(feature = "sqlite")]
 pub(crate) fn chunk_sizes(mut n: usize) -> impl Iterator<Item = usize> {
     std::iter::from_fn(move || {

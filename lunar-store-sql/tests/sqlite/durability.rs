@@ -290,7 +290,13 @@ async fn a_batch_failing_after_its_begin_leaves_nothing_and_writes_go_on() {
     let stored = |w: &ExecutionWrite| {
         let id = id(w);
         let store = &store;
-        async move { store.get_execution(&id).await.is_ok() }
+        async move {
+            match store.get_execution(&id).await {
+                Ok(_) => true,
+                Err(lunar_core::Error::NotFound(_)) => false,
+                Err(e) => panic!("reading {id}: {e}"),
+            }
+        }
     };
 
     // A new row and a finish of a pending one, then the refused log: all rolled back.
@@ -335,6 +341,22 @@ async fn a_batch_failing_after_its_begin_leaves_nothing_and_writes_go_on() {
     assert!(err.to_string().contains("boom refused"), "{err}");
     assert!(!stored(&alone).await && !stored(&with_it).await);
 
+    // The first statement fails, in the same text as its BEGIN: a row's id is taken.
+    let fresh = finished(&fid, None, vec![log("fresh")]);
+    let mut duplicate = finished(&fid, None, vec![log("again")]);
+    if let ExecutionWrite::Record { row, .. } = &mut duplicate {
+        row.id.clone_from(&pending);
+    }
+    let err = store
+        .write_batch(&[fresh.clone(), duplicate])
+        .await
+        .expect_err("the id is taken");
+    assert!(
+        matches!(err, lunar_core::Error::AlreadyExists(_)),
+        "{err:?}"
+    );
+    assert!(!stored(&fresh).await, "the other row was rolled back");
+
     // Later batches, alone and together, are stored with their logs.
     for n in [1, 3] {
         let writes: Vec<ExecutionWrite> = (0..n)
@@ -348,4 +370,14 @@ async fn a_batch_failing_after_its_begin_leaves_nothing_and_writes_go_on() {
             assert_eq!(logs.total, 2, "both log lines of {}", id(w));
         }
     }
+    // Nothing of the failed batches came in with a later COMMIT.
+    for w in [&refused, &alone, &with_it, &fresh] {
+        assert!(!stored(w).await, "{} stored after all", id(w));
+    }
+    let row = store.get_execution(&pending).await.expect("pending row");
+    assert_eq!(row.status, ExecutionStatus::Pending);
+    let logs = LogStore::list(&store, &pending, PageRequest::default())
+        .await
+        .expect("logs");
+    assert_eq!(logs.total, 0, "no log of the failed finish or duplicate");
 }
