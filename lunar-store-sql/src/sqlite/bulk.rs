@@ -28,6 +28,12 @@ pub(super) trait Statements: Send {
     fn text(&mut self, sql: String) -> String {
         sql
     }
+
+    /// `sql` (from [`text`](Self::text)) as the last statement of a transaction, with its
+    /// `COMMIT` where that can go in the same text, and whether it does.
+    fn then_commit(&self, sql: String) -> (String, bool) {
+        (sql, false)
+    }
 }
 
 impl Statements for SqliteConnection {
@@ -43,6 +49,10 @@ impl Statements for WriteTx {
 
     fn text(&mut self, sql: String) -> String {
         WriteTx::text(self, sql)
+    }
+
+    fn then_commit(&self, sql: String) -> (String, bool) {
+        WriteTx::then_commit(self, sql)
     }
 }
 
@@ -62,28 +72,17 @@ pub(super) async fn insert_log_rows(
     conn: &mut SqliteConnection,
     entries: &[(&str, &LogEntry)],
 ) -> Result<()> {
-    log_rows(conn, entries, |_, text| (text, false)).await?;
+    log_rows(conn, entries, false).await?;
     Ok(())
 }
 
 /// Appends log entries as [`insert_log_rows`] does in `tx`, and commits it: with the last
-/// INSERT where the transaction allows ([`WriteTx::commits_with_statement`]).
+/// INSERT where the transaction allows ([`WriteTx::then_commit`]).
 pub(super) async fn insert_log_rows_and_commit(
     mut tx: WriteTx,
     entries: &[(&str, &LogEntry)],
 ) -> Result<()> {
-    let chunks = sql::chunk_sizes(entries.len()).count();
-    let mut n = 0;
-    let committed = log_rows(&mut tx, entries, |tx, text| {
-        n += 1;
-        if n == chunks && tx.commits_with_statement() {
-            (format!("{}; COMMIT", tx.text(text)), true)
-        } else {
-            (tx.text(text), false)
-        }
-    })
-    .await?;
-    if committed {
+    if log_rows(&mut tx, entries, true).await? {
         tx.committed();
         Ok(())
     } else {
@@ -91,26 +90,25 @@ pub(super) async fn insert_log_rows_and_commit(
     }
 }
 
-/// The log INSERTs, each statement's text passed through `text` (which also says whether
-/// it commits); whether one committed.
-async fn log_rows<S: Statements>(
-    conn: &mut S,
+/// The log INSERTs on `conn`, the last with its transaction's `COMMIT` when `commit` asks
+/// for it and the transaction allows; whether it committed.
+async fn log_rows(
+    conn: &mut impl Statements,
     entries: &[(&str, &LogEntry)],
-    mut text: impl FnMut(&mut S, String) -> (String, bool),
+    commit: bool,
 ) -> Result<bool> {
     let mut rest = entries;
     let mut committed = false;
     for size in sql::chunk_sizes(entries.len()) {
         let (chunk, tail) = rest.split_at(size);
         rest = tail;
-        let (text, commits) = text(
-            conn,
-            format!(
-                "INSERT INTO logs (execution_id, level, message, created_at) VALUES {}",
-                sql::placeholders(size, LOG_WIDTH)
-            ),
-        );
-        committed |= commits;
+        let mut text = conn.text(format!(
+            "INSERT INTO logs (execution_id, level, message, created_at) VALUES {}",
+            sql::placeholders(size, LOG_WIDTH)
+        ));
+        if commit && rest.is_empty() {
+            (text, committed) = conn.then_commit(text);
+        }
         let mut query = sqlx::query(&text);
         for (execution_id, entry) in chunk {
             query = query

@@ -15,10 +15,10 @@
 //!
 //! A group-commit batch sends its `BEGIN IMMEDIATE` with its first statement and its
 //! `COMMIT` with its last log INSERT ([`Writer::begin_with_first`]; a batch without logs
-//! commits on its own). Each round trip wakes the
-//! connection's worker thread and then the caller: a quick execution's row and five log
-//! lines took about 330 µs in four round trips (`BEGIN`, two `INSERT`s, `COMMIT`) and
-//! take about 180 µs in two (the `stores` benchmark `record_one_execution_5_logs`).
+//! commits on its own). Each round trip wakes the connection's worker thread and then the
+//! caller: a quick execution's row and five log lines took about 330 µs in four round
+//! trips (`BEGIN`, two `INSERT`s, `COMMIT`) and take about 180 µs in two (the `stores`
+//! benchmark `record_one_execution_5_logs`).
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
@@ -231,17 +231,19 @@ impl WriteTx {
         }
     }
 
-    /// Whether `COMMIT` can follow the last statement in the same text: on the store's own
-    /// connection, whose `dirty` flag rolls back a transaction that a failure of either
-    /// left open; not on the pool's connections, which commit through sqlx.
-    pub(crate) fn commits_with_statement(&self) -> bool {
-        matches!(self.conn, WriterConn::Own(..))
+    /// `sql` (from [`text`](Self::text)) with `COMMIT` after it, to be the transaction's
+    /// last statement, and whether it is: on the store's own connection, whose `dirty`
+    /// flag rolls back a transaction that a failure of either left open; not on the
+    /// pool's connections, which commit through sqlx.
+    pub(crate) fn then_commit(&self, sql: String) -> (String, bool) {
+        match self.conn {
+            WriterConn::Own(..) => (format!("{sql}; COMMIT"), true),
+            WriterConn::Pool(_) => (sql, false),
+        }
     }
 
-    /// A statement with `COMMIT` after it ([`commits_with_statement`]) succeeded: the
-    /// transaction is committed.
-    ///
-    /// [`commits_with_statement`]: Self::commits_with_statement
+    /// A statement from [`then_commit`](Self::then_commit) succeeded: the transaction is
+    /// committed.
     pub(crate) fn committed(mut self) {
         if let WriterConn::Own(_, own) = &self.conn {
             own.dirty.store(false, Ordering::Release);
